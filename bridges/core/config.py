@@ -1,0 +1,162 @@
+"""Configuration: one TOML file, validated by pydantic, secrets only by reference.
+
+    [facade]
+    rate_limit = "120/minute"
+
+    [[api_keys]]
+    name = "reporting"
+    key = { env = "REPORTING_API_KEY" }
+    scopes = ["orders:read"]
+
+    [bridges.orders]
+    guard = { deadline_s = 5, max_concurrency = 8 }
+    options = { connection = "Driver=SQLite3;Database=orders.db" }
+
+A bad file fails at start with a message naming the key (never its value); a secret is
+written as ``{ env = "NAME" }`` (optionally ``default``) or ``{ file = "path" }`` and
+resolved once, at load, into a :class:`pydantic.SecretStr`.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+
+from bridges.core.cassette import CassetteSettings
+from bridges.core.errors import ConfigError
+from bridges.core.guard import GuardSettings
+
+__all__ = [
+    "ApiKeySettings",
+    "BridgeEntry",
+    "Config",
+    "FacadeSettings",
+    "SecretRef",
+    "format_validation_error",
+    "load_config",
+    "parse_config",
+]
+
+
+class SecretRef(BaseModel):
+    """A credential named by reference: an environment variable or a file."""
+
+    model_config = {"extra": "forbid"}
+
+    env: str | None = None
+    file: Path | None = None
+    default: SecretStr | None = Field(None, description="Used when the variable is unset (demo only).")
+
+    def resolve(self, where: str) -> SecretStr:
+        """The secret's value; ``where`` names the key in any error."""
+        if self.env:
+            value = os.environ.get(self.env)
+            if value is None and self.default is not None:
+                return self.default
+            if value is None:
+                raise ConfigError(f"{where}: environment variable {self.env} is not set")
+            return SecretStr(value)
+        if self.file:
+            try:
+                return SecretStr(self.file.read_text(encoding="utf-8").strip())
+            except OSError as exc:
+                raise ConfigError(f"{where}: cannot read secret file ({exc.strerror})") from None
+        raise ConfigError(f"{where}: a secret needs 'env' or 'file'")
+
+
+class ApiKeySettings(BaseModel):
+    """One API key and the scopes it grants (``orders:read``, ``custmast:*``, ``*``)."""
+
+    model_config = {"extra": "forbid"}
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    key: SecretRef
+    scopes: list[str] = Field(default_factory=list)
+    rate_limit: str | None = Field(None, description="Overrides facade.rate_limit for this key.")
+
+
+class FacadeSettings(BaseModel):
+    """The HTTP facade's own settings."""
+
+    model_config = {"extra": "forbid"}
+
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+    rate_limit: str = Field("600/minute", description="Per-key budget, in flask-limiter notation.")
+    rate_limit_storage: str = Field("memory://", description="memory:// or redis://host:port (shared by workers).")
+    audit_log: Path | None = Field(None, description="JSON-lines audit file; None logs to the 'audit' logger only.")
+    max_body_bytes: int = Field(1_048_576, ge=1024, description="Larger request bodies get 413.")
+    max_query_bytes: int = Field(8192, ge=256, description="Longer query strings get 414.")
+
+
+class BridgeEntry(BaseModel):
+    """One configured bridge instance (a ``[bridges.NAME]`` table)."""
+
+    model_config = {"extra": "forbid"}
+
+    kind: str | None = Field(None, description="Registered bridge name; defaults to the table name.")
+    enabled: bool = True
+    guard: GuardSettings = Field(default_factory=GuardSettings)
+    cassette: CassetteSettings | None = None
+    secrets: dict[str, SecretRef] = Field(default_factory=dict)
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class Config(BaseModel):
+    """The whole configuration file."""
+
+    model_config = {"extra": "forbid"}
+
+    facade: FacadeSettings = Field(default_factory=FacadeSettings)
+    api_keys: list[ApiKeySettings] = Field(default_factory=list)
+    crosswalk: Path | None = None
+    bridges: dict[str, BridgeEntry] = Field(default_factory=dict)
+    base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
+
+    @field_validator("bridges")
+    @classmethod
+    def _names(cls, value: dict[str, BridgeEntry]) -> dict[str, BridgeEntry]:
+        for name in value:
+            if not name.replace("_", "").isalnum() or not name[:1].isalpha() or name != name.lower():
+                raise ValueError(f"bridge name {name!r} must be lower-case letters, digits and '_'")
+        return value
+
+    def path(self, value: Path | str) -> Path:
+        """``value`` resolved against the configuration file's folder."""
+        p = Path(value)
+        return p if p.is_absolute() else self.base_dir / p
+
+
+def format_validation_error(exc: ValidationError, prefix: str = "") -> str:
+    """One line per problem, naming the key — never echoing the value given."""
+    lines = []
+    for err in exc.errors(include_input=False, include_url=False):
+        key = ".".join(str(p) for p in (prefix, *err["loc"]) if p != "")
+        lines.append(f"{key or '(root)'}: {err['msg']}")
+    return "; ".join(lines)
+
+
+def parse_config(data: dict[str, Any], base_dir: Path | None = None) -> Config:
+    """Validate already-parsed TOML data."""
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError("invalid configuration: " + format_validation_error(exc)) from None
+    config.base_dir = base_dir or Path.cwd()
+    return config
+
+
+def load_config(path: Path | str) -> Config:
+    """Read and validate a TOML configuration file."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read configuration {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"configuration {path} is not valid TOML: {exc}") from None
+    return parse_config(data, base_dir=path.resolve().parent)

@@ -1,0 +1,160 @@
+"""The one policy wrapper around every bridge call.
+
+Deadline, concurrency cap, circuit breaker and retry-for-reads live here, not in the
+bridges: a bridge states what it does; the guard decides how much it may cost.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from pydantic import BaseModel, Field
+
+from bridges.core.deadline import Deadline, deadline_scope
+from bridges.core.errors import DeadlineExceeded, LegacyError, Unavailable
+from bridges.core.operation import Operation
+
+__all__ = ["CircuitBreaker", "Guard", "GuardSettings"]
+
+T = TypeVar("T")
+
+# Errors that say the legacy system is unwell; the rest (not found, bad input,
+# refused) are answers, and must not open the breaker.
+_SYSTEM_FAULTS = (Unavailable, DeadlineExceeded, LegacyError)
+
+
+class GuardSettings(BaseModel):
+    """Limits for one bridge (the ``guard`` table of its configuration)."""
+
+    model_config = {"extra": "forbid"}
+
+    deadline_s: float = Field(10.0, gt=0, le=600, description="Deadline of one call, seconds.")
+    max_concurrency: int = Field(8, ge=1, le=1024, description="Calls in flight at once.")
+    queue_timeout_s: float = Field(2.0, ge=0, description="How long a call waits for a slot before 503.")
+    breaker_fail_max: int = Field(5, ge=1, description="Consecutive system faults that open the breaker.")
+    breaker_reset_s: float = Field(15.0, gt=0, description="How long the breaker stays open.")
+    read_retries: int = Field(1, ge=0, le=5, description="Retries of a retry-safe read after a system fault.")
+    retry_backoff_s: float = Field(0.05, ge=0, description="Pause before a retry.")
+
+
+class Guard:
+    """Runs calls of one bridge under its :class:`GuardSettings`."""
+
+    def __init__(self, settings: GuardSettings, name: str = "") -> None:
+        self.settings = settings
+        self.name = name
+        self._slots = threading.BoundedSemaphore(settings.max_concurrency)
+        self._in_flight = 0
+        self._lock = threading.Lock()
+        self.breaker = CircuitBreaker(settings.breaker_fail_max, settings.breaker_reset_s)
+
+    def run(self, operation: Operation, call: Callable[[], T], deadline_s: float | None = None) -> T:
+        """Run ``call`` under a fresh deadline, a slot, the breaker and read retries."""
+        deadline = Deadline(min(deadline_s or self.settings.deadline_s, self.settings.deadline_s))
+        if not self._slots.acquire(timeout=deadline.bound(self.settings.queue_timeout_s)):
+            raise Unavailable(
+                f"{self.name}: all {self.settings.max_concurrency} call slots are busy", retry_after=1
+            )
+        with self._lock:
+            self._in_flight += 1
+        try:
+            with deadline_scope(deadline):
+                return self._with_retries(operation, call, deadline)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+            self._slots.release()
+
+    def _with_retries(self, operation: Operation, call: Callable[[], T], deadline: Deadline) -> T:
+        attempts = 1 + (self.settings.read_retries if operation.retry_safe else 0)
+        for attempt in range(1, attempts + 1):
+            try:
+                return self._through_breaker(call)
+            except (Unavailable, LegacyError) as exc:
+                retryable = attempt < attempts and not exc.context.get("breaker_open")
+                if not retryable or deadline.remaining() <= self.settings.retry_backoff_s:
+                    raise
+                time.sleep(self.settings.retry_backoff_s)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _through_breaker(self, call: Callable[[], T]) -> T:
+        wait = self.breaker.admit()
+        if wait is not None:
+            raise Unavailable(
+                f"{self.name}: circuit breaker open after repeated failures",
+                retry_after=max(1.0, round(wait)),
+                breaker_open=True,
+            )
+        try:
+            result = call()
+        except _SYSTEM_FAULTS:
+            self.breaker.failed()
+            raise
+        except BaseException:
+            self.breaker.succeeded()  # an answer (not found, refused…) is a healthy system
+            raise
+        self.breaker.succeeded()
+        return result
+
+    def status(self) -> dict[str, object]:
+        """State shown by ``/readyz``."""
+        return {
+            "breaker": self.breaker.state,
+            "in_flight": self._in_flight,
+            "max_concurrency": self.settings.max_concurrency,
+        }
+
+
+class CircuitBreaker:
+    """Closed → open after ``fail_max`` consecutive faults → half-open after
+    ``reset_s`` (one trial call) → closed on success.
+
+    Written here rather than taken from pybreaker because pybreaker holds its lock for
+    the whole protected call, which would serialise every call to a bridge; this one
+    locks only its own bookkeeping.
+    """
+
+    def __init__(self, fail_max: int, reset_s: float) -> None:
+        self.fail_max = fail_max
+        self.reset_s = reset_s
+        self._lock = threading.Lock()
+        self._failures = 0
+        self._opened_at: float | None = None
+        self._trial_running = False
+
+    @property
+    def state(self) -> str:
+        """``closed``, ``open`` or ``half-open``."""
+        with self._lock:
+            if self._opened_at is None:
+                return "closed"
+            return "open" if time.monotonic() - self._opened_at < self.reset_s else "half-open"
+
+    def admit(self) -> float | None:
+        """None if a call may go ahead, else the seconds until the next trial."""
+        with self._lock:
+            if self._opened_at is None:
+                return None
+            waited = time.monotonic() - self._opened_at
+            if waited >= self.reset_s and not self._trial_running:
+                self._trial_running = True
+                return None
+            return max(0.0, self.reset_s - waited)
+
+    def succeeded(self) -> None:
+        """Record a healthy answer: closes the breaker."""
+        with self._lock:
+            self._failures = 0
+            self._opened_at = None
+            self._trial_running = False
+
+    def failed(self) -> None:
+        """Record a system fault: may open (or re-open) the breaker."""
+        with self._lock:
+            self._failures += 1
+            if self._trial_running or self._failures >= self.fail_max:
+                self._opened_at = time.monotonic()
+            self._trial_running = False
