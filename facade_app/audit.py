@@ -1,0 +1,68 @@
+"""The audit trail: one JSON line per operation call, written whatever the outcome.
+
+Inputs are kept (they say what was asked) but trimmed, and any field whose name says
+it is a credential is replaced; the caller is named by its key's name, never the key.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+__all__ = ["AuditLog"]
+
+_SECRET_NAMES = ("password", "passwd", "secret", "token", "key", "credential", "cookie")
+_MAX_VALUE = 256
+log = logging.getLogger("legacy_bridges.audit")
+
+
+def _safe(value: Any, name: str = "") -> Any:
+    if any(s in name.lower() for s in _SECRET_NAMES):
+        return "<<REDACTED>>"
+    if isinstance(value, str):
+        return value if len(value) <= _MAX_VALUE else value[:_MAX_VALUE] + f"…({len(value)} chars)"
+    if isinstance(value, dict):
+        return {str(k)[:64]: _safe(v, str(k)) for k, v in list(value.items())[:50]}
+    if isinstance(value, list | tuple):
+        return [_safe(v) for v in value[:50]]
+    return value
+
+
+class AuditLog:
+    """Appends audit events to a JSON-lines file (and the ``legacy_bridges.audit`` logger)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+
+    def record(self, *, event: str, effect: str, caller: str | None, request_id: str, status: int,
+               duration_ms: float, inputs: dict[str, Any] | None, outcome: str) -> None:
+        """Write one event; a failure to write is logged, never raised to the caller."""
+        entry = {
+            "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "event": event,
+            "effect": effect,
+            "caller": caller,
+            "request_id": request_id,
+            "status": status,
+            "outcome": outcome,
+            "duration_ms": round(duration_ms, 3),
+            "input": _safe(inputs or {}),
+            "pid": os.getpid(),
+        }
+        line = json.dumps(entry, ensure_ascii=False, default=str)
+        log.info(line)
+        if self.path is None:
+            return
+        try:
+            with self._lock, self.path.open("a", encoding="utf-8") as fh:
+                fh.write(line + "\n")
+        except OSError:
+            log.exception("cannot write the audit file")

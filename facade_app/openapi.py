@@ -1,0 +1,142 @@
+"""The OpenAPI 3.1 document, generated from the operation declarations.
+
+Schemas come from the pydantic models themselves (pydantic emits JSON Schema 2020-12,
+which is OpenAPI 3.1's dialect); paths, parameters, examples and security come from the
+declarations. Nothing here is written by hand per operation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from pydantic import BaseModel, Field
+from pydantic.json_schema import models_json_schema
+
+from bridges.core.operation import Effect, Operation
+
+__all__ = ["Problem", "build_openapi"]
+
+_REF = "#/components/schemas/{model}"
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem detail."""
+
+    type: str = Field(description="A URI reference naming the problem type.")
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    request_id: str | None = None
+    errors: list[dict[str, Any]] | None = Field(None, description="Field-level problems of invalid input.")
+
+
+_ERRORS = {
+    "401": "No API key, or one that is not valid.",
+    "403": "The key lacks a required scope, or a read-only guard refused the call.",
+    "422": "The input failed validation; `errors` names each field.",
+    "429": "The key's request budget is spent; see Retry-After.",
+    "502": "The legacy system answered something the bridge does not recognise.",
+    "503": "The legacy system is unavailable (pool exhausted, breaker open, host down); see Retry-After.",
+    "504": "The deadline passed before the legacy system answered.",
+}
+
+
+def build_openapi(operations: Iterable[Operation], *, title: str = "legacy-bridges facade",
+                  version: str = "0.1.0", server_url: str | None = None) -> dict[str, Any]:
+    """The OpenAPI 3.1 document for ``operations``."""
+    ops = sorted(operations, key=lambda op: (op.bridge, op.name))
+    models: list[tuple[type[BaseModel], str]] = [(Problem, "serialization")]
+    for op in ops:
+        models += [(op.input_model, "validation"), (op.output_model, "serialization")]
+    keyed, top = models_json_schema(models, ref_template=_REF)
+    schemas = dict(top.get("$defs", {}))
+
+    paths: dict[str, Any] = {}
+    for op in ops:
+        in_schema = keyed[(op.input_model, "validation")]
+        out_schema = keyed[(op.output_model, "serialization")]
+        paths.setdefault(op.path, {})[op.http_method.lower()] = _operation(op, in_schema, out_schema, schemas)
+
+    doc: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {
+            "title": title,
+            "version": version,
+            "description": "Typed, authenticated, rate-limited, audited operations on legacy systems. "
+                           "Errors are RFC 9457 problem+json.",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "An API key from the configuration."},
+                "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+            },
+        },
+        "security": [{"bearer": []}, {"apiKey": []}],
+        "tags": sorted(({"name": b} for b in {op.bridge for op in ops}), key=lambda t: t["name"]),
+    }
+    if server_url:
+        doc["servers"] = [{"url": server_url}]
+    return doc
+
+
+def _resolve(schema: dict[str, Any], schemas: dict[str, Any]) -> dict[str, Any]:
+    ref = schema.get("$ref", "")
+    return schemas.get(ref.rsplit("/", 1)[-1], schema) if ref else schema
+
+
+def _operation(op: Operation, in_schema: dict[str, Any], out_schema: dict[str, Any],
+               schemas: dict[str, Any]) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "operationId": op.tool_name,
+        "summary": op.summary,
+        "description": op.description + f"\n\nEffect: **{op.effect.value}**. Scopes: `{'`, `'.join(op.scopes)}`.",
+        "tags": [op.bridge],
+        "x-effect": op.effect.value,
+        "x-scopes": list(op.scopes),
+    }
+    example_in = op.examples[0].input if op.examples else None
+    example_out = next((e.output for e in op.examples if e.output is not None), None)
+    if op.effect is Effect.READ:
+        resolved = _resolve(in_schema, schemas)
+        required = set(resolved.get("required", []))
+        params = []
+        for name, prop in resolved.get("properties", {}).items():
+            param: dict[str, Any] = {"name": name, "in": "query", "required": name in required, "schema": prop}
+            if prop.get("description"):
+                param["description"] = prop["description"]
+            if example_in and name in example_in:
+                param["example"] = example_in[name]
+            params.append(param)
+        body["parameters"] = params
+    else:
+        media: dict[str, Any] = {"schema": in_schema}
+        if example_in is not None:
+            media["example"] = dict(example_in)
+        body["requestBody"] = {"required": True, "content": {"application/json": media}}
+
+    if op.streaming:
+        content = {
+            "application/x-ndjson": {"schema": out_schema, "description": "One row object per line."},
+            "text/csv": {"schema": {"type": "string"}},
+        }
+        ok = {"description": "Rows, streamed (NDJSON by default, CSV with `Accept: text/csv`).", "content": content}
+    else:
+        media = {"schema": out_schema}
+        if example_out is not None:
+            media["example"] = dict(example_out)
+        ok = {"description": op.summary, "content": {"application/json": media},
+              "headers": {"ETag": {"schema": {"type": "string"}}} if op.effect is Effect.READ else {}}
+    problem = {"application/problem+json": {"schema": {"$ref": _REF.format(model="Problem")}}}
+    responses: dict[str, Any] = {"200": ok}
+    if op.effect is Effect.READ and not op.streaming:
+        responses["304"] = {"description": "Not modified (If-None-Match matched the ETag)."}
+    if op.effect is Effect.READ:
+        responses["404"] = {"description": "The legacy system has no such record.", "content": problem}
+    for status, text in _ERRORS.items():
+        responses[status] = {"description": text, "content": problem}
+    body["responses"] = responses
+    return body

@@ -1,0 +1,83 @@
+"""Operation routes: GET for reads (query parameters), POST for writes (JSON body)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, Response, g, json, request
+
+from bridges.core.errors import BridgeError, InvalidInput, Unauthenticated
+from bridges.core.operation import Effect, Operation
+from bridges.core.runtime import BridgeRuntime, Runtime
+from bridges.core.streaming import RowStream
+from facade_app.audit import AuditLog
+from facade_app.problems import problem_response
+from facade_app.streaming import stream_response
+
+__all__ = ["register_operations"]
+
+
+def register_operations(app: Flask, runtime: Runtime, audit: AuditLog,
+                        limit: Callable[[Callable[..., Any]], Callable[..., Any]]) -> None:
+    """Add one route per operation served by ``runtime``."""
+    for instance, op in runtime.operations():
+        view = limit(_make_view(runtime.bridges[instance], op, audit))
+        app.add_url_rule(op.path, endpoint=op.tool_name, view_func=view, methods=[op.http_method])
+
+
+def _read_input(op: Operation) -> dict[str, Any]:
+    if op.effect is Effect.READ:
+        fields = op.input_model.model_fields
+        unknown = [k for k in request.args if k not in fields]
+        repeated = [k for k in request.args if len(request.args.getlist(k)) > 1]
+        problems = [{"field": k, "message": "unknown parameter", "type": "extra_forbidden"} for k in unknown[:20]]
+        problems += [{"field": k, "message": "given more than once", "type": "repeated"} for k in repeated[:20]]
+        if problems:
+            raise InvalidInput(f"invalid query parameters for {op.qualified_name}", errors=problems)
+        return request.args.to_dict()
+    if not request.is_json:
+        raise InvalidInput("send the input as a JSON object with 'Content-Type: application/json'",
+                           errors=[{"field": "(body)", "message": "not JSON", "type": "content_type"}])
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidInput("the request body must be a JSON object",
+                           errors=[{"field": "(body)", "message": "malformed JSON or not an object", "type": "json"}])
+    return body
+
+
+def _make_view(bridge: BridgeRuntime, op: Operation, audit: AuditLog) -> Callable[[], Response]:
+    fields = list(op.output_model.model_fields)
+
+    def view() -> Response:
+        status, outcome, inputs = 500, "error", None
+        try:
+            if g.caller is None:
+                raise g.auth_error or Unauthenticated("an API key is required: send 'Authorization: Bearer <key>'")
+            g.caller.require(op)
+            inputs = _read_input(op)
+            result = bridge.call(op, inputs)
+            if isinstance(result, RowStream):
+                status, outcome = 200, "streamed"
+                return stream_response(result, fields, request.headers.get("Accept", ""), op.tool_name)
+            response = Response(json.dumps(result.model_dump(mode="json")), mimetype="application/json")
+            if op.effect is Effect.READ:
+                response.headers["Cache-Control"] = "private, no-cache"
+                response.add_etag()
+                response.make_conditional(request)
+            status, outcome = response.status_code, "ok"
+            return response
+        except BridgeError as exc:
+            status, outcome = exc.status, exc.slug
+            return problem_response(exc)
+        finally:
+            audit.record(
+                event=op.qualified_name, effect=op.effect.value,
+                caller=g.caller.name if g.caller else None, request_id=g.request_id, status=status,
+                duration_ms=(time.perf_counter() - g.started) * 1000, inputs=inputs, outcome=outcome,
+            )
+
+    view.__name__ = op.tool_name
+    view.__doc__ = op.summary
+    return view

@@ -1,0 +1,84 @@
+"""The public routes: health, readiness, OpenAPI, the human docs page, problem types, AI tools."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_limiter import Limiter
+
+from bridges.core.errors import NotFound
+from bridges.core.runtime import Runtime
+from facade_app.openapi import build_openapi
+from facade_app.tools import anthropic_tools, openai_tools
+
+__all__ = ["register_pages"]
+
+_PROBLEM_TEXT = {
+    "invalid-input": "The input failed validation. `errors` lists each field with its problem.",
+    "not-found": "The legacy system says the record does not exist.",
+    "unauthenticated": "No API key was sent, or it is not valid.",
+    "forbidden": "The API key lacks a scope the operation requires.",
+    "refused": "A write or a non-SELECT statement reached a read-only path.",
+    "rate-limited": "The key's request budget is spent; retry after the Retry-After header's seconds.",
+    "unavailable": "The legacy system cannot take the call now; retry after Retry-After.",
+    "timeout": "The deadline passed; the session or connection used was discarded.",
+    "legacy-error": "The legacy system answered something the bridge does not recognise.",
+    "unexpected-screen": "A terminal showed a screen no declaration recognises; a redacted snapshot is kept.",
+    "layout-changed": "A page no longer matches the selectors declared for it.",
+}
+
+
+def register_pages(app: Flask, runtime: Runtime, limiter: Limiter) -> None:
+    """Add the public routes (exempt from rate limits and authentication)."""
+    operations = [op for _, op in runtime.operations()]
+
+    @app.get("/healthz")
+    @limiter.exempt
+    def healthz() -> Response:
+        """The process is up."""
+        return jsonify(status="ok")
+
+    @app.get("/readyz")
+    @limiter.exempt
+    def readyz() -> Response:
+        """Each bridge's ping and state; 503 when any bridge is failing."""
+        report = runtime.readiness()
+        ready = all(entry.get("status") == "ok" for entry in report.values())
+        response = jsonify(status="ok" if ready else "failing", bridges=report)
+        response.status_code = 200 if ready else 503
+        return response
+
+    @app.get("/openapi.json")
+    @limiter.exempt
+    def openapi() -> Response:
+        """The OpenAPI 3.1 document."""
+        return jsonify(build_openapi(operations, server_url=request.host_url.rstrip("/")))
+
+    @app.get("/tools/<flavour>.json")
+    @limiter.exempt
+    def tools(flavour: str) -> Response:
+        """AI tool definitions: ``openai`` or ``anthropic``."""
+        makers: dict[str, Any] = {"openai": openai_tools, "anthropic": anthropic_tools}
+        if flavour not in makers:
+            raise NotFound(f"no tool flavour {flavour!r}; try openai or anthropic")
+        return jsonify(makers[flavour](operations))
+
+    @app.get("/")
+    @app.get("/docs")
+    @limiter.exempt
+    def docs() -> str:
+        """The human docs page."""
+        by_bridge: dict[str, list[Any]] = {}
+        for op in operations:
+            by_bridge.setdefault(op.bridge, []).append(op)
+        return render_template("docs.html", bridges=by_bridge, base=request.host_url.rstrip("/"),
+                               schema_of=lambda model: model.model_json_schema())
+
+    @app.get("/problems/<slug>")
+    @limiter.exempt
+    def problem_type(slug: str) -> Response:
+        """What a problem type means."""
+        if slug not in _PROBLEM_TEXT:
+            raise NotFound(f"no problem type {slug!r}")
+        return jsonify(type=f"/problems/{slug}", description=_PROBLEM_TEXT[slug])
