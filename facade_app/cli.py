@@ -1,0 +1,113 @@
+"""The ``bridges`` command: serve, list, openapi, tools, demo."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from bridges.core.config import load_config
+from bridges.core.errors import BridgeError
+from bridges.core.operation import Operation
+from bridges.core.registry import available_bridges, load_bridge_class
+
+__all__ = ["main"]
+
+
+def _declared_operations(config_path: str | None) -> Iterable[Operation]:
+    """Operations of the configured bridges, or of every registered bridge without a config."""
+    if config_path:
+        config = load_config(config_path)
+        for instance, entry in config.bridges.items():
+            if entry.enabled:
+                for op in load_bridge_class(entry.kind or instance).operations.values():
+                    yield op.bound_to(instance)
+        return
+    for kind in available_bridges():
+        yield from load_bridge_class(kind).operations.values()
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    current = None
+    for op in sorted(_declared_operations(args.config), key=lambda o: (o.bridge, o.name)):
+        if op.bridge != current:
+            current = op.bridge
+            print(f"{current}")
+        print(f"  {op.http_method:<4} {op.path:<36} {op.effect.value:<5} {op.summary}")
+    return 0
+
+
+def _cmd_openapi(args: argparse.Namespace) -> int:
+    from facade_app.openapi import build_openapi
+
+    print(json.dumps(build_openapi(_declared_operations(args.config)), indent=2, ensure_ascii=False))
+    return 0
+
+
+def _cmd_tools(args: argparse.Namespace) -> int:
+    from facade_app.tools import anthropic_tools, openai_tools
+
+    maker = openai_tools if args.flavour == "openai" else anthropic_tools
+    print(json.dumps(maker(_declared_operations(args.config)), indent=2, ensure_ascii=False))
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    load_config(args.config)  # fail here, with the key named, before any worker starts
+    from facade_app.server import run_gunicorn
+
+    run_gunicorn(args.config, args.host, args.port, args.workers)
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from facade_app.demo import run_demo
+
+    return run_demo(host=args.host, port=args.port, workdir=Path(args.workdir))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``bridges`` console script."""
+    parser = argparse.ArgumentParser(prog="bridges", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", help="serve the facade under gunicorn")
+    p.add_argument("--config", default="bridges.toml", help="TOML configuration file")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--workers", type=int, default=2)
+    p.set_defaults(func=_cmd_serve)
+
+    for name, func, text in (("list", _cmd_list, "list bridges and operations"),
+                             ("openapi", _cmd_openapi, "print the OpenAPI 3.1 document")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--config", help="TOML configuration file (default: every registered bridge)")
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("tools", help="print AI tool definitions")
+    p.add_argument("--config")
+    p.add_argument("--flavour", choices=("openai", "anthropic"), default="openai")
+    p.set_defaults(func=_cmd_tools)
+
+    p = sub.add_parser("demo", help="start the demo legacy systems and the facade in front of them")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--workdir", default="var/demo", help="where the demo keeps its database and audit log")
+    p.set_defaults(func=_cmd_demo)
+
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except BridgeError as exc:
+        print(f"bridges: {exc.detail}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""``bridges demo``: the demo legacy world and the facade in front of it, in one process.
+
+Starts the CUSTMAST TN3270 host and the HELPDESK web app on free loopback ports, builds
+the ORDERS SQLite file, configures the three bridges against them (embedded defaults, no
+external server) and serves the facade until Ctrl-C, which stops everything cleanly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from bridges.core.config import parse_config
+from facade_app.app import create_app
+from facade_app.server import make_dev_server
+
+__all__ = ["DEMO_KEY_ENV", "demo_config", "demo_world", "run_demo"]
+
+DEMO_KEY_ENV = "LEGACY_BRIDGES_DEMO_KEY"
+DEFAULT_DEMO_KEY = "demo-key-not-secret"
+_REPO = Path(__file__).resolve().parent.parent
+
+
+@contextlib.contextmanager
+def demo_world(workdir: Path) -> Iterator[dict[str, Any]]:
+    """Start the demo legacy systems; yield where they are; stop them on exit."""
+    from fixtures.custmast import start_host
+    from fixtures.helpdesk import start_app
+    from fixtures.orders import build_sqlite
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    orders_db = build_sqlite(workdir / "orders.db")
+    with contextlib.ExitStack() as stack:
+        host = stack.enter_context(start_host(host="127.0.0.1", port=0))
+        app = stack.enter_context(start_app(host="127.0.0.1", port=0))
+        yield {"orders_db": orders_db, "custmast": host, "helpdesk": app, "workdir": workdir}
+
+
+def demo_config(world: dict[str, Any]) -> dict[str, Any]:
+    """The facade configuration for a running demo world (as TOML would give it)."""
+    from bridges.custmast.demo import demo_bridge_config as custmast_config
+    from bridges.helpdesk.demo import demo_bridge_config as helpdesk_config
+    from bridges.orders.demo import demo_bridge_config as orders_config
+
+    return {
+        "facade": {"rate_limit": "600/minute", "audit_log": str(world["workdir"] / "audit.jsonl")},
+        "crosswalk": str(_REPO / "fixtures" / "crosswalk-v1.csv"),
+        "api_keys": [
+            {"name": "demo", "key": {"env": DEMO_KEY_ENV, "default": DEFAULT_DEMO_KEY},
+             "scopes": ["orders:read", "custmast:read", "custmast:write", "helpdesk:read"]},
+            {"name": "demo-readonly", "key": {"env": DEMO_KEY_ENV + "_READONLY", "default": "demo-readonly-key"},
+             "scopes": ["orders:read", "custmast:read", "helpdesk:read"]},
+        ],
+        "bridges": {
+            "orders": orders_config(world["orders_db"]),
+            "custmast": custmast_config(world["custmast"].host, world["custmast"].port),
+            "helpdesk": helpdesk_config(world["helpdesk"].url),
+        },
+    }
+
+
+def _examples(base: str, key: str) -> str:
+    auth = f'-H "Authorization: Bearer {key}"'
+    return "\n".join([
+        f"legacy-bridges demo facade on {base}  (docs: {base}/docs, OpenAPI: {base}/openapi.json)",
+        "",
+        "Try:",
+        f'  curl {auth} "{base}/v1/orders/get_order?order_no=0000100001"',
+        f'  curl {auth} "{base}/v1/orders/list_orders?customer=C-00001"',
+        f'  curl {auth} "{base}/v1/custmast/get_customer?customer=C-00001"',
+        f'  curl {auth} "{base}/v1/helpdesk/search_tickets?customer=C-00001"',
+        f'  curl "{base}/v1/orders/get_order?order_no=0000100001"            # no key: 401',
+        f'  curl {auth} "{base}/v1/orders/get_order?order_no=abc%27%3B--"    # malformed: 422',
+        f"  curl {base}/readyz",
+        "",
+        "Ctrl-C stops the facade and the demo legacy systems.",
+    ])
+
+
+def run_demo(host: str = "127.0.0.1", port: int = 8080, workdir: Path = Path("var/demo")) -> int:
+    """Run the demo until Ctrl-C (or SIGTERM)."""
+    key = os.environ.get(DEMO_KEY_ENV, DEFAULT_DEMO_KEY)
+    with demo_world(workdir.resolve()) as world:
+        config = parse_config(demo_config(world), base_dir=workdir.resolve())
+        app = create_app(config)
+        server = make_dev_server(app, host, port)
+        runtime = app.extensions["legacy_bridges"]["runtime"]
+        stop = threading.Event()
+
+        def _stop(*_: Any) -> None:
+            if not stop.is_set():
+                stop.set()
+                threading.Thread(target=server.shutdown, daemon=True).start()
+
+        signal.signal(signal.SIGTERM, _stop)
+        print(_examples(f"http://{host}:{server.server_port}", key), flush=True)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()
+            runtime.close()
+            print("\nstopped: facade, CUSTMAST host, HELPDESK app.", flush=True)
+    return 0
