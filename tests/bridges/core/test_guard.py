@@ -1,0 +1,148 @@
+"""The guard: deadlines, the concurrency cap, the breaker and read-only retries."""
+
+import threading
+import time
+
+import pytest
+from pydantic import BaseModel
+
+from bridges.core.deadline import current_deadline
+from bridges.core.errors import DeadlineExceeded, LegacyError, NotFound, Unavailable
+from bridges.core.guard import CircuitBreaker, Guard, GuardSettings
+from bridges.core.operation import Bridge, Effect, operation
+
+pytestmark = pytest.mark.unit
+
+
+class _In(BaseModel):
+    pass
+
+
+class _Out(BaseModel):
+    pass
+
+
+class _B(Bridge):
+    name = "g"
+
+    @operation(summary="read")
+    def read(self, i: _In) -> _Out:
+        """Read."""
+
+    @operation(summary="write", effect=Effect.WRITE)
+    def write(self, i: _In) -> _Out:
+        """Write."""
+
+
+READ, WRITE = _B.operations["read"], _B.operations["write"]
+
+
+def test_deadline_is_current_inside_the_call():
+    guard = Guard(GuardSettings(deadline_s=2.5))
+    seen = guard.run(READ, lambda: current_deadline().seconds)
+    assert seen == 2.5
+
+
+def test_caller_deadline_cannot_exceed_the_bridge_deadline():
+    guard = Guard(GuardSettings(deadline_s=1))
+    assert guard.run(READ, lambda: current_deadline().seconds, deadline_s=30) == 1
+
+
+def test_reads_retry_once_writes_never():
+    guard = Guard(GuardSettings(read_retries=1, retry_backoff_s=0))
+    calls = []
+
+    def flaky():
+        calls.append(1)
+        if len(calls) == 1:
+            raise Unavailable("blip")
+        return "ok"
+
+    assert guard.run(READ, flaky) == "ok" and len(calls) == 2
+    calls.clear()
+    with pytest.raises(Unavailable):
+        guard.run(WRITE, flaky)
+    assert len(calls) == 1
+
+
+def test_answers_are_not_retried():
+    guard = Guard(GuardSettings(read_retries=3, retry_backoff_s=0))
+    calls = []
+
+    def missing():
+        calls.append(1)
+        raise NotFound("no")
+
+    with pytest.raises(NotFound):
+        guard.run(READ, missing)
+    assert len(calls) == 1
+
+
+def test_breaker_opens_after_system_faults_and_recovers():
+    guard = Guard(GuardSettings(breaker_fail_max=2, breaker_reset_s=0.2, read_retries=0))
+
+    def broken():
+        raise LegacyError("bad screen")
+
+    for _ in range(2):
+        with pytest.raises(LegacyError):
+            guard.run(READ, broken)
+    with pytest.raises(Unavailable) as err:
+        guard.run(READ, lambda: "never called")
+    assert err.value.retry_after >= 1 and err.value.context["breaker_open"]
+    time.sleep(0.25)
+    assert guard.run(READ, lambda: "ok") == "ok"
+    assert guard.breaker.state == "closed"
+
+
+def test_not_found_does_not_open_the_breaker():
+    guard = Guard(GuardSettings(breaker_fail_max=1, read_retries=0))
+    for _ in range(3):
+        with pytest.raises(NotFound):
+            guard.run(READ, lambda: (_ for _ in ()).throw(NotFound("no")))
+    assert guard.breaker.state == "closed"
+
+
+def test_half_open_admits_one_trial():
+    breaker = CircuitBreaker(fail_max=1, reset_s=0.05)
+    breaker.failed()
+    assert breaker.admit() is not None
+    time.sleep(0.06)
+    assert breaker.admit() is None  # the trial
+    assert breaker.admit() is not None  # others wait for it
+    breaker.failed()
+    assert breaker.state == "open"
+
+
+def test_concurrency_cap_answers_503_and_calls_run_in_parallel():
+    guard = Guard(GuardSettings(max_concurrency=2, queue_timeout_s=0.1))
+    release = threading.Event()
+    started = threading.Barrier(3)
+
+    def slow():
+        started.wait(timeout=5)
+        release.wait(timeout=5)
+        return "done"
+
+    threads = [threading.Thread(target=guard.run, args=(READ, slow)) for _ in range(2)]
+    for t in threads:
+        t.start()
+    started.wait(timeout=5)  # both calls are inside at once: the guard does not serialise
+    with pytest.raises(Unavailable) as err:
+        guard.run(READ, lambda: "third")
+    assert err.value.retry_after == 1
+    release.set()
+    for t in threads:
+        t.join(timeout=5)
+    assert guard.status()["in_flight"] == 0
+
+
+def test_deadline_check_raises_timeout():
+    guard = Guard(GuardSettings(deadline_s=0.05))
+
+    def overrun():
+        time.sleep(0.06)
+        current_deadline().check("a slow step")
+
+    with pytest.raises(DeadlineExceeded, match="a slow step"):
+        guard.run(READ, overrun)
