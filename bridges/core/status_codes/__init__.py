@@ -1,0 +1,1 @@
+"""Versioned status-code maps of the legacy systems, as data (read by ``codecs.StatusMap``)."""
