@@ -67,6 +67,8 @@ def create_app(config: Config, runtime: Runtime | None = None) -> Flask:
     @app.after_request
     def _stamp(response: Response) -> Response:
         response.headers["X-Request-ID"] = g.get("request_id", "")
+        if g.get("retry_after"):
+            response.headers["Retry-After"] = g.retry_after
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response
 

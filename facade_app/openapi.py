@@ -120,7 +120,7 @@ def _operation(op: Operation, in_schema: dict[str, Any], out_schema: dict[str, A
 
     if op.streaming:
         content = {
-            "application/x-ndjson": {"schema": out_schema, "description": "One row object per line."},
+            "application/x-ndjson": {"schema": out_schema},  # one row object per line
             "text/csv": {"schema": {"type": "string"}},
         }
         ok = {"description": "Rows, streamed (NDJSON by default, CSV with `Accept: text/csv`).", "content": content}

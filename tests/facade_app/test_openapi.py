@@ -1,0 +1,47 @@
+"""The OpenAPI document and the completeness of every declaration."""
+
+import pytest
+from openapi_spec_validator import validate
+
+from bridges.core.registry import available_bridges, load_bridge_class
+from facade_app.openapi import build_openapi
+
+pytestmark = pytest.mark.unit
+
+
+def _all_operations():
+    return [op for kind in available_bridges() for op in load_bridge_class(kind).operations.values()]
+
+
+def test_test_app_document_is_valid_openapi_31(client):
+    doc = client.get("/openapi.json").get_json()
+    validate(doc)
+    assert doc["openapi"] == "3.1.0"
+    get_item = doc["paths"]["/v1/shop/get_item"]["get"]
+    assert get_item["operationId"] == "shop_get_item"
+    assert get_item["parameters"][0]["name"] == "item_no" and get_item["parameters"][0]["required"]
+    assert {"401", "422", "429", "503", "504"} <= set(get_item["responses"])
+    assert "requestBody" in doc["paths"]["/v1/shop/rename"]["post"]
+    assert "application/x-ndjson" in doc["paths"]["/v1/shop/export"]["get"]["responses"]["200"]["content"]
+
+
+def test_every_registered_bridge_gives_valid_openapi():
+    ops = _all_operations()
+    assert ops, "no bridge registered"
+    validate(build_openapi(ops))
+
+
+@pytest.mark.parametrize("kind", sorted(available_bridges()))
+def test_every_operation_is_documented_with_an_example(kind):
+    cls = load_bridge_class(kind)
+    assert cls.title and cls.operations, f"bridge {kind} needs a title and operations"
+    for op in cls.operations.values():
+        assert op.summary.strip(), f"{op.qualified_name} lacks a summary"
+        assert len(op.description.strip()) >= 20, f"{op.qualified_name} lacks a description"
+        assert op.examples, f"{op.qualified_name} lacks an example"
+        for example in op.examples:
+            op.input_model.model_validate(dict(example.input))  # examples must be valid input
+            if example.output is not None:
+                op.output_model.model_validate(dict(example.output))
+        for field, info in op.input_model.model_fields.items():
+            assert info.description, f"{op.qualified_name} input field {field!r} lacks a description"
