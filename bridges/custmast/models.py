@@ -1,0 +1,140 @@
+"""CUSTMAST's typed inputs and outputs.
+
+Length limits come from the screen declarations, so a value longer than its 3270
+field is refused (422, naming the field) before any session is touched — never
+silently cut by the terminal.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+
+from bridges.custmast.screens import AddressChange
+
+__all__ = [
+    "Address",
+    "AddressChangeResult",
+    "BrowseCustomers",
+    "ChangeAddress",
+    "Customer",
+    "CustomerPage",
+    "CustomerSummary",
+    "GetCustomer",
+]
+
+CUSTOMER_REF = r"^(C-\d{5}|\d{8})$"
+
+
+def _screen_text(value: str) -> str:
+    """One line of text a 3270 field can hold exactly as given."""
+    if any(ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 for ch in value):
+        raise ValueError("control characters (line breaks, tabs…) cannot be typed into a 3270 field")
+    if value != value.rstrip():
+        raise ValueError("trailing blanks are not kept by CUSTMAST; remove them")
+    return value
+
+
+def _field_text(length: int) -> object:
+    return Annotated[str, StringConstraints(min_length=1, max_length=length), AfterValidator(_screen_text)]
+
+
+CustomerRef = Annotated[
+    str,
+    Field(pattern=CUSTOMER_REF, description="Canonical id (C-00001) or CUSTMAST customer number (8 digits).",
+          examples=["C-00001", "84603489"]),
+]
+
+
+class GetCustomer(BaseModel):
+    """Which customer to show."""
+
+    model_config = {"extra": "forbid"}
+
+    customer_id: CustomerRef
+
+
+class Customer(BaseModel):
+    """A CUSTMAST customer record."""
+
+    customer_id: str | None = Field(description="Canonical id (None if the crosswalk does not know the customer).")
+    custmast_no: str = Field(description="CUSTMAST's own customer number.")
+    name: str
+    street: str | None
+    city: str | None
+    postcode: str | None
+    country: str | None
+    phone: str | None
+    credit_limit: Decimal | None
+    customer_since: date | None
+
+
+class BrowseCustomers(BaseModel):
+    """Where to start and how many customers to list."""
+
+    model_config = {"extra": "forbid"}
+
+    start_at: str | None = Field(
+        None,
+        pattern=r"^(C-\d{5}|\d{1,8})$",
+        description="Canonical id, or the first digits of a CUSTMAST number (padded with zeros); "
+        "omitted = from the first customer.",
+    )
+    limit: int = Field(20, ge=1, le=200, description="Customers to return at most.")
+
+
+class CustomerSummary(BaseModel):
+    """One row of the customer browse."""
+
+    customer_id: str | None
+    custmast_no: str
+    name: str
+    city: str | None
+    country: str | None
+
+
+class CustomerPage(BaseModel):
+    """Customers in CUSTMAST number order."""
+
+    customers: list[CustomerSummary]
+    next_start_at: str | None = Field(description="Pass as start_at for the next page; None at the end of the list.")
+    end_of_list: bool
+    screens_read: int
+
+
+class Address(BaseModel):
+    """A postal address as CUSTMAST keeps it."""
+
+    street: str | None
+    city: str | None
+    postcode: str | None
+    country: str | None
+
+
+class ChangeAddress(BaseModel):
+    """A customer and its new address; ``dry_run`` checks everything but the commit."""
+
+    model_config = {"extra": "forbid"}
+
+    customer_id: CustomerRef
+    street: _field_text(AddressChange.street.length)  # type: ignore[valid-type]
+    city: _field_text(AddressChange.city.length)  # type: ignore[valid-type]
+    postcode: _field_text(AddressChange.postcode.length)  # type: ignore[valid-type]
+    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO country code, 2 capital letters.")]
+    dry_run: bool = Field(False, description="Navigate and fill in, validate, but stop before the commit key.")
+
+
+class AddressChangeResult(BaseModel):
+    """What the change did."""
+
+    customer_id: str | None
+    custmast_no: str
+    dry_run: bool
+    committed: bool = Field(description="True only when CUSTMAST confirmed the change.")
+    changed: bool = Field(description="False when the new address equals the stored one.")
+    old: Address
+    new: Address
+    message: str = Field(description="CUSTMAST's last message.")

@@ -1,0 +1,251 @@
+"""The live terminal: s3270 driven through py3270, made safe.
+
+py3270 0.3.5 is kept for what it does well (spawning s3270, the command/status
+protocol) and fixed where it falls short:
+
+* reads from s3270 are bounded by the call's deadline (py3270 blocks forever);
+* s3270 runs with a UTF-8 locale and the session's code page (py3270 leaves both to
+  chance, and under ``LANG=C`` s3270 silently drops non-ASCII input);
+* command output is decoded as UTF-8 (py3270 decodes ASCII and crashes on ``é``);
+* text is typed through :func:`mainframe.s3270.string_action` (py3270 pastes it into
+  ``String("…")`` unescaped, so ``"`` is a syntax error and ``\\n`` presses Enter);
+* AID keys never block: ``aidWait`` is cleared and the unlock is awaited by a bounded
+  ``Wait(N,Unlock)`` (py3270's ``Enter()`` waits forever on a locked keyboard);
+* s3270's stderr goes to a file or nowhere (py3270 pipes it and never reads it, so a
+  chatty trace could fill the pipe and hang the emulator).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import select
+import subprocess
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import py3270
+
+from bridges.core.deadline import current_deadline
+from bridges.core.errors import BridgeError, DeadlineExceeded, InvalidInput, LegacyError, Unavailable
+from mainframe import s3270
+from mainframe.snapshot import Position, Screen
+
+__all__ = ["LiveTerminal"]
+
+log = logging.getLogger("legacy_bridges.mainframe")
+
+_MODELS = {2: "3279-2", 3: "3279-3", 4: "3279-4", 5: "3279-5"}
+_UTF8_ENV = {"LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+
+
+class _ReadTimeout(Exception):
+    pass
+
+
+class _S3270Process(py3270.S3270App):
+    """py3270's s3270 process with a UTF-8 locale, no stderr pipe and deadline-bounded reads."""
+
+    def __init__(self, args: list[str], executable: str, stderr_path: Path | None) -> None:
+        self.executable = executable
+        self.stderr_path = stderr_path
+        self.read_until: float | None = None
+        self._buffer = b""
+        super().__init__(args)
+
+    def spawn_app(self) -> None:
+        env = {**os.environ, **_UTF8_ENV}
+        stderr = self.stderr_path.open("ab") if self.stderr_path else subprocess.DEVNULL
+        try:
+            self.sp = subprocess.Popen(
+                [self.executable, *self.args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=stderr, env=env, close_fds=True,
+            )
+        except FileNotFoundError:
+            raise Unavailable(f"the 3270 emulator {self.executable!r} is not installed", retry_after=60) from None
+        finally:
+            if stderr is not subprocess.DEVNULL:
+                stderr.close()
+
+    def readline(self) -> bytes:
+        fd = self.sp.stdout.fileno()
+        while b"\n" not in self._buffer:
+            wait = None if self.read_until is None else self.read_until - time.monotonic()
+            if wait is not None and wait <= 0:
+                raise _ReadTimeout()
+            ready, _, _ = select.select([fd], [], [], wait)
+            if not ready:
+                raise _ReadTimeout()
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                raise BrokenPipeError("s3270 exited")
+            self._buffer += chunk
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        return line + b"\n"
+
+    def kill(self) -> None:
+        if self.sp and self.sp.poll() is None:
+            self.sp.kill()
+            try:
+                self.sp.wait(timeout=2)
+            except subprocess.TimeoutExpired:  # pragma: no cover - the kernel owes us this
+                log.warning("s3270 pid %s did not exit after SIGKILL", self.sp.pid)
+        for pipe in (self.sp.stdin, self.sp.stdout):
+            if pipe:
+                pipe.close()
+
+
+class _Command(py3270.Command):
+    """py3270's command, with output decoded as UTF-8 instead of ASCII."""
+
+    def handle_result(self, result: str) -> None:
+        if result == "ok" or (result == "" and self.cmdstr == b"Quit"):
+            return
+        if result != "error":
+            raise py3270.CommandError(f"unexpected s3270 result {result!r}")
+        message = b"".join(self.data).decode("utf-8", "replace").strip() or "[no error message]"
+        raise py3270.CommandError(message)
+
+
+class _Emulator(py3270.Emulator):
+    """py3270's emulator driving our process and command classes."""
+
+    def exec_command(self, cmdstr: bytes) -> py3270.Command:
+        if self.is_terminated:
+            raise py3270.TerminatedError("this session has been closed")
+        command = _Command(self.app, cmdstr)
+        command.execute()
+        self.status = py3270.Status(command.status_line)
+        return command
+
+    def terminate(self) -> None:
+        if not self.is_terminated:
+            self.is_terminated = True
+            self.app.kill()
+
+
+class LiveTerminal:
+    """A TN3270 session through a private s3270 process (the live backend of the port).
+
+    ``host``/``port`` name the TN3270 server; ``lu_name`` claims a TN3270E LU;
+    ``code_page`` is the host's EBCDIC code page; ``model`` 2 (24×80) or 4 (43×80).
+    """
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        code_page: str = "cp037",
+        model: int = 2,
+        lu_name: str | None = None,
+        executable: str = "s3270",
+        trace_dir: Path | None = None,
+    ) -> None:
+        if model not in _MODELS:
+            raise InvalidInput(f"3270 model {model} is not one of {sorted(_MODELS)}")
+        s3270.codec_for(code_page)  # fail early on an unknown code page
+        self.host, self.port, self.code_page, self.model, self.lu_name = host, port, code_page, model, lu_name
+        self.executable = executable
+        self.trace_dir = trace_dir
+        self.broken = False
+        self._emulator: _Emulator | None = None
+        self._screen: Screen | None = None
+
+    # -- the port -------------------------------------------------------------------
+
+    def connect(self) -> Screen:
+        """Spawn s3270, connect, wait for the first unlocked screen."""
+        args = ["-xrm", "s3270.unlockDelay: False", "-model", _MODELS[self.model], "-codepage", self.code_page]
+        stderr_path = None
+        if self.trace_dir:
+            self.trace_dir.mkdir(parents=True, exist_ok=True)
+            args += ["-trace", "-tracefile", str(self.trace_dir / f"s3270-{os.getpid()}-{id(self)}.trc")]
+            stderr_path = self.trace_dir / "s3270.stderr"
+        app = _S3270Process(args, self.executable, stderr_path)
+        self._emulator = _Emulator(app=app)
+        target = f"{self.lu_name}@{self.host}:{self.port}" if self.lu_name else f"{self.host}:{self.port}"
+        self._run("Toggle(aidWait,clear)", "starting the emulator")
+        self._run(f"Connect({target})", "connecting")
+        self._wait_unlock("the first screen")
+        return self._snapshot()
+
+    def screen(self) -> Screen:
+        """The current screen, read fresh from the emulator."""
+        return self._snapshot()
+
+    def send(self, aid: str | None = None, fields: Mapping[Position, str] | None = None) -> Screen:
+        """Type each value into the field starting at its position, then press ``aid``."""
+        action = s3270.aid_action(aid) if aid is not None else None
+        current = self._screen or self._snapshot()
+        commands = []
+        for position, value in (fields or {}).items():
+            s3270.check_typed_value(current, position, value, self.code_page)
+            commands += [s3270.move_cursor(position), "EraseEOF()", s3270.string_action(value)]
+        for command in commands:
+            self._run(command, "typing")
+        if action is None:
+            return self._snapshot()
+        self._run(action, f"pressing {aid}")
+        self._wait_unlock(f"the answer to {aid}")
+        return self._snapshot()
+
+    def close(self) -> None:
+        """Kill the emulator (its TCP session ends with it)."""
+        if self._emulator is not None:
+            self._emulator.terminate()
+            self._emulator = None
+
+    # -- internals ------------------------------------------------------------------
+
+    def _run(self, command: str, doing: str) -> py3270.Command:
+        if self._emulator is None:
+            raise Unavailable("the terminal is not connected", retry_after=1)
+        deadline = current_deadline()
+        self._emulator.app.read_until = time.monotonic() + deadline.remaining()
+        try:
+            return self._emulator.exec_command(command.encode("ascii"))
+        except _ReadTimeout:
+            self._fail()
+            raise DeadlineExceeded(f"deadline of {deadline.seconds:g}s passed while {doing}") from None
+        except (OSError, ValueError, py3270.TerminatedError):
+            self._fail()
+            raise Unavailable(f"the 3270 emulator ended while {doing}", retry_after=1) from None
+        except py3270.CommandError as exc:
+            raise self._translate(str(exc), doing) from None
+
+    def _translate(self, message: str, doing: str) -> BridgeError:
+        lowered = message.lower()
+        self._fail()
+        if "timed out" in lowered or "timeout" in lowered:
+            return DeadlineExceeded(f"the host kept the keyboard locked while {doing}")
+        if any(word in lowered for word in ("not connected", "disconnected", "refused", "reset", "closed")):
+            return Unavailable(f"the host dropped or refused the session while {doing}", retry_after=1)
+        return LegacyError(f"the 3270 emulator failed while {doing}: {message[:200]}")
+
+    def _wait_unlock(self, what: str) -> None:
+        remaining = current_deadline().remaining()
+        if remaining <= 0:
+            self._fail()
+            raise DeadlineExceeded(f"deadline passed before {what}")
+        self._run(f"Wait({remaining:.3f},Unlock)", f"waiting for {what}")
+        if self._emulator is not None and not (self._emulator.status.connection_state or b"").startswith(b"C("):
+            self._fail()
+            raise Unavailable(f"the host closed the session before {what}", retry_after=1)
+
+    def _snapshot(self) -> Screen:
+        command = self._run("ReadBuffer(Ascii)", "reading the screen")
+        status = self._emulator.status  # type: ignore[union-attr]
+        if not (status.connection_state or b"").startswith(b"C("):
+            self._fail()
+            raise Unavailable("the host closed the session", retry_after=1)
+        lines = [line.decode("ascii", "replace") for line in command.data]
+        cursor = (int(status.cursor_row or 0), int(status.cursor_col or 0))
+        self._screen = s3270.parse_read_buffer(lines, cursor)
+        return self._screen
+
+    def _fail(self) -> None:
+        """Mark the session unusable and kill its emulator: its state is unknown."""
+        self.broken = True
+        self.close()

@@ -1,0 +1,301 @@
+"""A pool of signed-on terminal sessions parked on a home screen.
+
+Opening a session (spawn the emulator, connect, sign on) costs tens of milliseconds
+and a host session; a lookup on a warm session costs one or two screens. The pool
+keeps ``min_size``…``max_size`` sessions signed on and checks each one back in only
+if it is home again; a session that broke, timed out, stayed busy past
+``max_busy_s`` or idle past ``max_idle_s`` is closed and never handed out again, and
+a maintenance thread tops the pool back up to ``min_size``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from bridges.core.deadline import Deadline, current_deadline, deadline_scope
+from bridges.core.errors import BridgeError, InvalidInput, NotFound, Unavailable
+from mainframe.port import Terminal
+from mainframe.snapshot import Screen
+
+__all__ = ["PoolSettings", "Session", "SessionPool"]
+
+log = logging.getLogger("legacy_bridges.mainframe.pool")
+
+# Errors that are answers about the request, not about the session's health.
+_ANSWERS = (InvalidInput, NotFound)
+
+
+class PoolSettings(BaseModel):
+    """Sizes and time limits of a :class:`SessionPool`."""
+
+    model_config = {"extra": "forbid"}
+
+    min_size: int = Field(1, ge=0, le=256, description="Sessions kept signed on even when idle.")
+    max_size: int = Field(4, ge=1, le=256, description="Sessions at most (host sessions are scarce).")
+    acquire_timeout_s: float = Field(2.0, ge=0, description="Wait for a free session before 503.")
+    max_idle_s: float = Field(300.0, gt=0, description="An idle session older than this is replaced.")
+    max_busy_s: float = Field(60.0, gt=0, description="A session held longer than this is killed.")
+    open_timeout_s: float = Field(10.0, gt=0, description="Deadline of a background sign-on.")
+    retry_after_s: float = Field(1.0, ge=0, description="Retry-After of a 503 when the pool is exhausted.")
+    lu_names: list[str] = Field(default_factory=list, description="TN3270E LU names to claim, one per session.")
+
+
+@dataclass(eq=False)
+class Session:
+    """One pooled terminal and its bookkeeping."""
+
+    terminal: Terminal
+    id: int
+    lu_name: str | None = None
+    created: float = field(default_factory=time.monotonic)
+    last_used: float = field(default_factory=time.monotonic)
+    busy_since: float | None = None
+    uses: int = 0
+    killed: bool = False
+
+
+class SessionPool:
+    """Hands out signed-on terminals, one caller at a time each.
+
+    ``open_session(lu_name)`` returns a connected terminal already on the home screen
+    (it runs the sign-on flow); ``is_home(screen)`` tells whether a returned session may
+    be reused. With ``background=False`` no thread is started: sessions open on demand,
+    in the caller's thread (what strict cassette replay needs).
+    """
+
+    def __init__(
+        self,
+        open_session: Callable[[str | None], Terminal],
+        settings: PoolSettings,
+        *,
+        is_home: Callable[[Screen], bool],
+        name: str = "pool",
+        background: bool = True,
+    ) -> None:
+        if settings.min_size > settings.max_size:
+            raise InvalidInput("pool min_size must not exceed max_size")
+        if settings.lu_names and len(settings.lu_names) < settings.max_size:
+            raise InvalidInput("the pool needs at least max_size LU names")
+        self.settings = settings
+        self.name = name
+        self._open_session = open_session
+        self._is_home = is_home
+        self._cond = threading.Condition()
+        self._idle: list[Session] = []
+        self._busy: set[Session] = set()
+        self._opening = 0
+        self._free_lus = list(settings.lu_names)
+        self._ids = itertools.count(1)
+        self._closed = False
+        self.counters = {"opened": 0, "discarded": 0, "open_failures": 0, "exhausted": 0}
+        self.last_error: str | None = None
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        if background:
+            self._thread = threading.Thread(target=self._maintain, name=f"{name}-maintenance", daemon=True)
+            self._thread.start()
+
+    # -- using a session ----------------------------------------------------------------
+
+    @contextmanager
+    def session(self) -> Iterator[Terminal]:
+        """A signed-on terminal on the home screen, returned to the pool afterwards.
+
+        An error other than an answer (not found, invalid input) discards the session.
+        """
+        session = self._acquire()
+        healthy = False
+        try:
+            yield session.terminal
+            healthy = True
+        except _ANSWERS:
+            healthy = True
+            raise
+        finally:
+            self._release(session, healthy)
+
+    def _acquire(self) -> Session:
+        deadline = current_deadline()
+        wait_until = time.monotonic() + min(self.settings.acquire_timeout_s, deadline.remaining())
+        lu_name: str | None = None
+        with self._cond:
+            while True:
+                if self._closed:
+                    raise Unavailable(f"{self.name} is closed", retry_after=self.settings.retry_after_s)
+                while self._idle:
+                    session = self._idle.pop()  # the most recently used: warmest
+                    if time.monotonic() - session.last_used > self.settings.max_idle_s:
+                        self._discard_locked(session, "idle too long")
+                        continue
+                    session.busy_since = time.monotonic()
+                    self._busy.add(session)
+                    return session
+                if self._size_locked() < self.settings.max_size:
+                    self._opening += 1
+                    lu_name = self._free_lus.pop(0) if self._free_lus else None
+                    break
+                left = wait_until - time.monotonic()
+                if left <= 0:
+                    self.counters["exhausted"] += 1
+                    raise Unavailable(
+                        f"{self.name}: all {self.settings.max_size} sessions are busy",
+                        retry_after=self.settings.retry_after_s,
+                    )
+                self._cond.wait(left)
+        session = self._open(lu_name)
+        with self._cond:
+            session.busy_since = time.monotonic()
+            self._busy.add(session)
+        return session
+
+    def _open(self, lu_name: str | None) -> Session:
+        """Open one session (counted in ``_opening`` by the caller)."""
+        try:
+            terminal = self._open_session(lu_name)
+        except BaseException as exc:
+            with self._cond:
+                self._opening -= 1
+                self.counters["open_failures"] += 1
+                self.last_error = exc.detail if isinstance(exc, BridgeError) else type(exc).__name__
+                if lu_name is not None:
+                    self._free_lus.append(lu_name)
+                self._cond.notify()
+            raise
+        with self._cond:
+            self._opening -= 1
+            self.counters["opened"] += 1
+            self.last_error = None
+            return Session(terminal=terminal, id=next(self._ids), lu_name=lu_name)
+
+    def _release(self, session: Session, healthy: bool) -> None:
+        reason = None
+        if not healthy:
+            reason = "the call failed"
+        elif session.killed or session.terminal.broken:
+            reason = "broken"
+        else:
+            try:
+                if not self._is_home(session.terminal.screen()):
+                    reason = "not on the home screen"
+            except BridgeError:
+                reason = "home check failed"
+        with self._cond:
+            self._busy.discard(session)
+            session.busy_since = None
+            session.last_used = time.monotonic()
+            session.uses += 1
+            if reason is None and not self._closed:
+                self._idle.append(session)
+            else:
+                self._discard_locked(session, reason or "pool closed")
+            self._cond.notify()
+
+    def _discard_locked(self, session: Session, reason: str) -> None:
+        log.info("%s: discarding session %d (%s)", self.name, session.id, reason)
+        self.counters["discarded"] += 1
+        if session.lu_name is not None:
+            self._free_lus.append(session.lu_name)
+        try:
+            session.terminal.close()
+        except Exception:  # closing must never fail a release
+            log.exception("%s: closing session %d failed", self.name, session.id)
+        self._wake.set()
+
+    def _size_locked(self) -> int:
+        return len(self._idle) + len(self._busy) + self._opening
+
+    # -- upkeep -----------------------------------------------------------------------------
+
+    def _maintain(self) -> None:
+        """Kill sessions busy too long, drop stale idle ones, top up to ``min_size``."""
+        failures = 0
+        while not self._closed:
+            self._wake.wait(min(1.0, 0.2 * 2**failures))
+            self._wake.clear()
+            if self._closed:
+                return
+            now = time.monotonic()
+            with self._cond:
+                for session in list(self._busy):
+                    held = now - (session.busy_since or now)
+                    if held > self.settings.max_busy_s and not session.killed:
+                        log.warning("%s: session %d busy for over %gs; killing it",
+                                    self.name, session.id, self.settings.max_busy_s)
+                        session.killed = True
+                        session.terminal.close()
+                for session in list(self._idle):
+                    if now - session.last_used > self.settings.max_idle_s:
+                        self._idle.remove(session)
+                        self._discard_locked(session, "idle too long")
+                missing = self.settings.min_size - self._size_locked()
+                lu_name = None
+                if missing > 0:
+                    self._opening += 1
+                    lu_name = self._free_lus.pop(0) if self._free_lus else None
+            if missing <= 0:
+                failures = 0
+                continue
+            try:
+                with deadline_scope(Deadline(self.settings.open_timeout_s)):
+                    session = self._open(lu_name)
+            except Exception as exc:
+                failures = min(failures + 1, 5)
+                log.warning("%s: could not open a session: %s", self.name, getattr(exc, "detail", exc))
+                continue
+            failures = 0
+            with self._cond:
+                if self._closed:
+                    session.terminal.close()
+                    return
+                self._idle.append(session)
+                self._cond.notify()
+            self._wake.set()
+
+    def wait_ready(self, timeout: float = 10.0) -> bool:
+        """Block until ``min_size`` sessions are open (tests, warm-up); False on timeout."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            with self._cond:
+                if len(self._idle) + len(self._busy) >= self.settings.min_size:
+                    return True
+            time.sleep(0.01)
+        return False
+
+    def status(self) -> dict[str, Any]:
+        """Pool state for ``/readyz``."""
+        with self._cond:
+            data: dict[str, Any] = {
+                "size": len(self._idle) + len(self._busy),
+                "idle": len(self._idle),
+                "busy": len(self._busy),
+                "opening": self._opening,
+                "min_size": self.settings.min_size,
+                "max_size": self.settings.max_size,
+                **self.counters,
+            }
+            if self.settings.lu_names:
+                data["lu_free"] = len(self._free_lus)
+            if self.last_error:
+                data["last_error"] = self.last_error
+            return data
+
+    def close(self) -> None:
+        """Close every session; busy ones are closed when they come back."""
+        with self._cond:
+            self._closed = True
+            idle, self._idle = self._idle, []
+            for session in idle:
+                self._discard_locked(session, "pool closed")
+            self._cond.notify_all()
+        self._wake.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
