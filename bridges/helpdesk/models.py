@@ -1,0 +1,111 @@
+"""The typed inputs and outputs of the HELPDESK operations."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, Field, model_validator
+
+__all__ = ["GetTicket", "HistoryNote", "Priority", "SearchTickets", "Ticket", "TicketPage", "TicketStatus",
+           "TicketSummary"]
+
+CANONICAL_ID = r"^C-\d{5}$"
+TICKET_NO = r"^HD-\d{4}-\d{6}$"
+
+
+class TicketStatus(StrEnum):
+    """Where a ticket stands."""
+
+    OPEN = "open"
+    PENDING = "pending"
+    WAITING = "waiting_on_customer"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+class Priority(StrEnum):
+    """How urgent a ticket is."""
+
+    URGENT = "urgent"
+    HIGH = "high"
+    NORMAL = "normal"
+    LOW = "low"
+
+
+class SearchTickets(BaseModel):
+    """A ticket search for one customer."""
+
+    model_config = {"extra": "forbid", "populate_by_name": True}
+
+    customer: str = Field(pattern=CANONICAL_ID, max_length=7, description="Canonical customer id, e.g. C-00001.",
+                          examples=["C-00001"])
+    status: TicketStatus | None = Field(None, description="Only tickets in this status.")
+    from_: date | None = Field(None, alias="from", description="Opened on or after this date (ISO 8601).")
+    to: date | None = Field(None, description="Opened on or before this date (ISO 8601).")
+    page: int = Field(1, ge=1, le=10_000, description="Result page, 25 tickets a page, newest first.")
+    all_pages: bool = Field(False, description="Return every page from `page` on (up to the bridge's page limit).")
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> SearchTickets:
+        if self.from_ and self.to and self.from_ > self.to:
+            raise ValueError("'from' is after 'to'")
+        return self
+
+
+class TicketSummary(BaseModel):
+    """One row of the search results."""
+
+    ticket_no: str = Field(pattern=TICKET_NO)
+    opened: date
+    customer_id: str | None = Field(description="Canonical customer id (None if the crosswalk has no entry).")
+    account: str = Field(description="The helpdesk's own account number.")
+    customer_name: str
+    subject: str
+    status: TicketStatus
+    priority: Priority
+
+
+class TicketPage(BaseModel):
+    """A page (or, with ``all_pages``, several pages) of search results."""
+
+    customer_id: str
+    page: int
+    pages: int = Field(description="How many pages the search has.")
+    total: int = Field(description="How many tickets match.")
+    tickets: list[TicketSummary]
+    truncated: bool = Field(False, description="True when `all_pages` stopped at the page limit.")
+
+
+class GetTicket(BaseModel):
+    """One ticket by number."""
+
+    model_config = {"extra": "forbid"}
+
+    ticket_no: str = Field(pattern=TICKET_NO, max_length=14, description="Ticket number, e.g. HD-2005-004711.",
+                           examples=["HD-2005-004711"])
+
+
+class HistoryNote(BaseModel):
+    """One entry of a ticket's history."""
+
+    at: datetime = Field(description="Local time of the helpdesk (no zone).")
+    by: str
+    note: str
+
+
+class Ticket(BaseModel):
+    """A ticket's detail page."""
+
+    ticket_no: str = Field(pattern=TICKET_NO)
+    account: str
+    customer_id: str | None
+    customer_name: str
+    status: TicketStatus
+    priority: Priority
+    opened: datetime = Field(description="Local time of the helpdesk (no zone).")
+    closed: datetime | None
+    assigned_to: str
+    subject: str
+    description: str
+    history: list[HistoryNote]

@@ -1,0 +1,61 @@
+"""web_scrape — old web applications through a headless browser.
+
+Playwright's sync API drives Chromium on one owner thread per browser
+(:class:`BrowserOwner`); a :class:`BrowserPort` keeps warm, logged-in contexts per user
+(:class:`ContextPool`), runs typed :class:`Flow` s under the call's deadline, extracts with
+lxml (:class:`TableSpec`, :func:`field_pairs`), keeps redacted failure artifacts, and
+records or replays HAR cassettes on the core envelope. Usable on its own: it imports
+only ``bridges.core``.
+"""
+
+from web_scrape.artifacts import ArtifactStore, redact_trace
+from web_scrape.errors import BrowserGone, translate_playwright_error
+from web_scrape.extract import TableSpec, field_pairs, find_link, parse_html, text_of
+from web_scrape.flow import Credential, Flow, FlowPage, FlowRun, LoginSpec, SessionExpired
+from web_scrape.har import TRANSPORT, HarRecorder, HarReplayer
+from web_scrape.launch import DEFAULT_CHROMIUM_ARGS, LaunchSettings, find_chromium, launch_browser
+from web_scrape.owner import BrowserOwner
+from web_scrape.pool import ContextPool, Lease
+from web_scrape.port import BrowserPort, PortSettings
+from web_scrape.secrets import SecretBook, find_secret_values
+from web_scrape.selectors import By, Target, by_css, by_label, by_name, by_role, by_text, by_xpath
+
+__all__ = [
+    "DEFAULT_CHROMIUM_ARGS",
+    "TRANSPORT",
+    "ArtifactStore",
+    "BrowserGone",
+    "BrowserOwner",
+    "BrowserPort",
+    "By",
+    "ContextPool",
+    "Credential",
+    "Flow",
+    "FlowPage",
+    "FlowRun",
+    "HarRecorder",
+    "HarReplayer",
+    "LaunchSettings",
+    "Lease",
+    "LoginSpec",
+    "PortSettings",
+    "SecretBook",
+    "SessionExpired",
+    "TableSpec",
+    "Target",
+    "by_css",
+    "by_label",
+    "by_name",
+    "by_role",
+    "by_text",
+    "by_xpath",
+    "field_pairs",
+    "find_chromium",
+    "find_link",
+    "find_secret_values",
+    "launch_browser",
+    "parse_html",
+    "redact_trace",
+    "text_of",
+    "translate_playwright_error",
+]

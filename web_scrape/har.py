@@ -1,0 +1,212 @@
+"""HAR cassettes on the core envelope: record through Playwright routes, replay in order.
+
+Each interaction is a HAR entry's ``request`` / ``response`` (method, URL, form params or
+body; status, a few headers, content). Recording intercepts every request of a browser
+context (``route.fetch`` without following redirects, so each hop is its own entry);
+passwords, cookie values and CSRF tokens become reversible placeholders, and the
+application's origin becomes ``<<ORIGIN>>`` so a replay can run against any base URL.
+
+Replay answers each request from the cassette, consuming entries **in order per
+request** (method, URL, body): a URL fetched twice — before and after a POST — gets its
+two recorded answers in turn. A request the cassette does not hold is aborted at once and
+reported as :class:`CassetteMiss` naming it — never Playwright's silent 30 s wait.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import re
+import threading
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from bridges.core.cassette import Cassette, Interaction
+from bridges.core.errors import CassetteMiss
+from web_scrape.secrets import SecretBook, find_secret_values, parse_cookie_header
+
+__all__ = ["TRANSPORT", "HarRecorder", "HarReplayer", "har_request", "origin_of", "request_key"]
+
+TRANSPORT = "browser"
+log = logging.getLogger("legacy_bridges.web_scrape")
+
+_KEPT_HEADERS = {"content-type", "location", "set-cookie", "content-disposition", "refresh"}
+_PLACEHOLDER = re.compile(r"<<([A-Z0-9_]+)>>")
+_TEXTUAL = re.compile(r"^(text/|application/(json|xml|javascript|x-www-form-urlencoded|xhtml))", re.I)
+
+
+def _charset(content_type: str, default: str = "utf-8") -> str:
+    match = re.search(r"charset=([\w.-]+)", content_type or "", re.I)
+    return match.group(1).lower() if match else default
+
+
+def _decode_form(body: bytes) -> list[dict[str, str]]:
+    try:
+        text, encoding = body.decode("ascii"), "utf-8"
+        text.encode("ascii")
+    except UnicodeDecodeError:
+        text, encoding = body.decode("latin-1"), "latin-1"
+    try:
+        pairs = parse_qsl(text, keep_blank_values=True, encoding=encoding, errors="strict")
+    except UnicodeDecodeError:
+        pairs = parse_qsl(text, keep_blank_values=True, encoding="latin-1")
+    return [{"name": name, "value": value} for name, value in pairs]
+
+
+def har_request(request: Any) -> dict[str, Any]:
+    """The HAR ``request`` of a Playwright request (no headers: cookies never stored)."""
+    entry: dict[str, Any] = {"method": request.method, "url": request.url}
+    body = request.post_data_buffer
+    if body:
+        mime = request.headers.get("content-type", "")
+        if "application/x-www-form-urlencoded" in mime:
+            entry["postData"] = {"mimeType": mime.split(";")[0], "params": _decode_form(body)}
+        else:
+            entry["postData"] = {"mimeType": mime, "text": body.decode("utf-8", "replace")}
+    return entry
+
+
+def request_key(request: dict[str, Any]) -> str:
+    """What two requests must share to be the same request in a cassette."""
+    return json.dumps([request.get("method"), request.get("url"), request.get("postData")], sort_keys=True)
+
+
+def _describe(request: dict[str, Any]) -> str:
+    text = f"{request.get('method')} {request.get('url')}"
+    post = request.get("postData")
+    if post and "params" in post:
+        text += " with form " + ", ".join(f"{p['name']}={p['value']!r}" for p in post["params"])
+    return text[:500]
+
+
+class HarRecorder:
+    """Records every request of the contexts it is attached to into ``cassette``."""
+
+    def __init__(self, cassette: Cassette, book: SecretBook, origin: str,
+                 timeout_ms: Callable[[], float]) -> None:
+        self.cassette = cassette
+        self.book = book
+        self.timeout_ms = timeout_ms
+        self._lock = threading.Lock()
+        book.add("ORIGIN", origin.rstrip("/"))
+
+    def attach(self, context: Any) -> None:
+        """Route every request of ``context`` through the recorder."""
+        context.route("**/*", self._handle)
+
+    def _handle(self, route: Any, request: Any) -> None:
+        try:
+            response = route.fetch(max_redirects=0, timeout=self.timeout_ms())
+        except Exception as exc:
+            log.warning("recording: %s %s failed (%s)", request.method, request.url, type(exc).__name__)
+            route.abort()
+            return
+        body = response.body()
+        headers = [h for h in response.headers_array if h["name"].lower() in _KEPT_HEADERS]
+        mime = next((h["value"] for h in headers if h["name"].lower() == "content-type"), "")
+        content: dict[str, Any] = {"mimeType": mime}
+        if _TEXTUAL.match(mime) or not body:
+            content["text"] = body.decode(_charset(mime), "replace")
+        else:
+            content.update(text=base64.b64encode(body).decode("ascii"), encoding="base64")
+        har_req = har_request(request)
+        self._discover(har_req, headers, content.get("text", "") if "encoding" not in content else "")
+        entry = {"status": response.status, "statusText": response.status_text,
+                 "headers": headers, "content": content}
+        scrubber = self.book.scrubber
+        with self._lock:
+            self.cassette.envelope.interactions.append(
+                Interaction(request=scrubber.scrub(har_req), response=scrubber.scrub(entry))
+            )
+        route.fulfill(response=response)
+
+    def _discover(self, har_req: dict[str, Any], headers: list[dict[str, str]], text: str) -> None:
+        for header in headers:
+            if header["name"].lower() == "set-cookie":
+                for _name, value in parse_cookie_header(header["value"])[:1]:
+                    self.book.discover("COOKIE", value)
+        for value in find_secret_values(text):
+            self.book.discover("CSRF", value)
+        for param in (har_req.get("postData") or {}).get("params", []):
+            for value in find_secret_values(f'<input name="{param["name"]}" value="{param["value"]}">'):
+                self.book.discover("CSRF", value)
+
+
+class HarReplayer:
+    """Answers every request of the contexts it is attached to from ``cassette``."""
+
+    def __init__(self, cassette: Cassette, book: SecretBook, origin: str) -> None:
+        self.cassette = cassette
+        self.book = book
+        book.add("ORIGIN", origin.rstrip("/"))
+        self._lock = threading.Lock()
+        self._misses: list[str] = []
+        self._queues: dict[str, deque[dict[str, Any]]] = {}
+        for interaction in cassette.envelope.interactions:
+            self._stand_ins(interaction.request)
+            self._stand_ins(interaction.response)
+            self._queues.setdefault(request_key(interaction.request), deque()).append(interaction.response)
+
+    def _stand_ins(self, data: Any) -> None:
+        # Placeholders recorded for session values get harmless stand-ins at replay; the
+        # password (and origin) are the ones configured now.
+        for name in _PLACEHOLDER.findall(json.dumps(data)):
+            base = re.sub(r"_(URLENC|PCTENC)$", "", name)
+            if base not in {"PASSWORD", "ORIGIN"} and base not in self.book.names():
+                self.book.add(base, f"replayed-{base.lower().replace('_', '-')}")
+
+    def attach(self, context: Any) -> None:
+        """Answer every request of ``context`` from the cassette."""
+        context.route("**/*", self._handle)
+
+    @property
+    def remaining(self) -> int:
+        """Recorded answers not yet replayed."""
+        with self._lock:
+            return sum(len(q) for q in self._queues.values())
+
+    def take_misses(self) -> list[str]:
+        """Requests the cassette could not answer since the last call (and forget them)."""
+        with self._lock:
+            misses, self._misses = self._misses, []
+        return misses
+
+    def raise_on_miss(self, doing: str) -> None:
+        """Raise :class:`CassetteMiss` naming the first request the cassette did not hold."""
+        misses = self.take_misses()
+        if misses:
+            more = f" (and {len(misses) - 1} more)" if len(misses) > 1 else ""
+            raise CassetteMiss(f"cassette {self.cassette.path.name} has no answer for {misses[0]}{more} "
+                               f"during {doing}", requests=misses[:10])
+
+    def _handle(self, route: Any, request: Any) -> None:
+        scrubber = self.book.scrubber
+        asked = scrubber.scrub(har_request(request))
+        with self._lock:
+            queue = self._queues.get(request_key(asked))
+            recorded = queue.popleft() if queue else None
+            if recorded is None:
+                self._misses.append(_describe(asked))
+        if recorded is None:
+            route.abort("blockedbyclient")
+            return
+        response = scrubber.restore(recorded)
+        content = response.get("content", {})
+        if content.get("encoding") == "base64":
+            body = base64.b64decode(content.get("text", ""))
+        else:
+            body = content.get("text", "").encode(_charset(content.get("mimeType", "")), "replace")
+        headers: dict[str, str] = {}
+        for header in response.get("headers", []):
+            name = header["name"].lower()
+            headers[name] = f"{headers[name]}\n{header['value']}" if name in headers else header["value"]
+        route.fulfill(status=response.get("status", 200), headers=headers, body=body)
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host:port`` of ``url``."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"

@@ -1,0 +1,249 @@
+"""The browser port: run a typed flow as a user, on a warm context, under the deadline.
+
+    port = BrowserPort(PortSettings(base_url="http://127.0.0.1:8081/helpdesk/"),
+                       system="helpdesk", login=HELPDESK_LOGIN, secrets={"password": pw})
+    ticket = port.run(TicketFlow(), GetTicket(ticket_no="HD-2005-004711"), Credential("agent1", pw))
+
+Live, recording and replaying are one class: with a cassette the contexts' traffic is
+recorded to, or answered from, a HAR cassette (see :mod:`web_scrape.har`); everything
+else — pool, login, deadline, artifacts — is the same, so a replay exercises the real
+flow in real Chromium.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from bridges.core.cassette import Cassette, CassetteSettings
+from bridges.core.deadline import current_deadline
+from bridges.core.errors import (
+    BridgeError,
+    CassetteMiss,
+    DeadlineExceeded,
+    InvalidInput,
+    LegacyError,
+    NotFound,
+    Unauthenticated,
+    Unavailable,
+)
+from web_scrape.artifacts import ArtifactStore
+from web_scrape.errors import translate_playwright_error
+from web_scrape.flow import Credential, Flow, FlowPage, LoginSpec, SessionExpired
+from web_scrape.har import TRANSPORT, HarRecorder, HarReplayer, origin_of
+from web_scrape.launch import LaunchSettings
+from web_scrape.owner import BrowserOwner
+from web_scrape.pool import ContextPool, Lease
+from web_scrape.secrets import SecretBook
+
+__all__ = ["BrowserPort", "PortSettings"]
+
+log = logging.getLogger("legacy_bridges.web_scrape")
+
+# Answers that leave a context in a known state: it goes back to the pool.
+_CONTEXT_STILL_GOOD = (NotFound, InvalidInput)
+
+
+class PortSettings(BaseModel):
+    """Settings of one browser port."""
+
+    model_config = {"extra": "forbid"}
+
+    base_url: str = Field(description="The application's base URL; relative flow paths resolve against it.")
+    launch: LaunchSettings = Field(default_factory=LaunchSettings)
+    pool_size: int = Field(2, ge=1, le=32, description="Warm contexts kept per user.")
+    trace: bool = Field(True, description="Keep a Playwright trace of each call, saved (redacted) on failure.")
+    artifacts_dir: Path | None = Field(None, description="Where failure artifacts go; default: a temp folder.")
+    locale: str = "en-GB"
+
+
+class BrowserPort:
+    """Runs flows for one web application on one browser owned by one thread."""
+
+    def __init__(
+        self,
+        settings: PortSettings,
+        *,
+        system: str,
+        login: LoginSpec | None = None,
+        cassette: CassetteSettings | None = None,
+        secrets: dict[str, str] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.system = system
+        self.login = login
+        self.book = SecretBook({name: value for name, value in (secrets or {}).items()})
+        directory = settings.artifacts_dir or Path(tempfile.gettempdir()) / "legacy-bridges-artifacts" / system
+        self.artifacts = ArtifactStore(directory, system, self.book)
+        self.pool = ContextPool(settings.pool_size, self._new_context)
+        self.owner = BrowserOwner(settings.launch, name=system, on_restart=self.pool.browser_restarted,
+                                  redact=self.book.redact_text)
+        self.cassette: Cassette | None = None
+        self.recorder: HarRecorder | None = None
+        self.replayer: HarReplayer | None = None
+        if cassette is not None:
+            self.cassette = Cassette(cassette, transport=TRANSPORT, system=system)
+            origin = origin_of(settings.base_url)
+            if self.cassette.replaying:
+                self.replayer = HarReplayer(self.cassette, self.book, origin)
+            else:
+                self.recorder = HarRecorder(self.cassette, self.book, origin, self._route_timeout_ms)
+        self._job_deadline: Any = None
+        self._scratch = Path(tempfile.mkdtemp(prefix=f"lb-{system}-trace-"))
+
+    @property
+    def mode(self) -> str:
+        """``live``, ``record`` or ``replay``."""
+        return "replay" if self.replayer else "record" if self.recorder else "live"
+
+    # -- calls ----------------------------------------------------------------------
+
+    def run(self, flow: Flow, data: BaseModel, credential: Credential) -> BaseModel:
+        """Run ``flow`` with ``data`` as ``credential``'s user; a core error on any failure."""
+        self.book.add("PASSWORD", credential.password)
+        doing = f"{self.system}.{flow.name}"
+        return self.owner.call(lambda browser: self._job(browser, flow, data, credential, doing), doing=doing)
+
+    def _job(self, browser: Any, flow: Flow, data: BaseModel, credential: Credential, doing: str) -> BaseModel:
+        self._job_deadline = current_deadline()
+        lease = self.pool.checkout(browser, credential.key)
+        tracing = self.settings.trace
+        if tracing:
+            lease.context.tracing.start_chunk(title=doing)
+        page = FlowPage(lease.page, self.settings.base_url,
+                        login_marker=self.login.marker if self.login else None,
+                        after_navigation=self._check_replay)
+        try:
+            if self.login and not lease.logged_in:
+                self._log_in(lease, page, credential)
+            try:
+                result = flow.execute(page, data)
+            except SessionExpired:
+                log.info("%s: session of %s expired; logging in again", self.system, credential.user)
+                self.pool.forget_session(credential.key)
+                self._log_in(lease, page, credential)
+                result = flow.execute(page, data)
+            self._check_replay(doing)
+        except BaseException as exc:
+            error = self._failure(exc, lease, page, doing, tracing)
+            raise error from None
+        if tracing:
+            lease.context.tracing.stop_chunk()
+        self.pool.checkin(lease)
+        return result
+
+    def _failure(self, exc: BaseException, lease: Lease, page: FlowPage, doing: str, tracing: bool) -> BaseException:
+        if isinstance(exc, SessionExpired):
+            exc = Unauthenticated(f"{self.system}: the login page came back after logging in again ({exc})")
+        error = translate_playwright_error(exc, page.step, self.book.redact_text)
+        if self.replayer is not None and not isinstance(error, CassetteMiss):
+            try:
+                self.replayer.raise_on_miss(page.step)
+            except CassetteMiss as miss:
+                error = miss
+        keep = isinstance(error, _CONTEXT_STILL_GOOD)
+        trace_zip: Path | None = None
+        if tracing:
+            try:
+                if keep:
+                    lease.context.tracing.stop_chunk()
+                else:
+                    trace_zip = self._scratch / f"{self.artifacts.new_reference()}.zip"
+                    lease.context.tracing.stop_chunk(path=str(trace_zip))
+            except Exception:
+                trace_zip = None
+        if isinstance(error, LegacyError | DeadlineExceeded | Unauthenticated | CassetteMiss):
+            shoot = not isinstance(error, DeadlineExceeded)  # the caller is already out of time
+            reference = self.artifacts.capture(lease.page if shoot else None, trace_zip, error.detail)
+            error.context["artifact"] = reference
+            error.detail = f"{error.detail} (artifact {reference})"
+        elif trace_zip is not None:
+            trace_zip.unlink(missing_ok=True)
+        if keep:
+            self.pool.checkin(lease)
+        else:
+            self.pool.discard(lease)
+        if isinstance(error, BridgeError) and not isinstance(exc, BridgeError):
+            log.info("%s: %s", doing, error.detail)
+        return error
+
+    def _log_in(self, lease: Lease, page: FlowPage, credential: Credential) -> None:
+        assert self.login is not None
+        spec = self.login
+        page.step, page.checks_login = f"{self.system}.login", False
+        try:
+            page.goto(spec.path)
+            page.fill(spec.username, credential.user)
+            page.fill(spec.password, credential.password)
+            page.submit(spec.submit)
+            if page.on_login_page():
+                raise Unauthenticated(f"{self.system}: login as {credential.user} was refused")
+        finally:
+            page.checks_login = True
+        self.pool.remember_session(lease)
+
+    def _check_replay(self, doing: str) -> None:
+        if self.replayer is not None:
+            self.replayer.raise_on_miss(doing)
+
+    def _route_timeout_ms(self) -> float:
+        deadline = self._job_deadline or current_deadline()
+        return max(1.0, deadline.remaining() * 1000)
+
+    def _new_context(self, browser: Any, state: dict[str, Any] | None) -> Any:
+        context = browser.new_context(storage_state=state, locale=self.settings.locale,
+                                      viewport={"width": 1024, "height": 768})
+        if self.recorder is not None:
+            self.recorder.attach(context)
+        elif self.replayer is not None:
+            self.replayer.attach(context)
+        if self.settings.trace:
+            context.tracing.start(screenshots=True, snapshots=True)
+        return context
+
+    # -- lifecycle ------------------------------------------------------------------
+
+    def ping(self, timeout_s: float = 2.0) -> dict[str, Any]:
+        """Check the application answers (live and record modes) without using the browser."""
+        if self.replayer is not None:
+            return {"mode": self.mode}
+        try:
+            with urllib.request.urlopen(self.settings.base_url, timeout=timeout_s) as response:
+                return {"mode": self.mode, "http_status": response.status}
+        except urllib.error.HTTPError as exc:
+            return {"mode": self.mode, "http_status": exc.code}
+        except OSError as exc:
+            raise Unavailable(f"{self.system}: {self.settings.base_url} does not answer ({type(exc).__name__})",
+                              retry_after=5) from None
+
+    def status(self) -> dict[str, Any]:
+        """Cheap state for readiness reports (no round trip)."""
+        report = {"mode": self.mode, "browser": self.owner.status(), "pool": self.pool.status()}
+        if self.replayer is not None:
+            report["cassette_remaining"] = self.replayer.remaining
+        return report
+
+    def save_cassette(self) -> str | None:
+        """Write the recording (record mode); return its drift diff against the previous one."""
+        if self.recorder is not None and self.cassette is not None:
+            return self.cassette.save()
+        return None
+
+    def close(self) -> None:
+        """Close contexts, the browser and its thread; write a recording."""
+        if self.owner.alive:
+            try:
+                from bridges.core.deadline import Deadline, deadline_scope
+
+                with deadline_scope(Deadline(10)):
+                    self.owner.call(lambda _browser: self.pool.close(), doing=f"{self.system}.close")
+            except BridgeError:
+                pass
+        self.owner.close()
+        self.save_cassette()
