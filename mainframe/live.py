@@ -205,7 +205,7 @@ class LiveTerminal:
         deadline = current_deadline()
         self._emulator.app.read_until = time.monotonic() + deadline.remaining()
         try:
-            return self._emulator.exec_command(command.encode("ascii"))
+            return self._emulator.exec_command(command.encode("utf-8"))
         except _ReadTimeout:
             self._fail()
             raise DeadlineExceeded(f"deadline of {deadline.seconds:g}s passed while {doing}") from None

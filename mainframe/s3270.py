@@ -4,8 +4,8 @@ Everything that knows s3270's conventions lives here and nowhere else:
 
 * s3270 addresses rows and columns from 0 and puts a field's attribute byte one column
   before its content; the rest of the package speaks 1-based content positions.
-* typed text is sent as ``String("…")`` in which every character outside a small safe
-  set is written as ``\\uXXXX``, so no value can close the string, start another action
+* typed text is sent as ``String("…")`` in which every ASCII character outside a small safe
+  set is written as ``\\u00XX``, so no value can close the string, start another action
   or trigger one of String's own escapes (``\\n`` is Enter, ``\\pf3`` is PF3);
 * ``ReadBuffer(Ascii)`` output (hex UTF-8 per cell, ``SF(c0=…)`` for field attributes)
   is parsed into a :class:`~mainframe.snapshot.Screen`.
@@ -104,16 +104,22 @@ def check_typed_value(screen: Screen, position: Position, value: object, code_pa
 def string_action(value: str) -> str:
     """``String("…")`` typing ``value`` literally, whatever it contains.
 
-    Callers check :func:`untypeable` first; this only guarantees no injection.
+    Safe ASCII goes as itself; other ASCII and Latin-1 controls as ``\\u00XX`` (so
+    ``"``, ``\\``, ``(`` … can neither end the string nor start an escape); printable
+    non-ASCII goes as UTF-8, because s3270 4.1 cuts a ``\\uXXXX`` escape to 8 bits
+    (``\\u20ac`` would type ``¬``, not ``€``). Callers check :func:`untypeable` first;
+    this function only guarantees that nothing is injected.
     """
     out = []
     for ch in value:
         if ch in _SAFE:
             out.append(ch)
-        elif ord(ch) <= 0xFFFF:
+        elif ord(ch) < 0x80 or not ch.isprintable():
+            if ord(ch) > 0xFF:
+                raise InvalidInput(f"U+{ord(ch):04X} cannot be typed on a 3270")
             out.append(f"\\u{ord(ch):04x}")
         else:
-            raise InvalidInput("text outside the Basic Multilingual Plane cannot be typed on a 3270")
+            out.append(ch)  # printable non-ASCII: no meaning to s3270's parser
     return 'String("' + "".join(out) + '")'
 
 
@@ -146,15 +152,14 @@ def parse_read_buffer(data_lines: Sequence[str], cursor0: tuple[int, int]) -> Sc
     rows = len(data_lines)
     cols = 0
     for line in data_lines:
-        tokens = line.split()
+        # SA(…) announces character attributes of the cells after it; it is not a cell.
+        tokens = [token for token in line.split() if not token.startswith("SA(")]
         cols = max(cols, len(tokens))
         for token in tokens:
             match = _SF.match(token)
             if match:
                 starts.append((len(cells), _attributes(match.group(1))))
                 cells.append(" ")
-            elif token.startswith("SA("):
-                cells.append(" ")  # set-attribute orders carry no text in Ascii mode
             else:
                 cells.append(_cell(token))
     size = len(cells)
