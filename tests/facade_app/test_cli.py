@@ -1,0 +1,101 @@
+"""The ``bridges`` command: list, openapi, tools, serve's config check, and the demo end to end."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from openapi_spec_validator import validate
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _bridges(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "facade_app.cli", *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=ROOT)
+
+
+@pytest.mark.unit
+def test_list_names_every_bridge_and_operation():
+    out = _bridges("list")
+    assert out.returncode == 0, out.stderr
+    for line in ("orders", "custmast", "helpdesk", "/v1/orders/get_order", "/v1/custmast/change_address"):
+        assert line in out.stdout
+
+
+@pytest.mark.unit
+def test_openapi_prints_a_valid_document():
+    out = _bridges("openapi")
+    assert out.returncode == 0, out.stderr
+    validate(json.loads(out.stdout))
+
+
+@pytest.mark.unit
+def test_tools_prints_openai_tools():
+    out = _bridges("tools", "--flavour", "openai")
+    names = {t["function"]["name"] for t in json.loads(out.stdout)}
+    assert {"orders_get_order", "custmast_get_customer", "helpdesk_search_tickets"} <= names
+
+
+@pytest.mark.unit
+def test_serve_refuses_a_bad_config_naming_the_key(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[bridges.orders]\nguard = { deadline_s = "soon" }\n', encoding="utf-8")
+    out = _bridges("serve", "--config", str(bad))
+    assert out.returncode == 2 and "bridges.orders.guard.deadline_s" in out.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.live
+def test_demo_serves_the_three_systems_and_stops_cleanly_on_ctrl_c(tmp_path):
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "facade_app.cli", "demo", "--port", str(port), "--workdir", str(tmp_path / "demo")],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        banner = ""
+        deadline = time.monotonic() + 120
+        while "Ctrl-C" not in banner and time.monotonic() < deadline and proc.poll() is None:
+            banner += proc.stdout.readline()
+        assert "Ctrl-C" in banner, banner
+        key = {"Authorization": "Bearer demo-key-not-secret"}
+        with httpx.Client(base_url=base, timeout=30) as http:
+            r = http.get("/v1/orders/get_order", params={"order_no": "0000100001"}, headers=key)
+            assert r.status_code == 200, r.text
+            assert r.json()["order_no"] == "0000100001"
+            assert http.get("/v1/orders/get_order", params={"order_no": "0000100001"}).status_code == 401
+            bad = http.get("/v1/orders/get_order", params={"order_no": "abc'"}, headers=key)
+            assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "order_no"
+            assert http.get("/v1/orders/get_order", params={"order_no": "0009999999"},
+                            headers=key).status_code == 404
+            assert http.get("/v1/custmast/get_customer", params={"customer": "C-00001"},
+                            headers=key).status_code == 200
+            assert http.get("/v1/helpdesk/search_tickets", params={"customer": "C-00001"},
+                            headers=key).status_code == 200
+            ready = http.get("/readyz").json()
+            assert set(ready["bridges"]) == {"orders", "custmast", "helpdesk"}, ready
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            tail, _ = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+    assert proc.returncode == 0, tail
+    assert "stopped" in tail
