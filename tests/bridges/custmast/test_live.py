@@ -1,0 +1,125 @@
+"""CUSTMAST through real s3270 against the demo host over TCP."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from bridges.core.errors import InvalidInput, NotFound
+from bridges.custmast import CustmastBridge
+from fixtures.world import customers
+from tests.bridges.custmast.conftest import custmast_config
+
+pytestmark = [pytest.mark.live, pytest.mark.timeout(60)]
+
+WORLD = {c.canonical_id: c for c in customers()}
+
+
+@pytest.fixture
+def runtime(host, make_runtime):
+    return make_runtime(custmast_config(host, pool={"min_size": 1, "max_size": 2}))
+
+
+def test_every_operation_is_documented_with_examples():
+    for op in CustmastBridge.operations.values():
+        assert op.summary and op.description and op.examples, op.name
+        for example in op.examples:
+            op.input_model.model_validate(example.input)
+
+
+@pytest.mark.parametrize("ref", ["C-00001", "84603489"])
+def test_get_customer_by_canonical_id_or_custmast_number(runtime, ref):
+    c = WORLD["C-00001"]
+    got = runtime.call("custmast", "get_customer", {"customer_id": ref})
+    assert got.customer_id == "C-00001" and got.custmast_no == c.custmast_no
+    assert got.name == c.name and got.city == c.city and got.postcode == c.postcode
+    assert got.credit_limit == Decimal(c.credit_limit_cents) / 100
+    assert got.customer_since == c.customer_since and isinstance(got.customer_since, date)
+
+
+def test_not_found_and_refused_numbers(runtime):
+    with pytest.raises(NotFound):
+        runtime.call("custmast", "get_customer", {"customer_id": "12345674"})  # valid check digit, unknown
+    with pytest.raises(InvalidInput, match="CHECK DIGIT"):
+        runtime.call("custmast", "get_customer", {"customer_id": "12345678"})
+    with pytest.raises(NotFound):
+        runtime.call("custmast", "get_customer", {"customer_id": "C-99999"})
+    for bad in ({"customer_id": "1234"}, {"customer_id": "C-1"}, {"customer_id": 84603489}, {}):
+        with pytest.raises(InvalidInput):
+            runtime.call("custmast", "get_customer", bad)
+    # The session survived every refusal and is home again.
+    assert runtime.call("custmast", "get_customer", {"customer_id": "C-00002"}).customer_id == "C-00002"
+    assert runtime.bridges["custmast"].bridge.pool.status()["discarded"] == 0
+
+
+def test_browse_pages_with_pf8_and_continues(runtime):
+    ordered = sorted(WORLD.values(), key=lambda c: c.custmast_no)
+    first = runtime.call("custmast", "browse_customers", {"limit": 20})
+    assert [r.custmast_no for r in first.customers] == [c.custmast_no for c in ordered[:20]]
+    assert first.screens_read == 2 and not first.end_of_list
+    assert first.customers[0].customer_id == ordered[0].canonical_id
+    second = runtime.call("custmast", "browse_customers", {"start_at": first.next_start_at, "limit": 5})
+    assert [r.custmast_no for r in second.customers] == [c.custmast_no for c in ordered[20:25]]
+    last = runtime.call("custmast", "browse_customers", {"start_at": ordered[-3].custmast_no, "limit": 50})
+    assert [r.custmast_no for r in last.customers] == [c.custmast_no for c in ordered[-3:]]
+    assert last.end_of_list and last.next_start_at is None
+
+
+def test_browse_is_bounded(host, make_runtime):
+    runtime = make_runtime(custmast_config(host, max_browse_screens=3, pool={"min_size": 0, "max_size": 1}))
+    page = runtime.call("custmast", "browse_customers", {"limit": 200})
+    assert page.screens_read == 3 and len(page.customers) == 45 and page.next_start_at
+
+
+def test_change_address_dry_run_saves_nothing_and_commit_round_trips(runtime):
+    before = runtime.call("custmast", "get_customer", {"customer_id": "C-00010"})
+    new = {"street": "Königsallee 1 \"B\"", "city": "Düsseldorf", "postcode": "40212", "country": "DE"}
+    dry = runtime.call("custmast", "change_address", {"customer_id": "C-00010", **new, "dry_run": True})
+    assert dry.dry_run and not dry.committed and dry.changed and dry.message.startswith("CM043I")
+    assert dry.old.street == before.street
+    assert runtime.call("custmast", "get_customer", {"customer_id": "C-00010"}).street == before.street
+    done = runtime.call("custmast", "change_address", {"customer_id": "C-00010", **new})
+    assert done.committed and done.message.startswith("CM042I")
+    after = runtime.call("custmast", "get_customer", {"customer_id": "C-00010"})
+    assert (after.street, after.city, after.postcode, after.country) == tuple(new.values())
+    again = runtime.call("custmast", "change_address", {"customer_id": "C-00010", **new})
+    assert not again.changed and not again.committed and again.message.startswith("CM044W")
+    assert runtime.bridges["custmast"].bridge.pool.status()["discarded"] == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"street": "x" * 41}, "street"),
+        ({"city": "y" * 31}, "city"),
+        ({"postcode": "12345678901"}, "postcode"),
+        ({"street": "two\nlines"}, "street"),
+        ({"street": "tab\there"}, "street"),
+        ({"street": "trailing "}, "street"),
+        ({"country": "de"}, "country"),
+        ({"street": 42}, "street"),
+        ({"street": "a" * 100_000}, "street"),
+    ],
+)
+def test_a_value_that_does_not_fit_its_field_is_422_naming_it(runtime, change, field):
+    body = {"customer_id": "C-00011", "street": "Mill Lane 1", "city": "Leeds", "postcode": "LS1 4AP",
+            "country": "GB", **change}
+    with pytest.raises(InvalidInput) as err:
+        runtime.call("custmast", "change_address", body)
+    assert [e["field"] for e in err.value.context["errors"]] == [field]
+
+
+def test_a_character_outside_the_code_page_is_422(host, make_runtime):
+    runtime = make_runtime(custmast_config(host, code_page="cp037", pool={"min_size": 0, "max_size": 1}))
+    with pytest.raises(InvalidInput, match="cp037") as err:
+        runtime.call("custmast", "change_address", {"customer_id": "C-00011", "street": "Straße 5 €",
+                                                    "city": "Leeds", "postcode": "LS1", "country": "GB"})
+    assert err.value.context["errors"][0]["field"] == "street"
+
+
+def test_readiness_shows_the_pool(runtime):
+    report = runtime.readiness()["custmast"]
+    assert report["status"] == "ok" and report["mode"] == "live" and report["home"] is True
+    assert report["pool"]["max_size"] == 2
