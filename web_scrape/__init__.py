@@ -16,7 +16,7 @@ from web_scrape.har import TRANSPORT, HarRecorder, HarReplayer
 from web_scrape.launch import DEFAULT_CHROMIUM_ARGS, LaunchSettings, find_chromium, launch_browser
 from web_scrape.owner import BrowserOwner
 from web_scrape.pool import ContextPool, Lease
-from web_scrape.port import BrowserPort, PortSettings
+from web_scrape.port import BrowserPort, PortSettings, TraceLevel
 from web_scrape.secrets import SecretBook, find_secret_values
 from web_scrape.selectors import By, Target, by_css, by_label, by_name, by_role, by_text, by_xpath
 
@@ -43,6 +43,7 @@ __all__ = [
     "SessionExpired",
     "TableSpec",
     "Target",
+    "TraceLevel",
     "by_css",
     "by_label",
     "by_name",

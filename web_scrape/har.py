@@ -22,7 +22,7 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from bridges.core.cassette import Cassette, Interaction
 from bridges.core.errors import CassetteMiss
@@ -33,6 +33,8 @@ __all__ = ["TRANSPORT", "HarRecorder", "HarReplayer", "har_request", "origin_of"
 TRANSPORT = "browser"
 log = logging.getLogger("legacy_bridges.web_scrape")
 
+_MAX_REDIRECTS = 10
+_REDIRECTS = {301, 302, 303, 307, 308}
 _KEPT_HEADERS = {"content-type", "location", "set-cookie", "content-disposition", "refresh"}
 _PLACEHOLDER = re.compile(r"<<([A-Z0-9_]+)>>")
 _TEXTUAL = re.compile(r"^(text/|application/(json|xml|javascript|x-www-form-urlencoded|xhtml))", re.I)
@@ -95,15 +97,33 @@ class HarRecorder:
 
     def attach(self, context: Any) -> None:
         """Route every request of ``context`` through the recorder."""
-        context.route("**/*", self._handle)
+        context.route("**/*", lambda route, request: self._handle(route, request, context))
 
-    def _handle(self, route: Any, request: Any) -> None:
+    def _handle(self, route: Any, request: Any, context: Any) -> None:
+        # Redirects are followed here, each hop recorded: Chromium does not route the
+        # request a redirect leads to, so a replay could not answer it otherwise.
         try:
             response = route.fetch(max_redirects=0, timeout=self.timeout_ms())
+            har_req = har_request(request)
+            cookies: list[dict[str, str]] = []
+            for _hop in range(_MAX_REDIRECTS + 1):
+                entry = self._record(har_req, response)
+                cookies += [h for h in entry["headers"] if h["name"].lower() == "set-cookie"]
+                location = _redirect_target(entry, har_req["url"])
+                if location is None:
+                    break
+                har_req = {"method": "GET", "url": location}
+                response = context.request.get(location, max_redirects=0, timeout=self.timeout_ms())
         except Exception as exc:
             log.warning("recording: %s %s failed (%s)", request.method, request.url, type(exc).__name__)
             route.abort()
             return
+        headers = {h["name"].lower(): h["value"] for h in response.headers_array if h["name"].lower() != "set-cookie"}
+        if cookies:
+            headers["set-cookie"] = "\n".join(h["value"] for h in cookies)
+        route.fulfill(status=response.status, headers=headers, body=response.body())
+
+    def _record(self, har_req: dict[str, Any], response: Any) -> dict[str, Any]:
         body = response.body()
         headers = [h for h in response.headers_array if h["name"].lower() in _KEPT_HEADERS]
         mime = next((h["value"] for h in headers if h["name"].lower() == "content-type"), "")
@@ -112,7 +132,6 @@ class HarRecorder:
             content["text"] = body.decode(_charset(mime), "replace")
         else:
             content.update(text=base64.b64encode(body).decode("ascii"), encoding="base64")
-        har_req = har_request(request)
         self._discover(har_req, headers, content.get("text", "") if "encoding" not in content else "")
         entry = {"status": response.status, "statusText": response.status_text,
                  "headers": headers, "content": content}
@@ -121,7 +140,7 @@ class HarRecorder:
             self.cassette.envelope.interactions.append(
                 Interaction(request=scrubber.scrub(har_req), response=scrubber.scrub(entry))
             )
-        route.fulfill(response=response)
+        return entry
 
     def _discover(self, har_req: dict[str, Any], headers: list[dict[str, str]], text: str) -> None:
         for header in headers:
@@ -185,25 +204,39 @@ class HarReplayer:
     def _handle(self, route: Any, request: Any) -> None:
         scrubber = self.book.scrubber
         asked = scrubber.scrub(har_request(request))
-        with self._lock:
-            queue = self._queues.get(request_key(asked))
-            recorded = queue.popleft() if queue else None
+        cookies: list[str] = []
+        for _hop in range(_MAX_REDIRECTS + 1):
+            with self._lock:
+                queue = self._queues.get(request_key(asked))
+                recorded = queue.popleft() if queue else None
+                if recorded is None:
+                    self._misses.append(_describe(asked))
             if recorded is None:
-                self._misses.append(_describe(asked))
-        if recorded is None:
-            route.abort("blockedbyclient")
-            return
-        response = scrubber.restore(recorded)
+                route.abort("blockedbyclient")
+                return
+            response = scrubber.restore(recorded)
+            cookies += [h["value"] for h in response.get("headers", []) if h["name"].lower() == "set-cookie"]
+            location = _redirect_target(response, scrubber.restore(asked)["url"])
+            if location is None:
+                break
+            asked = scrubber.scrub({"method": "GET", "url": location})
         content = response.get("content", {})
         if content.get("encoding") == "base64":
             body = base64.b64decode(content.get("text", ""))
         else:
             body = content.get("text", "").encode(_charset(content.get("mimeType", "")), "replace")
-        headers: dict[str, str] = {}
-        for header in response.get("headers", []):
-            name = header["name"].lower()
-            headers[name] = f"{headers[name]}\n{header['value']}" if name in headers else header["value"]
+        headers = {h["name"].lower(): h["value"] for h in response.get("headers", [])
+                   if h["name"].lower() != "set-cookie"}
+        if cookies:
+            headers["set-cookie"] = "\n".join(cookies)
         route.fulfill(status=response.get("status", 200), headers=headers, body=body)
+
+
+def _redirect_target(response: dict[str, Any], url: str) -> str | None:
+    if response.get("status") not in _REDIRECTS:
+        return None
+    location = next((h["value"] for h in response.get("headers", []) if h["name"].lower() == "location"), None)
+    return urljoin(url, location) if location else None
 
 
 def origin_of(url: str) -> str:

@@ -16,6 +16,7 @@ import logging
 import tempfile
 import urllib.error
 import urllib.request
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -42,12 +43,23 @@ from web_scrape.owner import BrowserOwner
 from web_scrape.pool import ContextPool, Lease
 from web_scrape.secrets import SecretBook
 
-__all__ = ["BrowserPort", "PortSettings"]
+__all__ = ["BrowserPort", "PortSettings", "TraceLevel"]
 
 log = logging.getLogger("legacy_bridges.web_scrape")
 
 # Answers that leave a context in a known state: it goes back to the pool.
 _CONTEXT_STILL_GOOD = (NotFound, InvalidInput)
+
+
+class TraceLevel(StrEnum):
+    """How much of each call Playwright traces (kept, redacted, only when the call fails).
+
+    ``light`` (actions and network) costs about a third of a warm search; ``full`` adds
+    DOM snapshots and screenshots and costs about three times more."""
+
+    OFF = "off"
+    LIGHT = "light"
+    FULL = "full"
 
 
 class PortSettings(BaseModel):
@@ -58,7 +70,7 @@ class PortSettings(BaseModel):
     base_url: str = Field(description="The application's base URL; relative flow paths resolve against it.")
     launch: LaunchSettings = Field(default_factory=LaunchSettings)
     pool_size: int = Field(2, ge=1, le=32, description="Warm contexts kept per user.")
-    trace: bool = Field(True, description="Keep a Playwright trace of each call, saved (redacted) on failure.")
+    trace: TraceLevel = Field(TraceLevel.LIGHT, description="Playwright tracing of each call, kept on failure.")
     artifacts_dir: Path | None = Field(None, description="Where failure artifacts go; default: a temp folder.")
     locale: str = "en-GB"
 
@@ -113,7 +125,7 @@ class BrowserPort:
     def _job(self, browser: Any, flow: Flow, data: BaseModel, credential: Credential, doing: str) -> BaseModel:
         self._job_deadline = current_deadline()
         lease = self.pool.checkout(browser, credential.key)
-        tracing = self.settings.trace
+        tracing = self.settings.trace is not TraceLevel.OFF
         if tracing:
             lease.context.tracing.start_chunk(title=doing)
         page = FlowPage(lease.page, self.settings.base_url,
@@ -142,7 +154,7 @@ class BrowserPort:
         if isinstance(exc, SessionExpired):
             exc = Unauthenticated(f"{self.system}: the login page came back after logging in again ({exc})")
         error = translate_playwright_error(exc, page.step, self.book.redact_text)
-        if self.replayer is not None and not isinstance(error, CassetteMiss):
+        if self.replayer is not None:
             try:
                 self.replayer.raise_on_miss(page.step)
             except CassetteMiss as miss:
@@ -203,8 +215,9 @@ class BrowserPort:
             self.recorder.attach(context)
         elif self.replayer is not None:
             self.replayer.attach(context)
-        if self.settings.trace:
-            context.tracing.start(screenshots=True, snapshots=True)
+        if self.settings.trace is not TraceLevel.OFF:
+            full = self.settings.trace is TraceLevel.FULL
+            context.tracing.start(screenshots=full, snapshots=full)
         return context
 
     # -- lifecycle ------------------------------------------------------------------

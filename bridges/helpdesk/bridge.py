@@ -12,7 +12,7 @@ from bridges.core.operation import Bridge, BridgeContext, Example, operation
 from bridges.helpdesk.flows import SearchFlow, TicketFlow
 from bridges.helpdesk.models import GetTicket, SearchTickets, Ticket, TicketPage
 from bridges.helpdesk.pages import LOGIN
-from web_scrape import BrowserPort, Credential, LaunchSettings, PortSettings
+from web_scrape import BrowserPort, Credential, LaunchSettings, PortSettings, TraceLevel
 
 __all__ = ["HelpdeskBridge", "HelpdeskSettings"]
 
@@ -30,7 +30,8 @@ class HelpdeskSettings(BaseModel):
     chromium_path: Path | None = Field(None, description="Chromium executable; default: the system one.")
     pool_size: int = Field(2, ge=1, le=16, description="Warm browser contexts kept.")
     max_pages: int = Field(10, ge=1, le=200, description="Most result pages one all_pages search reads.")
-    trace: bool = Field(True, description="Keep a redacted Playwright trace of each failed call.")
+    trace: TraceLevel = Field(TraceLevel.LIGHT, description="Playwright tracing (off, light, full); a failed "
+                              "call's trace is kept, redacted, with its screenshot.")
     artifacts_dir: Path | None = Field(None, description="Where failure artifacts go; default: a temp folder.")
 
 
@@ -74,7 +75,8 @@ class HelpdeskBridge(Bridge):
         summary="Search a customer's helpdesk tickets",
         examples=[
             Example({"customer": "C-00001"}, summary="The newest 25 tickets of customer C-00001"),
-            Example({"customer": "C-00001", "status": "open", "from": "2005-01-01", "to": "2005-12-31"},
+            Example({"customer": "C-00001", "status": "open", "opened_from": "2005-01-01",
+                              "opened_to": "2005-12-31"},
                     summary="Open tickets opened in 2005"),
         ],
     )

@@ -60,8 +60,8 @@ class SearchFlow(Flow):
         frame = run.state["frame"]
         page.fill(SEARCH_FORM["account"], self.account, scope=frame)
         page.select(SEARCH_FORM["status"], SEARCH_STATUS[query.status] if query.status else "", scope=frame)
-        page.fill(SEARCH_FORM["from"], query.from_.strftime("%d/%m/%Y") if query.from_ else "", scope=frame)
-        page.fill(SEARCH_FORM["to"], query.to.strftime("%d/%m/%Y") if query.to else "", scope=frame)
+        page.fill(SEARCH_FORM["from"], query.opened_from.strftime("%d/%m/%Y") if query.opened_from else "", scope=frame)
+        page.fill(SEARCH_FORM["to"], query.opened_to.strftime("%d/%m/%Y") if query.opened_to else "", scope=frame)
 
     def submit(self, page: FlowPage, run: FlowRun) -> None:
         page.submit(SEARCH_FORM["submit"], scope=run.state["frame"])

@@ -36,20 +36,20 @@ class Priority(StrEnum):
 class SearchTickets(BaseModel):
     """A ticket search for one customer."""
 
-    model_config = {"extra": "forbid", "populate_by_name": True}
+    model_config = {"extra": "forbid"}
 
     customer: str = Field(pattern=CANONICAL_ID, max_length=7, description="Canonical customer id, e.g. C-00001.",
                           examples=["C-00001"])
     status: TicketStatus | None = Field(None, description="Only tickets in this status.")
-    from_: date | None = Field(None, alias="from", description="Opened on or after this date (ISO 8601).")
-    to: date | None = Field(None, description="Opened on or before this date (ISO 8601).")
+    opened_from: date | None = Field(None, description="Opened on or after this date (ISO 8601).")
+    opened_to: date | None = Field(None, description="Opened on or before this date (ISO 8601).")
     page: int = Field(1, ge=1, le=10_000, description="Result page, 25 tickets a page, newest first.")
     all_pages: bool = Field(False, description="Return every page from `page` on (up to the bridge's page limit).")
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> SearchTickets:
-        if self.from_ and self.to and self.from_ > self.to:
-            raise ValueError("'from' is after 'to'")
+        if self.opened_from and self.opened_to and self.opened_from > self.opened_to:
+            raise ValueError("opened_from is after opened_to")
         return self
 
 
