@@ -97,7 +97,24 @@ class _S3270Process(py3270.S3270App):
 
 
 class _Command(py3270.Command):
-    """py3270's command, with output decoded as UTF-8 instead of ASCII."""
+    """py3270's command, reading s3270's answer robustly and decoding it as UTF-8.
+
+    s3270 4.1 sometimes continues a multi-line error without the ``data:`` prefix
+    (``Connect`` to a closed port); py3270 takes that line for the status line and
+    desynchronises. Here the answer ends at the first ``ok``/``error`` line, and the
+    line before it is the status.
+    """
+
+    def execute(self) -> None:
+        self.app.write(self.cmdstr + b"\n")
+        lines: list[bytes] = []
+        while True:
+            line = self.app.readline().rstrip(b"\r\n")
+            if line in (b"ok", b"error") and lines:
+                self.status_line = lines.pop()
+                self.data = [item[6:] if item.startswith(b"data: ") else item for item in lines]
+                return self.handle_result(line.decode("ascii"))
+            lines.append(line)
 
     def handle_result(self, result: str) -> None:
         if result == "ok" or (result == "" and self.cmdstr == b"Quit"):
@@ -220,9 +237,10 @@ class LiveTerminal:
         self._fail()
         if "timed out" in lowered or "timeout" in lowered:
             return DeadlineExceeded(f"the host kept the keyboard locked while {doing}")
-        if any(word in lowered for word in ("not connected", "disconnected", "refused", "reset", "closed")):
+        if any(word in lowered for word in ("connect", "refused", "reset", "closed", "host")):
             return Unavailable(f"the host dropped or refused the session while {doing}", retry_after=1)
-        return LegacyError(f"the 3270 emulator failed while {doing}: {message[:200]}")
+        printable = "".join(ch for ch in message if ch.isprintable())[:200]
+        return LegacyError(f"the 3270 emulator failed while {doing}: {printable}")
 
     def _wait_unlock(self, what: str) -> None:
         remaining = current_deadline().remaining()

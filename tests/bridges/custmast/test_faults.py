@@ -1,0 +1,100 @@
+"""Faults of the host: locked keyboard, dropped connection, session limit."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from bridges.core.errors import DeadlineExceeded, LegacyError, Unavailable
+from mainframe.testing import demo_host, need_s3270
+from tests.bridges.custmast.conftest import CODE_PAGE, custmast_config
+
+pytestmark = [pytest.mark.fault, pytest.mark.timeout(60)]
+
+
+@pytest.fixture
+def host():
+    need_s3270()
+    with demo_host(codepage=CODE_PAGE) as running:
+        yield running
+
+
+def _wait_for(predicate, timeout=10.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_keyboard_never_unlocks_is_504_within_the_deadline_and_the_pool_refills(host, make_runtime):
+    runtime = make_runtime(custmast_config(host, guard={"deadline_s": 1.0}, pool={"min_size": 2, "max_size": 2}))
+    pool = runtime.bridges["custmast"].bridge.pool
+    assert pool.wait_ready(10)
+    host.faults.keyboard_lock = "no-restore"
+    started = time.monotonic()
+    with pytest.raises(DeadlineExceeded) as err:
+        runtime.call("custmast", "get_customer", {"customer_id": "C-00001"})
+    elapsed = time.monotonic() - started
+    host.faults.keyboard_lock = None
+    assert err.value.status == 504
+    assert elapsed < 1.0 + 0.5, elapsed  # the deadline, not a hang (generous margin for a loaded box)
+    assert pool.status()["discarded"] == 1
+    assert _wait_for(lambda: pool.status()["idle"] == 2), pool.status()
+    assert runtime.call("custmast", "get_customer", {"customer_id": "C-00001"}).customer_id == "C-00001"
+
+
+def test_no_answer_at_all_is_504_too(host, make_runtime):
+    runtime = make_runtime(custmast_config(host, guard={"deadline_s": 0.8}, pool={"min_size": 1, "max_size": 1}))
+    assert runtime.bridges["custmast"].bridge.pool.wait_ready(10)
+    host.faults.keyboard_lock = "no-answer"
+    try:
+        with pytest.raises(DeadlineExceeded):
+            runtime.call("custmast", "browse_customers", {"limit": 5})
+    finally:
+        host.faults.keyboard_lock = None
+    assert runtime.call("custmast", "browse_customers", {"limit": 5}).customers
+
+
+def test_host_drop_mid_screen_is_502_or_503_and_the_pool_heals(host, make_runtime):
+    runtime = make_runtime(custmast_config(host, pool={"min_size": 2, "max_size": 2}))
+    pool = runtime.bridges["custmast"].bridge.pool
+    assert pool.wait_ready(10)
+    host.faults.drop_mid_screen = 1
+    with pytest.raises((Unavailable, LegacyError)) as err:
+        runtime.call("custmast", "get_customer", {"customer_id": "C-00003"})
+    assert err.value.status in (502, 503)
+    assert _wait_for(lambda: pool.status()["idle"] == 2 and pool.status()["discarded"] >= 1), pool.status()
+    assert runtime.call("custmast", "get_customer", {"customer_id": "C-00003"}).customer_id == "C-00003"
+
+
+def test_a_read_is_retried_once_on_a_fresh_session_after_a_drop(host, make_runtime):
+    runtime = make_runtime(custmast_config(host, guard={"read_retries": 1}, pool={"min_size": 2, "max_size": 2}))
+    assert runtime.bridges["custmast"].bridge.pool.wait_ready(10)
+    host.faults.drop_mid_screen = 1
+    assert runtime.call("custmast", "get_customer", {"customer_id": "C-00004"}).customer_id == "C-00004"
+
+
+def test_session_limit_is_503_with_retry_after(host, make_runtime):
+    host.faults.max_sessions = 1
+    first = make_runtime(custmast_config(host, pool={"min_size": 1, "max_size": 1}))
+    assert first.bridges["custmast"].bridge.pool.wait_ready(10)
+    second = make_runtime(custmast_config(host, pool={"min_size": 0, "max_size": 1}))
+    with pytest.raises(Unavailable) as err:
+        second.call("custmast", "get_customer", {"customer_id": "C-00005"})
+    assert err.value.status == 503 and err.value.retry_after and err.value.retry_after > 0
+    assert "session limit" in err.value.detail
+    assert first.call("custmast", "get_customer", {"customer_id": "C-00005"}).customer_id == "C-00005"
+
+
+def test_host_down_is_503_and_readyz_says_so(make_runtime):
+    need_s3270()
+    with demo_host() as gone:
+        config = custmast_config(gone, pool={"min_size": 0, "max_size": 1})
+    runtime = make_runtime(config)
+    with pytest.raises(Unavailable):
+        runtime.call("custmast", "get_customer", {"customer_id": "C-00001"})
+    report = runtime.readiness()["custmast"]
+    assert report["status"] == "failing" and report["pool"]["open_failures"] >= 1
