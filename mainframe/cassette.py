@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bridges.core.cassette import Cassette, load_envelope
@@ -162,12 +162,17 @@ class ReplayingTerminal:
 
 
 def _masked(screen: Screen, volatile: Sequence[Volatile]) -> Screen:
+    """``screen`` with its volatile regions masked, in the text and in field values."""
     if not volatile:
         return screen
     lines = list(screen.lines)
     for region in volatile:
         region.apply(lines, screen.rows)
-    return screen.with_lines(tuple(lines))
+    masked = screen.with_lines(tuple(lines))
+    fields = tuple(
+        f if f.hidden else replace(f, value=masked.text(f.row, f.col, f.length).rstrip()) for f in screen.fields
+    )
+    return replace(masked, fields=fields)
 
 
 def _previous_screens(cassette: Cassette) -> list[Screen | None]:
