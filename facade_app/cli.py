@@ -1,4 +1,4 @@
-"""The ``bridges`` command: serve, list, openapi, tools, demo."""
+"""The ``bridges`` command: serve, list, openapi, tools, mcp, demo."""
 
 from __future__ import annotations
 
@@ -63,6 +63,25 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_mcp(args: argparse.Namespace) -> int:
+    import os
+
+    from bridges.core.registry import build_runtime
+    from facade_app.audit import AuditLog
+    from facade_app.auth import KeyRing
+    from facade_app.mcp_tools import build_mcp_server
+
+    config = load_config(args.config)
+    caller = KeyRing(config.api_keys).authenticate(os.environ.get(args.key_env))
+    runtime = build_runtime(config)
+    audit = AuditLog(config.path(config.facade.audit_log) if config.facade.audit_log else None)
+    try:
+        build_mcp_server(runtime, caller, audit).run("stdio")
+    finally:
+        runtime.close()
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from facade_app.demo import run_demo
 
@@ -92,6 +111,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--config")
     p.add_argument("--flavour", choices=("openai", "anthropic"), default="openai")
     p.set_defaults(func=_cmd_tools)
+
+    p = sub.add_parser("mcp", help="serve the operations as MCP tools on stdio")
+    p.add_argument("--config", default="bridges.toml")
+    p.add_argument("--key-env", default="LEGACY_BRIDGES_API_KEY",
+                   help="environment variable holding the API key whose scopes the tools get")
+    p.set_defaults(func=_cmd_mcp)
 
     p = sub.add_parser("demo", help="start the demo legacy systems and the facade in front of them")
     p.add_argument("--host", default="127.0.0.1")
