@@ -6,6 +6,8 @@ CYYMMDD, Julian CYYDDD), numeric HHMMSS times, date sentinels, integer cents, pa
 (COMP-3) and zoned decimals, EBCDIC text per code page, and one-letter status codes
 kept as versioned data (:class:`StatusMap`).
 
+SQL NULL (None) reads as None from every ``parse_*`` function.
+
 Errors. Which side gave a malformed value decides its class:
 
 * ``parse_*``, ``strip_char``, ``cents_to_decimal``, ``unpack_comp3``, ``unzone``,
@@ -19,7 +21,9 @@ Errors. Which side gave a malformed value decides its class:
   date), wrap the call in :func:`caller_value` so the error becomes a 422 naming the field.
 
 Both share the marker base :class:`CodecError`. Messages name the problem and show
-at most a short prefix of the value, never a huge one.
+at most a short prefix of the value, never a huge one. Arguments that configure a
+codec (code page, pivot, digits, scale) raise ``ValueError``: a wrong one is a bug in
+the bridge, not bad data.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ import contextlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
@@ -81,6 +85,10 @@ EBCDIC_CODEPAGES = ("cp037", "cp273", "cp277", "cp278", "cp280", "cp284", "cp285
 """The single-byte Latin EBCDIC code pages accepted (stdlib and the ``ebcdic`` package)."""
 
 _SHOW = 24
+_MAX_DIGITS = 31
+"""The most digits a packed/zoned field or an amount may have (COBOL's limit)."""
+_PRECISION = 2 * _MAX_DIGITS + 4
+"""Decimal precision for codec arithmetic: exact for every value we accept."""
 
 
 # --- errors ---------------------------------------------------------------------------
@@ -142,12 +150,7 @@ def _whole(value: Any, what: str, max_digits: int) -> int:
     if isinstance(value, int):
         number = value
     elif isinstance(value, (Decimal, float)):
-        try:
-            if value != value.__trunc__():
-                raise _legacy(f"{what} must be a whole number", value)
-            number = int(value)
-        except (ValueError, OverflowError, InvalidOperation):
-            raise _legacy(f"{what} must be a finite number", value) from None
+        number = _integral(value, what, max_digits)
     elif isinstance(value, (str, bytes)):
         text = value.decode("ascii", "replace") if isinstance(value, bytes) else value
         text = text.strip()
@@ -159,6 +162,21 @@ def _whole(value: Any, what: str, max_digits: int) -> int:
     if number < 0 or number >= 10**max_digits:
         raise _legacy(f"{what} must be 0 to {'9' * max_digits}", value)
     return number
+
+
+def _integral(value: Decimal | float, what: str, max_digits: int) -> int:
+    """The int of an integral Decimal/float (ODBC drivers hand NUMERIC back as either)."""
+    try:
+        number = Decimal(value)
+    except (ValueError, InvalidOperation):
+        raise _legacy(f"{what} must be a finite number", value) from None
+    if not number.is_finite():
+        raise _legacy(f"{what} must be a finite number", value)
+    if number and number.adjusted() >= max_digits:
+        raise _legacy(f"{what} must have at most {max_digits} digits", value)
+    if number != number.to_integral_value():
+        raise _legacy(f"{what} must be a whole number", value)
+    return int(number)
 
 
 # --- CHAR -----------------------------------------------------------------------------
@@ -201,6 +219,8 @@ def _date(year: int, month: int, day: int, raw: Any, what: str) -> date:
 
 def parse_cyymmdd(value: Any, *, sentinels: Mapping[int, date | None] = DATE_SENTINELS) -> date | None:
     """CYYMMDD (C: 0 → 19xx, 1 → 20xx, … 9 → 28xx) → date; sentinels (0, 9999999) → their value."""
+    if value is None:
+        return None
     number = _whole(value, "CYYMMDD date", 7)
     if number in sentinels:
         return sentinels[number]
@@ -226,8 +246,10 @@ def parse_yymmdd(value: Any, pivot: int = 40, *,
 
     ``pivot=40`` (IBM's default window) reads 391231 as 2039-12-31 and 400101 as 1940-01-01.
     """
-    if not 0 <= pivot <= 100:
-        raise _invalid("pivot must be 0 to 100", pivot)
+    if not isinstance(pivot, int) or not 0 <= pivot <= 100:
+        raise ValueError(f"pivot must be 0 to 100, not {pivot!r}")
+    if value is None:
+        return None
     number = _whole(value, "YYMMDD date", 6)
     if number in sentinels:
         return sentinels[number]
@@ -238,6 +260,8 @@ def parse_yymmdd(value: Any, pivot: int = 40, *,
 
 def format_yymmdd(value: date | None, pivot: int = 40, *, none_as: int = NO_DATE) -> int:
     """date → YYMMDD number; the year must lie in the window ``pivot`` defines."""
+    if not isinstance(pivot, int) or not 0 <= pivot <= 100:
+        raise ValueError(f"pivot must be 0 to 100, not {pivot!r}")
     if value is None:
         return none_as
     if not isinstance(value, date):
@@ -250,6 +274,8 @@ def format_yymmdd(value: date | None, pivot: int = 40, *, none_as: int = NO_DATE
 
 def parse_cyyddd(value: Any, *, sentinels: Mapping[int, date | None] = DATE_SENTINELS) -> date | None:
     """Julian CYYDDD (century digit, year, day of year 1–366) → date; 0 → None."""
+    if value is None:
+        return None
     number = _whole(value, "CYYDDD date", 6)
     if number in sentinels:
         return sentinels[number]
@@ -273,8 +299,10 @@ def format_cyyddd(value: date | None, *, none_as: int = NO_DATE) -> int:
     return (value.year - 1900) // 100 * 100_000 + value.year % 100 * 1_000 + value.timetuple().tm_yday
 
 
-def parse_hhmmss(value: Any) -> time:
-    """Numeric HHMMSS (e.g. 93015 = 09:30:15) → time."""
+def parse_hhmmss(value: Any) -> time | None:
+    """Numeric HHMMSS (e.g. 93015 = 09:30:15) → time; SQL NULL → None."""
+    if value is None:
+        return None
     number = _whole(value, "HHMMSS time", 6)
     hh, mmss = divmod(number, 10_000)
     mm, ss = divmod(mmss, 100)
@@ -294,45 +322,56 @@ def format_hhmmss(value: time) -> int:
 
 def cents_to_decimal(value: Any, scale: int = 2) -> Decimal:
     """Integer minor units (cents) → Decimal with ``scale`` places (12345 → Decimal('123.45'))."""
+    _check_scale(scale)
+    what = "amount in cents"
     if isinstance(value, bool):
-        raise _legacy("amount in cents must be a number, not a boolean", value)
+        raise _legacy(f"{what} must be a number, not a boolean", value)
     if isinstance(value, (str, bytes)):
         text = (value.decode("ascii", "replace") if isinstance(value, bytes) else value).strip()
         sign, digits = (-1, text[1:]) if text.startswith("-") else (1, text)
-        if not (digits.isascii() and digits.isdigit()) or len(digits) > 31:
-            raise _legacy("amount in cents must be a whole number", value)
+        if not (digits.isascii() and digits.isdigit()) or len(digits) > _MAX_DIGITS:
+            raise _legacy(f"{what} must be a whole number of at most {_MAX_DIGITS} digits", value)
         number = sign * int(digits)
-    elif isinstance(value, (int, Decimal, float)):
-        try:
-            if value != value.__trunc__():
-                raise _legacy("amount in cents must be a whole number", value)
-            number = int(value)
-        except (ValueError, OverflowError, InvalidOperation):
-            raise _legacy("amount in cents must be a finite number", value) from None
+    elif isinstance(value, int):
+        number = value
+    elif isinstance(value, (Decimal, float)):
+        number = _integral(value, what, _MAX_DIGITS)
     else:
-        raise _legacy(f"amount in cents must be a number, not {type(value).__name__}", value)
-    return Decimal(number).scaleb(-scale)
+        raise _legacy(f"{what} must be a number, not {type(value).__name__}", value)
+    if abs(number) >= 10**_MAX_DIGITS:
+        raise _legacy(f"{what} must have at most {_MAX_DIGITS} digits", value)
+    with localcontext(prec=_PRECISION):
+        return Decimal(number).scaleb(-scale)
 
 
 def decimal_to_cents(value: Any, scale: int = 2) -> int:
     """Decimal (or int / decimal string) → integer minor units; more than ``scale`` places → InvalidValue."""
+    _check_scale(scale)
     if isinstance(value, (bool, float)) or not isinstance(value, (Decimal, int, str)):
         raise _invalid(f"amount must be a Decimal, int or decimal string, not {type(value).__name__}", value)
+    if isinstance(value, str) and len(value) > 4 * _MAX_DIGITS:
+        raise _invalid("amount is too long", value)
     try:
         number = Decimal(value.strip() if isinstance(value, str) else value)
     except InvalidOperation:
         raise _invalid("amount is not a decimal number", value) from None
     if not number.is_finite():
         raise _invalid("amount must be finite", value)
-    if number.adjusted() > 30:
-        raise _invalid("amount is too large", value)
-    scaled = number.scaleb(scale)
-    if scaled != scaled.to_integral_value():
-        raise _invalid(f"amount has more than {scale} decimal places", value)
-    return int(scaled)
+    if number and number.adjusted() + scale >= _MAX_DIGITS:
+        raise _invalid(f"amount has more than {_MAX_DIGITS} digits in minor units", value)
+    with localcontext(prec=_PRECISION):
+        scaled = number.scaleb(scale)
+        if scaled != scaled.to_integral_value():
+            raise _invalid(f"amount has more than {scale} decimal places", value)
+        return int(scaled)
 
 
 # --- packed and zoned decimals --------------------------------------------------------
+
+def _check_scale(scale: int, digits: int = _MAX_DIGITS) -> None:
+    if not isinstance(scale, int) or isinstance(scale, bool) or not 0 <= scale <= digits:
+        raise ValueError(f"scale must be 0 to {digits}, not {scale!r}")
+
 
 _POSITIVE = {0xA, 0xC, 0xE, 0xF}
 _NEGATIVE = {0xB, 0xD}
@@ -343,14 +382,15 @@ def _bytes(data: Any, what: str) -> bytes:
         raw = bytes(data)
         if not raw:
             raise _legacy(f"{what} is empty", data)
-        if len(raw) > 32:
-            raise _legacy(f"{what} longer than 32 bytes", raw)
+        if len(raw) > _MAX_DIGITS + 1:
+            raise _legacy(f"{what} longer than {_MAX_DIGITS + 1} bytes", raw)
         return raw
     raise _legacy(f"{what} must be bytes, not {type(data).__name__}", data)
 
 
 def unpack_comp3(data: bytes, scale: int = 0) -> Decimal:
     """Packed decimal (COMP-3: two digits a byte, sign in the last nibble) → Decimal."""
+    _check_scale(scale)
     raw = _bytes(data, "packed decimal")
     nibbles = [n for byte in raw for n in (byte >> 4, byte & 0xF)]
     sign, digits = nibbles[-1], nibbles[:-1]
@@ -361,21 +401,24 @@ def unpack_comp3(data: bytes, scale: int = 0) -> Decimal:
     return Decimal((1 if sign in _NEGATIVE else 0, tuple(digits), -scale))
 
 
-def _digits_for(value: Any, digits: int, scale: int) -> tuple[int, str]:
+def _digits_for(value: Any, digits: int, scale: int) -> tuple[bool, str]:
+    """(negative, the ``digits`` digits of ``value`` scaled by 10**scale)."""
+    if not isinstance(digits, int) or not 0 < digits <= _MAX_DIGITS:
+        raise ValueError(f"digits must be 1 to {_MAX_DIGITS}, not {digits!r}")
+    _check_scale(scale, digits)
     if isinstance(value, (bool, float)) or not isinstance(value, (Decimal, int)):
         raise _invalid(f"expected a Decimal or int, not {type(value).__name__}", value)
-    if not 0 < digits <= 31 or not 0 <= scale <= digits:
-        raise _invalid(f"digits must be 1 to 31 and scale 0 to digits (got {digits}, {scale})", value)
     number = Decimal(value)
     if not number.is_finite():
         raise _invalid("value must be finite", value)
-    if number.adjusted() >= digits - scale:
+    if number and number.adjusted() >= digits - scale:
         raise _invalid(f"does not fit {digits} digits with {scale} decimals", value)
-    scaled = number.scaleb(scale)
-    if scaled != scaled.to_integral_value():
-        raise _invalid(f"has more than {scale} decimal places", value)
+    with localcontext(prec=_PRECISION):
+        scaled = number.scaleb(scale)
+        if scaled != scaled.to_integral_value():
+            raise _invalid(f"has more than {scale} decimal places", value)
     whole = int(scaled)
-    return (1 if whole < 0 else 0), str(abs(whole)).zfill(digits)
+    return whole < 0, str(abs(whole)).zfill(digits)
 
 
 def pack_comp3(value: Decimal | int, digits: int, scale: int = 0, *, unsigned: bool = False) -> bytes:
@@ -383,7 +426,7 @@ def pack_comp3(value: Decimal | int, digits: int, scale: int = 0, *, unsigned: b
     negative, text = _digits_for(value, digits, scale)
     if unsigned and negative:
         raise _invalid("an unsigned packed field cannot hold a negative value", value)
-    if len(text) % 2 == 0:
+    if len(text) % 2 == 0:  # whole bytes: an even digit count gets a leading zero nibble
         text = "0" + text
     sign = 0xF if unsigned else 0xD if negative else 0xC
     nibbles = [int(ch) for ch in text] + [sign]
@@ -392,6 +435,7 @@ def pack_comp3(value: Decimal | int, digits: int, scale: int = 0, *, unsigned: b
 
 def unzone(data: bytes, scale: int = 0) -> Decimal:
     """EBCDIC zoned decimal (one digit a byte, zone F; sign in the last byte's zone) → Decimal."""
+    _check_scale(scale)
     raw = _bytes(data, "zoned decimal")
     if any(b >> 4 != 0xF or b & 0xF > 9 for b in raw[:-1]):
         raise _legacy("zoned decimal holds a byte that is not F0-F9", raw)
@@ -417,7 +461,7 @@ def _codepage(codepage: str | int) -> str:
     name = str(codepage).lower().replace("-", "").replace("_", "").removeprefix("ibm").removeprefix("cp")
     candidate = "cp" + name.lstrip("0").zfill(3)
     if candidate not in EBCDIC_CODEPAGES:
-        raise _invalid(f"unsupported EBCDIC code page (known: {', '.join(EBCDIC_CODEPAGES)})", codepage)
+        raise ValueError(f"unsupported EBCDIC code page {codepage!r} (known: {', '.join(EBCDIC_CODEPAGES)})")
     return candidate
 
 
