@@ -186,12 +186,12 @@ class CustmastBridge(Bridge):
         description="The customer's name, address, phone, credit limit and customer-since date, read from "
         "CUSTMAST's customer inquiry screen. Accepts the canonical id or the CUSTMAST number.",
         examples=[
-            Example({"customer_id": "C-00001"}, summary="By canonical id"),
-            Example({"customer_id": "84603489"}, summary="By CUSTMAST number"),
+            Example({"customer": "C-00001"}, summary="By canonical id"),
+            Example({"customer": "84603489"}, summary="By CUSTMAST number"),
         ],
     )
     def get_customer(self, query: GetCustomer) -> Customer:
-        number = self._number(query.customer_id)
+        number = self._number(query.customer)
         with self.pool.session() as terminal:
             screen = self._from_menu(terminal, "1", number, Inquiry)
             with self._then_home(terminal):
@@ -253,14 +253,14 @@ class CustmastBridge(Bridge):
         "before the commit key, and nothing is saved.",
         effect=Effect.WRITE,
         examples=[
-            Example({"customer_id": "C-00001", "street": "Hauptstraße 5", "city": "Köln", "postcode": "50667",
+            Example({"customer": "C-00001", "street": "Hauptstraße 5", "city": "Köln", "postcode": "50667",
                      "country": "DE", "dry_run": True}, summary="Validate a change without saving it"),
         ],
     )
     def change_address(self, change: ChangeAddress) -> AddressChangeResult:
         new = {"street": change.street, "city": change.city, "postcode": change.postcode, "country": change.country}
         self._check_typeable(**new)
-        number = self._number(change.customer_id)
+        number = self._number(change.customer)
         committed = changed = False
         with self.pool.session() as terminal:
             screen = self._from_menu(terminal, "3", number, AddressChange)

@@ -54,7 +54,7 @@ class GetCustomer(BaseModel):
 
     model_config = {"extra": "forbid"}
 
-    customer_id: CustomerRef
+    customer: CustomerRef
 
 
 class Customer(BaseModel):
@@ -119,7 +119,7 @@ class ChangeAddress(BaseModel):
 
     model_config = {"extra": "forbid"}
 
-    customer_id: CustomerRef
+    customer: CustomerRef
     street: _field_text(AddressChange.street.length)  # type: ignore[valid-type]
     city: _field_text(AddressChange.city.length)  # type: ignore[valid-type]
     postcode: _field_text(AddressChange.postcode.length)  # type: ignore[valid-type]

@@ -23,12 +23,12 @@ COMMITTED_MODE = os.environ.get("CUSTMAST_CASSETTE_MODE", "none")
 def scenario(runtime) -> list[dict]:
     """A fixed story touching every operation and a typed error."""
     calls = [
-        ("get_customer", {"customer_id": "C-00001"}),
-        ("get_customer", {"customer_id": "12345674"}),
+        ("get_customer", {"customer": "C-00001"}),
+        ("get_customer", {"customer": "12345674"}),
         ("browse_customers", {"limit": 20}),
-        ("change_address", {"customer_id": "C-00001", "street": "Rue de la Paix 7 \"bis\"", "city": "Paris",
+        ("change_address", {"customer": "C-00001", "street": "Rue de la Paix 7 \"bis\"", "city": "Paris",
                             "postcode": "75002", "country": "FR", "dry_run": True}),
-        ("get_customer", {"customer_id": "C-00002"}),
+        ("get_customer", {"customer": "C-00002"}),
     ]
     results = []
     for name, body in calls:
@@ -96,7 +96,7 @@ def test_committed_cassette_replays_with_s3270_absent(make_runtime, no_s3270):
 def test_replay_is_strict_and_names_what_was_asked(make_runtime, no_s3270):
     runtime = make_runtime(custmast_config(cassette={"path": str(COMMITTED), "mode": "none"}))
     with pytest.raises(CassetteMiss) as err:
-        runtime.call("custmast", "get_customer", {"customer_id": "C-00002"})  # the story starts with C-00001
+        runtime.call("custmast", "get_customer", {"customer": "C-00002"})  # the story starts with C-00001
     assert "asked" in err.value.detail and "84603489" in err.value.detail and "cassette has" in err.value.detail
 
 
@@ -108,7 +108,7 @@ def test_rerecording_shows_a_readable_screen_diff(tmp_path, make_runtime, caplog
     with demo_host(codepage=CODE_PAGE) as host:
         _record(cassette, "once", make_runtime, host)
         writer = make_runtime(custmast_config(host, pool={"min_size": 0, "max_size": 1}))
-        writer.call("custmast", "change_address", {"customer_id": "C-00002", "street": "Gran Vía 1",
+        writer.call("custmast", "change_address", {"customer": "C-00002", "street": "Gran Vía 1",
                                                    "city": "Madrid", "postcode": "28013", "country": "ES"})
         with caplog.at_level(logging.WARNING, logger="legacy_bridges"):
             runtime = make_runtime(custmast_config(host, cassette={"path": str(cassette), "mode": "all"}))

@@ -36,14 +36,14 @@ def test_keyboard_never_unlocks_is_504_within_the_deadline_and_the_pool_refills(
     host.faults.keyboard_lock = "no-restore"
     started = time.monotonic()
     with pytest.raises(DeadlineExceeded) as err:
-        runtime.call("custmast", "get_customer", {"customer_id": "C-00001"})
+        runtime.call("custmast", "get_customer", {"customer": "C-00001"})
     elapsed = time.monotonic() - started
     host.faults.keyboard_lock = None
     assert err.value.status == 504
     assert elapsed < 1.0 + 0.5, elapsed  # the deadline, not a hang (generous margin for a loaded box)
     assert pool.status()["discarded"] == 1
     assert _wait_for(lambda: pool.status()["idle"] == 2), pool.status()
-    assert runtime.call("custmast", "get_customer", {"customer_id": "C-00001"}).customer_id == "C-00001"
+    assert runtime.call("custmast", "get_customer", {"customer": "C-00001"}).customer_id == "C-00001"
 
 
 def test_no_answer_at_all_is_504_too(host, make_runtime):
@@ -64,17 +64,17 @@ def test_host_drop_mid_screen_is_502_or_503_and_the_pool_heals(host, make_runtim
     assert pool.wait_ready(10)
     host.faults.drop_mid_screen = 1
     with pytest.raises((Unavailable, LegacyError)) as err:
-        runtime.call("custmast", "get_customer", {"customer_id": "C-00003"})
+        runtime.call("custmast", "get_customer", {"customer": "C-00003"})
     assert err.value.status in (502, 503)
     assert _wait_for(lambda: pool.status()["idle"] == 2 and pool.status()["discarded"] >= 1), pool.status()
-    assert runtime.call("custmast", "get_customer", {"customer_id": "C-00003"}).customer_id == "C-00003"
+    assert runtime.call("custmast", "get_customer", {"customer": "C-00003"}).customer_id == "C-00003"
 
 
 def test_a_read_is_retried_once_on_a_fresh_session_after_a_drop(host, make_runtime):
     runtime = make_runtime(custmast_config(host, guard={"read_retries": 1}, pool={"min_size": 2, "max_size": 2}))
     assert runtime.bridges["custmast"].bridge.pool.wait_ready(10)
     host.faults.drop_mid_screen = 1
-    assert runtime.call("custmast", "get_customer", {"customer_id": "C-00004"}).customer_id == "C-00004"
+    assert runtime.call("custmast", "get_customer", {"customer": "C-00004"}).customer_id == "C-00004"
 
 
 def test_session_limit_is_503_with_retry_after(host, make_runtime):
@@ -83,10 +83,10 @@ def test_session_limit_is_503_with_retry_after(host, make_runtime):
     assert first.bridges["custmast"].bridge.pool.wait_ready(10)
     second = make_runtime(custmast_config(host, pool={"min_size": 0, "max_size": 1}))
     with pytest.raises(Unavailable) as err:
-        second.call("custmast", "get_customer", {"customer_id": "C-00005"})
+        second.call("custmast", "get_customer", {"customer": "C-00005"})
     assert err.value.status == 503 and err.value.retry_after and err.value.retry_after > 0
     assert "session limit" in err.value.detail
-    assert first.call("custmast", "get_customer", {"customer_id": "C-00005"}).customer_id == "C-00005"
+    assert first.call("custmast", "get_customer", {"customer": "C-00005"}).customer_id == "C-00005"
 
 
 def test_host_down_is_503_and_readyz_says_so(make_runtime):
@@ -95,6 +95,6 @@ def test_host_down_is_503_and_readyz_says_so(make_runtime):
         config = custmast_config(gone, pool={"min_size": 0, "max_size": 1})
     runtime = make_runtime(config)
     with pytest.raises(Unavailable):
-        runtime.call("custmast", "get_customer", {"customer_id": "C-00001"})
+        runtime.call("custmast", "get_customer", {"customer": "C-00001"})
     report = runtime.readiness()["custmast"]
     assert report["status"] == "failing" and report["pool"]["open_failures"] >= 1

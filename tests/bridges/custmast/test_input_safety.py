@@ -24,10 +24,10 @@ def runtime(host):
 
 @pytest.mark.parametrize("value", TRICKY)
 def test_value_round_trips_through_the_host(runtime, value):
-    changed = runtime.call("custmast", "change_address", {"customer_id": "C-00020", "street": value,
+    changed = runtime.call("custmast", "change_address", {"customer": "C-00020", "street": value,
                                                           "city": value[:30], "postcode": "1", "country": "SE"})
     assert changed.committed, changed.message
-    back = runtime.call("custmast", "get_customer", {"customer_id": "C-00020"})
+    back = runtime.call("custmast", "get_customer", {"customer": "C-00020"})
     assert (back.street, back.city) == (value, value[:30])
     # No action was injected: the one pooled session is still the same, signed on and home.
     status = runtime.bridges["custmast"].bridge.pool.status()
@@ -37,7 +37,7 @@ def test_value_round_trips_through_the_host(runtime, value):
 @pytest.mark.parametrize("value", ["line\nbreak", "cr\rx", "nul\x00x", "esc\x1bx", "nel\x85x"])
 def test_control_characters_are_refused_before_the_host(runtime, value):
     with pytest.raises(InvalidInput) as err:
-        runtime.call("custmast", "change_address", {"customer_id": "C-00020", "street": value,
+        runtime.call("custmast", "change_address", {"customer": "C-00020", "street": value,
                                                     "city": "x", "postcode": "1", "country": "SE"})
     assert err.value.context["errors"][0]["field"] == "street"
     assert runtime.bridges["custmast"].bridge.pool.status()["discarded"] == 0

@@ -32,7 +32,7 @@ def test_every_operation_is_documented_with_examples():
 @pytest.mark.parametrize("ref", ["C-00001", "84603489"])
 def test_get_customer_by_canonical_id_or_custmast_number(runtime, ref):
     c = WORLD["C-00001"]
-    got = runtime.call("custmast", "get_customer", {"customer_id": ref})
+    got = runtime.call("custmast", "get_customer", {"customer": ref})
     assert got.customer_id == "C-00001" and got.custmast_no == c.custmast_no
     assert got.name == c.name and got.city == c.city and got.postcode == c.postcode
     assert got.credit_limit == Decimal(c.credit_limit_cents) / 100
@@ -41,16 +41,16 @@ def test_get_customer_by_canonical_id_or_custmast_number(runtime, ref):
 
 def test_not_found_and_refused_numbers(runtime):
     with pytest.raises(NotFound):
-        runtime.call("custmast", "get_customer", {"customer_id": "12345674"})  # valid check digit, unknown
+        runtime.call("custmast", "get_customer", {"customer": "12345674"})  # valid check digit, unknown
     with pytest.raises(InvalidInput, match="CHECK DIGIT"):
-        runtime.call("custmast", "get_customer", {"customer_id": "12345678"})
+        runtime.call("custmast", "get_customer", {"customer": "12345678"})
     with pytest.raises(NotFound):
-        runtime.call("custmast", "get_customer", {"customer_id": "C-99999"})
-    for bad in ({"customer_id": "1234"}, {"customer_id": "C-1"}, {"customer_id": 84603489}, {}):
+        runtime.call("custmast", "get_customer", {"customer": "C-99999"})
+    for bad in ({"customer": "1234"}, {"customer": "C-1"}, {"customer": 84603489}, {}):
         with pytest.raises(InvalidInput):
             runtime.call("custmast", "get_customer", bad)
     # The session survived every refusal and is home again.
-    assert runtime.call("custmast", "get_customer", {"customer_id": "C-00002"}).customer_id == "C-00002"
+    assert runtime.call("custmast", "get_customer", {"customer": "C-00002"}).customer_id == "C-00002"
     assert runtime.bridges["custmast"].bridge.pool.status()["discarded"] == 0
 
 
@@ -74,17 +74,17 @@ def test_browse_is_bounded(host, make_runtime):
 
 
 def test_change_address_dry_run_saves_nothing_and_commit_round_trips(runtime):
-    before = runtime.call("custmast", "get_customer", {"customer_id": "C-00010"})
+    before = runtime.call("custmast", "get_customer", {"customer": "C-00010"})
     new = {"street": "Königsallee 1 \"B\"", "city": "Düsseldorf", "postcode": "40212", "country": "DE"}
-    dry = runtime.call("custmast", "change_address", {"customer_id": "C-00010", **new, "dry_run": True})
+    dry = runtime.call("custmast", "change_address", {"customer": "C-00010", **new, "dry_run": True})
     assert dry.dry_run and not dry.committed and dry.changed and dry.message.startswith("CM043I")
     assert dry.old.street == before.street
-    assert runtime.call("custmast", "get_customer", {"customer_id": "C-00010"}).street == before.street
-    done = runtime.call("custmast", "change_address", {"customer_id": "C-00010", **new})
+    assert runtime.call("custmast", "get_customer", {"customer": "C-00010"}).street == before.street
+    done = runtime.call("custmast", "change_address", {"customer": "C-00010", **new})
     assert done.committed and done.message.startswith("CM042I")
-    after = runtime.call("custmast", "get_customer", {"customer_id": "C-00010"})
+    after = runtime.call("custmast", "get_customer", {"customer": "C-00010"})
     assert (after.street, after.city, after.postcode, after.country) == tuple(new.values())
-    again = runtime.call("custmast", "change_address", {"customer_id": "C-00010", **new})
+    again = runtime.call("custmast", "change_address", {"customer": "C-00010", **new})
     assert not again.changed and not again.committed and again.message.startswith("CM044W")
     assert runtime.bridges["custmast"].bridge.pool.status()["discarded"] == 0
 
@@ -104,7 +104,7 @@ def test_change_address_dry_run_saves_nothing_and_commit_round_trips(runtime):
     ],
 )
 def test_a_value_that_does_not_fit_its_field_is_422_naming_it(runtime, change, field):
-    body = {"customer_id": "C-00011", "street": "Mill Lane 1", "city": "Leeds", "postcode": "LS1 4AP",
+    body = {"customer": "C-00011", "street": "Mill Lane 1", "city": "Leeds", "postcode": "LS1 4AP",
             "country": "GB", **change}
     with pytest.raises(InvalidInput) as err:
         runtime.call("custmast", "change_address", body)
@@ -114,7 +114,7 @@ def test_a_value_that_does_not_fit_its_field_is_422_naming_it(runtime, change, f
 def test_a_character_outside_the_code_page_is_422(host, make_runtime):
     runtime = make_runtime(custmast_config(host, code_page="cp037", pool={"min_size": 0, "max_size": 1}))
     with pytest.raises(InvalidInput, match="cp037") as err:
-        runtime.call("custmast", "change_address", {"customer_id": "C-00011", "street": "Straße 5 €",
+        runtime.call("custmast", "change_address", {"customer": "C-00011", "street": "Straße 5 €",
                                                     "city": "Leeds", "postcode": "LS1", "country": "GB"})
     assert err.value.context["errors"][0]["field"] == "street"
 
