@@ -161,6 +161,7 @@ class HarReplayer:
         self.cassette = cassette
         self.book = book
         book.add("ORIGIN", origin.rstrip("/"))
+        self.origin = origin.rstrip("/")
         self._lock = threading.Lock()
         self._misses: list[str] = []
         self._queues: dict[str, deque[dict[str, Any]]] = {}
@@ -210,7 +211,7 @@ class HarReplayer:
                 queue = self._queues.get(request_key(asked))
                 recorded = queue.popleft() if queue else None
                 if recorded is None:
-                    self._misses.append(_describe(asked))
+                    self._misses.append(_describe(asked).replace("<<ORIGIN>>", self.origin))
             if recorded is None:
                 route.abort("blockedbyclient")
                 return
