@@ -29,6 +29,7 @@ the bridge, not bad data.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
@@ -465,13 +466,27 @@ def _codepage(codepage: str | int) -> str:
     return candidate
 
 
+_NEL = "\x85"
+
+
+@functools.cache
+def _nl_is_lf(name: str) -> bool:
+    """Whether the codec decodes both EBCDIC NL (0x15) and LF (0x25) to LF: most of the
+    ``ebcdic`` package's pages do, so they would not round-trip; we read NL as U+0085
+    NEL instead, as the standard library's cp037/cp500/cp1140 do."""
+    return b"\x15".decode(name) == b"\x25".decode(name)
+
+
 def decode_ebcdic(data: bytes, codepage: str | int) -> str:
-    """EBCDIC bytes → text in ``codepage`` (e.g. 'cp037', 'cp1047', 1141)."""
+    """EBCDIC bytes → text in ``codepage`` (e.g. 'cp037', 'cp1047', 1141); byte-exact both ways."""
     name = _codepage(codepage)
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise _legacy(f"EBCDIC data must be bytes, not {type(data).__name__}", data)
+    raw = bytes(data)
     try:
-        return bytes(data).decode(name)
+        if _nl_is_lf(name) and b"\x15" in raw:
+            return _NEL.join(part.decode(name) for part in raw.split(b"\x15"))
+        return raw.decode(name)
     except UnicodeDecodeError as exc:
         raise _legacy(f"byte {exc.object[exc.start]:02X} at {exc.start} has no character in {name}",
                       bytes(data)) from None
@@ -483,6 +498,8 @@ def encode_ebcdic(text: str, codepage: str | int) -> bytes:
     if not isinstance(text, str):
         raise _invalid(f"text must be str, not {type(text).__name__}", text)
     try:
+        if _nl_is_lf(name) and _NEL in text:
+            return b"\x15".join(part.encode(name) for part in text.split(_NEL))
         return text.encode(name)
     except UnicodeEncodeError as exc:
         raise _invalid(f"character {exc.object[exc.start]!r} at {exc.start} is not in {name}", text) from None
