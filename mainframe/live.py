@@ -183,30 +183,30 @@ class LiveTerminal:
         app = _S3270Process(args, self.executable, stderr_path)
         self._emulator = _Emulator(app=app)
         target = f"{self.lu_name}@{self.host}:{self.port}" if self.lu_name else f"{self.host}:{self.port}"
-        self._run("Toggle(aidWait,clear)", "starting the emulator")
-        self._run(f"Connect({target})", "connecting")
-        self._wait_unlock("the first screen")
-        return self._snapshot()
+        # One line, one round trip: s3270 runs the actions in order and stops at the first error.
+        return self._exchange(["Toggle(aidWait,clear)", f"Connect({target})"], "the first screen")
 
     def screen(self) -> Screen:
         """The current screen, read fresh from the emulator."""
         return self._snapshot()
 
     def send(self, aid: str | None = None, fields: Mapping[Position, str] | None = None) -> Screen:
-        """Type each value into the field starting at its position, then press ``aid``."""
+        """Type each value into the field starting at its position, then press ``aid``.
+
+        Typing, the key, the bounded wait for the unlock and the screen read go to s3270
+        as one line of actions: one round trip per screen.
+        """
         action = s3270.aid_action(aid) if aid is not None else None
         current = self._screen or self._snapshot()
         commands = []
         for position, value in (fields or {}).items():
             s3270.check_typed_value(current, position, value, self.code_page)
             commands += [s3270.move_cursor(position), "EraseEOF()", s3270.string_action(value)]
-        for command in commands:
-            self._run(command, "typing")
         if action is None:
+            if commands:
+                self._run(" ".join(commands), "typing")
             return self._snapshot()
-        self._run(action, f"pressing {aid}")
-        self._wait_unlock(f"the answer to {aid}")
-        return self._snapshot()
+        return self._exchange([*commands, action], f"the answer to {aid}")
 
     def close(self) -> None:
         """Kill the emulator (its TCP session ends with it)."""
@@ -242,22 +242,24 @@ class LiveTerminal:
         printable = "".join(ch for ch in message if ch.isprintable())[:200]
         return LegacyError(f"the 3270 emulator failed while {doing}: {printable}")
 
-    def _wait_unlock(self, what: str) -> None:
+    def _exchange(self, actions: list[str], what: str) -> Screen:
+        """Run ``actions``, wait (bounded by the deadline) for the keyboard to unlock, read the screen."""
         remaining = current_deadline().remaining()
         if remaining <= 0:
             self._fail()
             raise DeadlineExceeded(f"deadline passed before {what}")
-        self._run(f"Wait({remaining:.3f},Unlock)", f"waiting for {what}")
-        if self._emulator is not None and not (self._emulator.status.connection_state or b"").startswith(b"C("):
-            self._fail()
-            raise Unavailable(f"the host closed the session before {what}", retry_after=1)
+        command = self._run(" ".join([*actions, f"Wait({remaining:.3f},Unlock)", "ReadBuffer(Ascii)"]),
+                            f"waiting for {what}")
+        return self._parse(command, what)
 
     def _snapshot(self) -> Screen:
-        command = self._run("ReadBuffer(Ascii)", "reading the screen")
+        return self._parse(self._run("ReadBuffer(Ascii)", "reading the screen"), "the screen")
+
+    def _parse(self, command: py3270.Command, what: str) -> Screen:
         status = self._emulator.status  # type: ignore[union-attr]
         if not (status.connection_state or b"").startswith(b"C("):
             self._fail()
-            raise Unavailable("the host closed the session", retry_after=1)
+            raise Unavailable(f"the host closed the session before {what}", retry_after=1)
         lines = [line.decode("ascii", "replace") for line in command.data]
         cursor = (int(status.cursor_row or 0), int(status.cursor_col or 0))
         self._screen = s3270.parse_read_buffer(lines, cursor)
