@@ -84,6 +84,10 @@ class RecordingTerminal:
     def broken(self) -> bool:
         return self.live.broken
 
+    @property
+    def last(self) -> Screen | None:
+        return self.live.last
+
     def connect(self) -> Screen:
         return self._step(_request("connect"), self.live.connect)
 
@@ -132,6 +136,10 @@ class ReplayingTerminal:
         self.secrets = tuple(secrets)
         self.broken = False
         self._last: Screen | None = None
+
+    @property
+    def last(self) -> Screen | None:
+        return self._last
 
     def connect(self) -> Screen:
         return self._play(_request("connect"))

@@ -186,6 +186,11 @@ class LiveTerminal:
         # One line, one round trip: s3270 runs the actions in order and stops at the first error.
         return self._exchange(["Toggle(aidWait,clear)", f"Connect({target})"], "the first screen")
 
+    @property
+    def last(self) -> Screen | None:
+        """The screen the last call returned."""
+        return self._screen
+
     def screen(self) -> Screen:
         """The current screen, read fresh from the emulator."""
         return self._snapshot()

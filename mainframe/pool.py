@@ -184,7 +184,9 @@ class SessionPool:
             reason = "broken"
         else:
             try:
-                if not self._is_home(session.terminal.screen()):
+                # The screen the host last sent: it changes only when the session sends input.
+                screen = session.terminal.last or session.terminal.screen()
+                if not self._is_home(screen):
                     reason = "not on the home screen"
             except BridgeError:
                 reason = "home check failed"

@@ -29,6 +29,8 @@ class Terminal(Protocol):
     """
 
     broken: bool
+    last: Screen | None
+    """The screen the last call returned (None before ``connect``): no round trip."""
 
     def connect(self) -> Screen:
         """Open the session and return the host's first screen."""

@@ -14,7 +14,6 @@ Everything that knows s3270's conventions lives here and nowhere else:
 from __future__ import annotations
 
 import codecs
-import re
 import string
 from collections.abc import Sequence
 
@@ -42,7 +41,6 @@ _SAFE = frozenset(string.ascii_letters + string.digits + " .,:-_/+*=#@%&!?<>[]{}
 
 # 3270 field attribute bits (the low six bits of the attribute byte).
 _PROTECTED, _NUMERIC, _DISPLAY_MASK, _INTENSIFIED, _NONDISPLAY, _MDT = 0x20, 0x10, 0x0C, 0x08, 0x0C, 0x01
-_SF = re.compile(r"^SF\((.*)\)$")
 
 
 def aid_action(aid: str) -> str:
@@ -132,14 +130,30 @@ def _attributes(spec: str) -> int:
     return 0
 
 
+_CELL_CACHE: dict[str, str] = {"00": " "}
+
+
 def _cell(token: str) -> str:
-    if token in ("00", ""):
-        return " "
-    try:
-        ch = bytes.fromhex(token).decode("utf-8")
-    except ValueError:
-        return "?"
-    return ch if ch.isprintable() else " "
+    """The character of one ReadBuffer cell (hex UTF-8; nulls and controls as blanks)."""
+    ch = _CELL_CACHE.get(token)
+    if ch is None:
+        try:
+            ch = bytes.fromhex(token).decode("utf-8")
+        except ValueError:
+            ch = "?"
+        if not ch.isprintable() or len(ch) != 1:
+            ch = " "
+        if len(_CELL_CACHE) < 65536:
+            _CELL_CACHE[token] = ch
+    return ch
+
+
+def _span(cells: list[str], first: int, length: int) -> str:
+    """``length`` cells from ``first``, wrapping at the end of the buffer as a 3270 does."""
+    end = first + length
+    if end <= len(cells):
+        return "".join(cells[first:end])
+    return "".join(cells[first:]) + "".join(cells[: end - len(cells)])
 
 
 def parse_read_buffer(data_lines: Sequence[str], cursor0: tuple[int, int]) -> Screen:
@@ -150,26 +164,23 @@ def parse_read_buffer(data_lines: Sequence[str], cursor0: tuple[int, int]) -> Sc
     cells: list[str] = []
     starts: list[tuple[int, int]] = []  # (address of the attribute cell, attribute byte)
     rows = len(data_lines)
-    cols = 0
     for line in data_lines:
-        # SA(…) announces character attributes of the cells after it; it is not a cell.
-        tokens = [token for token in line.split() if not token.startswith("SA(")]
-        cols = max(cols, len(tokens))
-        for token in tokens:
-            match = _SF.match(token)
-            if match:
-                starts.append((len(cells), _attributes(match.group(1))))
-                cells.append(" ")
-            else:
-                cells.append(_cell(token))
+        for token in line.split():
+            if token[0] == "S":
+                if token.startswith("SF("):
+                    starts.append((len(cells), _attributes(token[3:-1])))
+                    cells.append(" ")
+                # SA(…) announces character attributes of the cells after it; it is not a cell.
+                continue
+            cells.append(_cell(token))
     size = len(cells)
+    cols = size // rows if rows else 0
     fields: list[Field] = []
     for i, (address, attr) in enumerate(starts):
         next_address = starts[(i + 1) % len(starts)][0]
         length = (next_address - address - 1) % size if len(starts) > 1 else size - 1
         first = (address + 1) % size
         hidden = attr & _DISPLAY_MASK == _NONDISPLAY
-        content = "".join(cells[(first + k) % size] for k in range(length))
         if hidden:
             for k in range(length):
                 cells[(first + k) % size] = " "
@@ -183,8 +194,9 @@ def parse_read_buffer(data_lines: Sequence[str], cursor0: tuple[int, int]) -> Sc
                 hidden=hidden,
                 intensified=attr & _DISPLAY_MASK == _INTENSIFIED,
                 modified=bool(attr & _MDT),
-                value="" if hidden else content.rstrip(),
+                value="" if hidden else _span(cells, first, length).rstrip(),
             )
         )
-    lines = tuple("".join(cells[r * cols:(r + 1) * cols]) for r in range(rows))
+    flat = "".join(cells)
+    lines = tuple(flat[r * cols:(r + 1) * cols] for r in range(rows))
     return Screen(rows=rows, cols=cols, lines=lines, fields=tuple(fields), cursor=(cursor0[0] + 1, cursor0[1] + 1))

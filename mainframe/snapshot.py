@@ -73,6 +73,10 @@ class Screen:
     fields: tuple[Field, ...] = ()
     cursor: Position = (1, 1)
     meta: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    _flat: str = field(default="", init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_flat", "".join(self.lines))
 
     # -- reading --------------------------------------------------------------------
 
@@ -81,10 +85,9 @@ class Screen:
 
         Reads past the row's end continue on the next row, as the 3270 buffer does.
         """
-        flat = "".join(self.lines)
         start = (row - 1) * self.cols + (col - 1)
         end = start + (length if length is not None else self.cols - col + 1)
-        return flat[start:end]
+        return self._flat[start:end]
 
     def row_text(self, row: int) -> str:
         """One whole row (1-based)."""
