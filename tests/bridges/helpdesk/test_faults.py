@@ -1,0 +1,70 @@
+"""Faults of the real app and the real browser: expired sessions, the 500 page, a killed
+browser, a page slower than the deadline."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from bridges.core.errors import DeadlineExceeded, LegacyError, Unavailable
+from web_scrape.testing import browser_processes
+
+pytestmark = [pytest.mark.fault, pytest.mark.live, pytest.mark.timeout(180)]
+
+
+@pytest.fixture
+def runtime(helpdesk_app, helpdesk_config, make_runtime):
+    return make_runtime(helpdesk_config(helpdesk_app.entry_url, guard={"deadline_s": 3}))
+
+
+def _search(runtime, customer="C-00001"):
+    return runtime.call("helpdesk", "search_tickets", {"customer": customer})
+
+
+def test_an_expired_session_is_renewed_transparently(runtime, helpdesk_app, faults):
+    before = _search(runtime)
+    helpdesk_app.expire_sessions()
+    assert _search(runtime) == before
+    faults.session_ttl = 0.5  # every session expires between calls from now on
+    time.sleep(0.8)
+    assert runtime.call("helpdesk", "get_ticket", {"ticket_no": before.tickets[0].ticket_no}).customer_id == "C-00001"
+    status = runtime.readiness()["helpdesk"]
+    assert status["pool"]["created"] == 1 and status["pool"]["discarded"] == 0
+
+
+def test_the_500_page_is_a_502_with_a_redacted_artifact(runtime, faults, artifacts_dir):
+    _search(runtime)
+    faults.error_every = 1
+    with pytest.raises(LegacyError) as err:
+        _search(runtime)
+    problem = err.value.to_problem()
+    assert problem["status"] == 502 and "HTTP 500" in problem["detail"]
+    reference = problem["artifact"]
+    assert (artifacts_dir / f"{reference}.png").exists() and (artifacts_dir / f"{reference}.trace.zip").exists()
+    html = (artifacts_dir / f"{reference}.html").read_text(encoding="utf-8")
+    assert "mysql_connect" in html
+    faults.error_every = 0
+    assert _search(runtime).total > 0  # the next call is fine
+
+
+def test_a_killed_browser_is_replaced_and_the_next_call_succeeds(runtime):
+    first = _search(runtime)
+    for process in browser_processes():
+        process.kill()
+    try:
+        _search(runtime)
+    except Unavailable as exc:  # the call that met the dead browser fails clearly …
+        assert exc.status == 503 and "restarted" in exc.detail
+    assert _search(runtime) == first  # … and the next one succeeds
+
+
+def test_a_page_slower_than_the_deadline_is_a_504(runtime, faults):
+    _search(runtime)
+    faults.latency = 4.0
+    with pytest.raises(DeadlineExceeded) as err:
+        _search(runtime)
+    assert err.value.status == 504
+    faults.latency = 0.0
+    assert _search(runtime).total > 0
+    assert runtime.readiness()["helpdesk"]["pool"]["discarded"] >= 1  # the timed-out context was not reused

@@ -1,0 +1,83 @@
+"""The helpdesk bridge live: real Chromium ↔ the HELPDESK app, checked against the app's data."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import pytest
+
+from bridges.core.errors import NotFound
+from fixtures.helpdesk import search_tickets, ticket_by_number
+
+pytestmark = [pytest.mark.live, pytest.mark.timeout(180)]
+
+STATUS = {"O": "open", "P": "pending", "W": "waiting_on_customer", "R": "resolved", "C": "closed"}
+PRIORITY = {1: "urgent", 2: "high", 3: "normal", 4: "low"}
+ACCOUNT_C1 = "ACC/E-10007"
+
+
+def _expected_row(ticket) -> dict:
+    return {"ticket_no": ticket.number, "opened": ticket.opened.date(), "customer_id": ticket.canonical_id,
+            "account": ticket.account, "customer_name": ticket.customer_name, "subject": ticket.subject.strip(),
+            "status": STATUS[ticket.status], "priority": PRIORITY[ticket.priority]}
+
+
+def _rows(page) -> list[dict]:
+    return [row.model_dump() for row in page.tickets]
+
+
+def test_search_pages_match_the_apps_data(live):
+    expected = search_tickets(ACCOUNT_C1)
+    first = live.call("helpdesk", "search_tickets", {"customer": "C-00001"})
+    assert first.total == len(expected) > 50
+    assert first.pages == math.ceil(len(expected) / 25)
+    assert _rows(first) == [_expected_row(t) for t in expected[:25]]
+    second = live.call("helpdesk", "search_tickets", {"customer": "C-00001", "page": 2})
+    assert _rows(second) == [_expected_row(t) for t in expected[25:50]]
+    past = live.call("helpdesk", "search_tickets", {"customer": "C-00001", "page": first.pages + 1})
+    assert past.tickets == [] and past.total == len(expected)
+
+
+def test_filters_by_status_and_opened_dates(live):
+    expected = search_tickets(ACCOUNT_C1, "R", date(2003, 1, 1), date(2005, 6, 30))
+    page = live.call("helpdesk", "search_tickets", {"customer": "C-00001", "status": "resolved",
+                                                    "opened_from": "2003-01-01", "opened_to": "2005-06-30"})
+    assert page.total == len(expected) and _rows(page) == [_expected_row(t) for t in expected[:25]]
+
+
+def test_all_pages_walks_the_pagination_up_to_the_limit(live):
+    expected = search_tickets(ACCOUNT_C1)
+    everything = live.call("helpdesk", "search_tickets", {"customer": "C-00001", "all_pages": True})
+    assert not everything.truncated and _rows(everything) == [_expected_row(t) for t in expected]
+
+
+def test_a_customer_without_tickets_and_one_without_an_account(live):
+    from fixtures.world import customers
+
+    with_none = next(c for c in customers() if not search_tickets(c.helpdesk_account))
+    empty = live.call("helpdesk", "search_tickets", {"customer": with_none.canonical_id})
+    assert empty.total == 0 and empty.tickets == [] and empty.pages == 1
+    with pytest.raises(NotFound):
+        live.call("helpdesk", "search_tickets", {"customer": "C-99999"})
+
+
+def test_get_ticket_normalises_dates_enums_and_text(live):
+    number = search_tickets(ACCOUNT_C1)[3].number
+    ticket = ticket_by_number(number)
+    got = live.call("helpdesk", "get_ticket", {"ticket_no": number})
+    assert got.ticket_no == number and got.customer_id == "C-00001" and got.account == ACCOUNT_C1
+    assert got.customer_name == ticket.customer_name and got.subject == ticket.subject.strip()
+    assert got.status == STATUS[ticket.status] and got.priority == PRIORITY[ticket.priority]
+    assert got.opened == ticket.opened.replace(second=0, microsecond=0)
+    assert got.closed == (ticket.closed.replace(second=0, microsecond=0) if ticket.closed else None)
+    assert got.assigned_to == ticket.assigned_to
+    assert got.description == "\n".join(line.strip() for line in ticket.description)
+    assert [(n.at, n.by, n.note) for n in got.history] == [
+        (n.at.replace(second=0, microsecond=0), n.author, n.text.strip()) for n in ticket.notes]
+
+
+def test_an_unknown_ticket_is_not_found(live):
+    with pytest.raises(NotFound) as err:
+        live.call("helpdesk", "get_ticket", {"ticket_no": "HD-1999-000001"})
+    assert err.value.status == 404 and "HD-1999-000001" in err.value.detail
