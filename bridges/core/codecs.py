@@ -37,6 +37,7 @@ from decimal import Decimal, InvalidOperation, localcontext
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import ebcdic  # noqa: F401  (registers cp1047, cp1141 and the other code pages the stdlib lacks)
@@ -78,7 +79,7 @@ NO_DATE = 0
 """The "no date" sentinel of numeric date columns."""
 OPEN_ENDED = 9_999_999
 """The "open-ended" sentinel of CYYMMDD columns (valid until further notice)."""
-DATE_SENTINELS: Mapping[int, date | None] = {NO_DATE: None, OPEN_ENDED: None, 999_999: None}
+DATE_SENTINELS: Mapping[int, date | None] = MappingProxyType({NO_DATE: None, OPEN_ENDED: None, 999_999: None})
 """Default sentinels → value: 0, 999999 and 9999999 all read as None."""
 EBCDIC_CODEPAGES = ("cp037", "cp273", "cp277", "cp278", "cp280", "cp284", "cp285", "cp297", "cp500",
                     "cp871", "cp1047", "cp1140", "cp1141", "cp1142", "cp1143", "cp1144", "cp1145",
@@ -130,12 +131,7 @@ def caller_value(field_name: str) -> Iterator[None]:
     """Treat codec errors inside the block as the caller's bad input for ``field_name`` (422)."""
     try:
         yield
-    except LegacyValueError as exc:
-        raise InvalidValue(
-            f"{field_name}: {exc.detail}",
-            errors=[{"loc": [field_name], "msg": exc.detail, "type": "codec"}],
-        ) from None
-    except InvalidValue as exc:
+    except (LegacyValueError, InvalidValue) as exc:
         raise InvalidValue(
             f"{field_name}: {exc.detail}",
             errors=[{"loc": [field_name], "msg": exc.detail, "type": "codec"}],
@@ -563,6 +559,9 @@ class StatusMap:
         raise _invalid(f"unknown {self.map_name}; expected one of {', '.join(self.names.values())}", name)
 
     def enum(self, class_name: str | None = None) -> type[StrEnum]:
-        """A StrEnum of the names (for pydantic models): ``OrderStatus.SHIPPED == "shipped"``."""
+        """A StrEnum of the names (for pydantic models): ``OrderStatus.SHIPPED == "shipped"``.
+
+        Each call makes a new class: build it once, at import, and reuse it.
+        """
         title = class_name or "".join(part.title() for part in self.map_name.split("_"))
         return StrEnum(title, {n.upper(): n for n in self.names.values()})  # type: ignore[return-value]
