@@ -1,0 +1,190 @@
+"""What differs between the databases: hardening the connection, the read-only
+transaction and server-side timeout of each request, the write probe, error classes.
+
+The ODBC read-only attribute is ignored by all three drivers, so each database gets
+its own levers: SQLite a ``mode=ro`` URI with ``NoCreat=1`` (and ``query_only``);
+PostgreSQL a ``READ ONLY`` transaction with ``SET LOCAL statement_timeout``; MariaDB a
+``START TRANSACTION READ ONLY`` and ``max_statement_time``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from rdbms import connstr
+from rdbms.types import Dialect
+
+__all__ = ["DialectRules", "rules_for"]
+
+
+@dataclass(frozen=True)
+class DialectRules:
+    """The read-only levers of one database."""
+
+    dialect: Dialect
+
+    # -- connection ---------------------------------------------------------------
+
+    def harden(self, pairs: list[tuple[str, str]], *, streaming: bool = False,
+               fetch_rows: int = 1000) -> list[tuple[str, str]]:
+        """The connection string's pairs with this database's read-only/streaming options."""
+        if self.dialect is Dialect.SQLITE:
+            database = connstr.get(pairs, "Database")
+            if database and not database.startswith("file:") and database != ":memory:":
+                database = f"file:{quote(str(Path(database).resolve()))}?mode=ro"
+            elif database and database.startswith("file:") and "mode=" not in database:
+                database += ("&" if "?" in database else "?") + "mode=ro"
+            if database:
+                pairs = connstr.put(pairs, "Database", database)
+            return connstr.put(pairs, "NoCreat", "1")
+        if self.dialect is Dialect.POSTGRESQL:
+            # Not psqlODBC's ReadOnly=1: it refuses SET TRANSACTION READ ONLY itself,
+            # and lets a writable CTE through anyway.
+            if streaming:  # otherwise psqlODBC buffers the whole result in memory
+                pairs = connstr.put(connstr.put(pairs, "UseDeclareFetch", "1"), "Fetch", str(fetch_rows))
+            return pairs
+        return pairs
+
+    def autocommit(self) -> bool:
+        """Whether the connection runs in autocommit (each request opens its own transaction)."""
+        return self.dialect is not Dialect.POSTGRESQL
+
+    def on_connect(self, cnxn: Any) -> None:
+        """Per-connection settings applied once, when it is opened."""
+        cursor = cnxn.cursor()
+        try:
+            if self.dialect is Dialect.SQLITE:
+                cursor.execute("PRAGMA query_only = 1")
+            elif self.dialect is Dialect.MARIADB:
+                cursor.execute("SET SESSION TRANSACTION READ ONLY")
+        finally:
+            cursor.close()
+
+    # -- each request -------------------------------------------------------------
+
+    def begin(self, cursor: Any, timeout_s: float) -> None:
+        """Open the request's read-only transaction and arm the server-side timeout."""
+        if self.dialect is Dialect.POSTGRESQL:
+            ms = max(1, math.ceil(timeout_s * 1000))
+            cursor.execute(f"SET TRANSACTION READ ONLY; SET LOCAL statement_timeout = {ms}")
+        elif self.dialect is Dialect.MARIADB:
+            # Not ``SET STATEMENT … FOR SELECT``: MariaDB ODBC takes any ``SET`` for a
+            # statement without a result set and falls out of sync on the text protocol.
+            cursor.execute(f"SET SESSION max_statement_time = {max(0.001, timeout_s):.3f}")
+            cursor.execute("START TRANSACTION READ ONLY")
+
+    def end(self, cnxn: Any) -> None:
+        """Close the request's transaction (nothing was written; roll back)."""
+        if self.dialect is not Dialect.SQLITE:
+            cnxn.rollback()
+
+    # -- start-up write probe -----------------------------------------------------
+
+    def write_probe(self, cnxn: Any) -> list[str]:
+        """What the connected account could change; empty when it can only read.
+
+        PostgreSQL and MariaDB are asked about privileges (nothing is attempted);
+        SQLite is asked to take its write lock and create a table, in a transaction
+        that is always rolled back.
+        """
+        cursor = cnxn.cursor()
+        try:
+            if self.dialect is Dialect.POSTGRESQL:
+                cursor.execute(_PG_PROBE)
+                # psqlODBC hands booleans back as '1'/'0' text (BoolsAsChar).
+                flags = [str(v).lower() in {"1", "true", "t"} for v in cursor.fetchone()]
+                found = [name for name, flag in zip(_PG_PROBE_NAMES, flags, strict=True) if flag]
+                cnxn.rollback()
+                return found
+            if self.dialect is Dialect.MARIADB:
+                cursor.execute(_MARIADB_PROBE)
+                return sorted({f"{row[0]} ({row[1]})" for row in cursor.fetchall()})
+            return _sqlite_probe(cursor)
+        finally:
+            cursor.close()
+
+    # -- errors ---------------------------------------------------------------------
+
+    def is_read_only_violation(self, sqlstate: str, message: str) -> bool:
+        """The database refused a write because of a read-only lever."""
+        text = message.lower()
+        return (
+            sqlstate == "25006"
+            or "readonly database" in text
+            or "read-only" in text
+            or "read only" in text
+            or "query_only" in text
+            or "(1792)" in text
+        )
+
+    def is_timeout(self, sqlstate: str, message: str) -> bool:
+        """A server-side timeout or a cancel stopped the statement."""
+        text = message.lower()
+        return (
+            sqlstate in {"57014", "HYT00", "HYT01"}
+            or "max_statement_time" in text
+            or "(1969)" in text
+            or "(1317)" in text
+            or "interrupted" in text
+            or "canceling statement" in text
+        )
+
+    def is_permission_denied(self, sqlstate: str, message: str) -> bool:
+        """The account lacks the privilege (a SELECT-only account met something else)."""
+        text = message.lower()
+        return sqlstate == "42501" or "permission denied" in text or "command denied" in text or "(1142)" in text
+
+
+_PG_PROBE_NAMES = ("superuser", "write privilege on a table or view", "CREATE on the database",
+                   "CREATE on a schema")
+_PG_PROBE = """
+SELECT
+  (SELECT rolsuper FROM pg_roles WHERE rolname = current_user),
+  EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
+            AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_%'
+            AND has_table_privilege(c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE')),
+  has_database_privilege(current_database(), 'CREATE'),
+  EXISTS (SELECT 1 FROM pg_namespace n
+          WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_%'
+            AND has_schema_privilege(n.oid, 'CREATE'))
+"""
+
+_MARIADB_WRITE_PRIVILEGES = (
+    "INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALTER", "INDEX", "CREATE VIEW", "CREATE ROUTINE",
+    "ALTER ROUTINE", "TRIGGER", "EVENT", "FILE", "SUPER", "DELETE HISTORY", "CREATE TABLESPACE",
+)
+_MARIADB_PROBE = (
+    "SELECT PRIVILEGE_TYPE, 'global' FROM information_schema.USER_PRIVILEGES WHERE PRIVILEGE_TYPE IN ({p})"
+    " UNION SELECT PRIVILEGE_TYPE, TABLE_SCHEMA FROM information_schema.SCHEMA_PRIVILEGES"
+    " WHERE PRIVILEGE_TYPE IN ({p})"
+    " UNION SELECT PRIVILEGE_TYPE, CONCAT(TABLE_SCHEMA, '.', TABLE_NAME) FROM information_schema.TABLE_PRIVILEGES"
+    " WHERE PRIVILEGE_TYPE IN ({p})"
+).format(p=", ".join(f"'{p}'" for p in _MARIADB_WRITE_PRIVILEGES))
+
+
+def _sqlite_probe(cursor: Any) -> list[str]:
+    found: list[str] = []
+    try:
+        cursor.execute("BEGIN IMMEDIATE")
+        cursor.execute("CREATE TABLE main.legacy_bridges_write_probe (x INTEGER)")
+        found.append("the database file is writable")
+    except Exception:  # the driver's error class: refusing the write is the answer we want
+        pass
+    finally:
+        with contextlib.suppress(Exception):  # no transaction was open
+            cursor.execute("ROLLBACK")
+    return found
+
+
+_RULES = {d: DialectRules(d) for d in Dialect}
+
+
+def rules_for(dialect: Dialect | str) -> DialectRules:
+    """The rules of ``dialect``."""
+    return _RULES[Dialect(dialect)]

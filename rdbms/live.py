@@ -1,0 +1,316 @@
+"""The live rdbms port: pyodbc over the system's unixODBC drivers.
+
+Every query passes the SQL gate, runs in a read-only transaction with a server-side
+timeout, under a watchdog that cancels it when the caller's deadline passes, on a
+pooled connection health-checked after idling. A cancelled or broken connection is
+discarded, never reused. pyodbc is imported only when a live connection is opened,
+so replaying a cassette needs no ODBC driver at all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.pool import QueuePool
+
+from bridges.core.deadline import Deadline, current_deadline
+from bridges.core.errors import BridgeError, DeadlineExceeded, InvalidInput, Refused, Unavailable
+from rdbms import connstr
+from rdbms.dialects import rules_for
+from rdbms.errors import translate
+from rdbms.gate import SqlGate
+from rdbms.types import Column, Dialect, QueryResult, RowCursor
+from rdbms.values import type_name
+from rdbms.watchdog import watchdog
+
+__all__ = ["OdbcConnection"]
+
+log = logging.getLogger("legacy_bridges.rdbms")
+
+
+def _pyodbc() -> Any:
+    try:
+        import pyodbc
+    except ImportError as exc:  # replay needs no driver; live does
+        raise Unavailable("the pyodbc module (and unixODBC) is needed to reach a live database") from exc
+    pyodbc.pooling = False  # our pool decides what is reused; the driver manager's must not
+    return pyodbc
+
+
+class OdbcConnection:
+    """A read-only connection pool to one database (implements ``ReadOnlyConnection``).
+
+    ``connection_string`` is an ODBC string (DSN or DSN-less) without a password;
+    ``user``/``password`` come from configuration secrets and are added here, and are
+    scrubbed from every message. ``gate=None`` switches the SQL gate off (tests of the
+    other read-only layers only).
+    """
+
+    def __init__(
+        self,
+        connection_string: str,
+        dialect: Dialect | str,
+        *,
+        user: str | None = None,
+        password: str | None = None,
+        pool_size: int = 4,
+        pool_timeout_s: float = 2.0,
+        health_check_after_s: float = 30.0,
+        connect_timeout_s: int = 5,
+        gate: SqlGate | bool | None = True,
+        allow_write_account: bool = False,
+        max_streams: int = 2,
+        stream_deadline_s: float = 600.0,
+    ) -> None:
+        self.dialect = Dialect(dialect)
+        self.rules = rules_for(self.dialect)
+        self.gate = SqlGate(self.dialect) if gate is True else (gate or None)
+        self._secrets = [s for s in (password,) if s]
+        pairs = connstr.add_credentials(connstr.parse_connection_string(connection_string), user, password)
+        self._connect_string = connstr.format_connection_string(self.rules.harden(pairs))
+        self._stream_string = connstr.format_connection_string(self.rules.harden(pairs, streaming=True))
+        self.connect_timeout_s = connect_timeout_s
+        self.health_check_after_s = health_check_after_s
+        self.stream_deadline_s = stream_deadline_s
+        self._streams = threading.BoundedSemaphore(max_streams)
+        self.write_findings: list[str] = []
+        self.discarded = 0
+        self._pool = QueuePool(self._open, pool_size=pool_size, max_overflow=0, timeout=pool_timeout_s,
+                               reset_on_return=None)
+        event.listen(self._pool, "checkout", self._health_check)
+        event.listen(self._pool, "checkin", self._mark_used)
+        self._probe(allow_write_account)
+
+    # -- connections ----------------------------------------------------------------
+
+    def _open(self, *, streaming: bool = False, configure: bool = True) -> Any:
+        pyodbc = _pyodbc()
+        try:
+            cnxn = pyodbc.connect(self._stream_string if streaming else self._connect_string,
+                                  autocommit=self.rules.autocommit(), timeout=self.connect_timeout_s)
+        except pyodbc.Error as exc:
+            raise self._translate(exc, "connecting") from None
+        if configure:
+            self.rules.on_connect(cnxn)
+        return cnxn
+
+    def _health_check(self, dbapi_con: Any, record: Any, proxy: Any) -> None:
+        last = record.info.get("last_used")
+        if last is None or time.monotonic() - last < self.health_check_after_s:
+            return
+        cursor = dbapi_con.cursor()
+        try:
+            cursor.execute("SELECT 1").fetchall()
+            self.rules.end(dbapi_con)
+        except Exception as exc:  # any driver error: the connection is dead, the pool opens another
+            raise sa_exc.DisconnectionError("health check failed") from exc
+        finally:
+            _close_quietly(cursor)
+
+    @staticmethod
+    def _mark_used(dbapi_con: Any, record: Any) -> None:
+        record.info["last_used"] = time.monotonic()
+
+    def _checkout(self, deadline: Deadline) -> Any:
+        deadline.check("waiting for a database connection")
+        try:
+            return self._pool.connect()
+        except sa_exc.TimeoutError:
+            raise Unavailable("all database connections are busy", retry_after=1) from None
+        except BridgeError:
+            raise
+        except sa_exc.DisconnectionError:
+            raise Unavailable("the database does not answer health checks", retry_after=2) from None
+
+    def _probe(self, allow_write_account: bool) -> None:
+        cnxn = self._open(configure=False)
+        try:
+            self.write_findings = self.rules.write_probe(cnxn)
+        finally:
+            cnxn.close()
+        if self.write_findings and not allow_write_account:
+            raise Refused(
+                "the configured database account can write (" + "; ".join(self.write_findings[:5]) + "); "
+                "use a SELECT-only account, or set allow_write_account = true to accept the risk"
+            )
+        if self.write_findings:
+            log.warning("rdbms: the database account can write (%s); allowed by configuration",
+                        "; ".join(self.write_findings[:5]))
+
+    # -- the port -------------------------------------------------------------------
+
+    def query(self, sql: str, params: Sequence[Any] = (), *, max_rows: int | None = None,
+              max_bytes: int | None = None) -> QueryResult:
+        """Run one gated SELECT under the current deadline; rows past a cap set ``truncated``."""
+        run_sql = self.gate.check(sql) if self.gate else sql
+        params = _check_params(params)
+        deadline = current_deadline()
+        fairy = self._checkout(deadline)
+        cnxn = fairy.dbapi_connection
+        cursor = cnxn.cursor()
+        alarm = watchdog.arm(deadline.remaining(), cursor.cancel)
+        healthy = False
+        try:
+            self.rules.begin(cursor, deadline.remaining())
+            cursor.execute(run_sql, params)
+            columns = _describe(cursor.description)
+            rows, truncated = _fetch_capped(cursor, max_rows, max_bytes)
+            self.rules.end(cnxn)
+            healthy = True
+        except _pyodbc().Error as exc:
+            error = self._translate(exc, "running the query", deadline=deadline, cancelled=alarm.fired)
+            healthy = not isinstance(error, DeadlineExceeded) and self._rollback(cnxn)
+            raise error from None
+        finally:
+            fired = alarm.disarm()
+            _close_quietly(cursor)
+            if healthy and not fired:
+                fairy.close()
+            else:
+                self.discarded += 1
+                fairy.invalidate()
+        if fired:
+            raise DeadlineExceeded(f"deadline of {deadline.seconds:g}s passed during the query")
+        return QueryResult(columns, rows, truncated)
+
+    def stream(self, sql: str, params: Sequence[Any] = (), *, batch_size: int = 1000,
+               deadline_s: float | None = None) -> RowCursor:
+        """Run one gated SELECT on a connection of its own and hand rows out batch by batch.
+
+        The stream has its own deadline (``stream_deadline_s``): it is consumed after
+        the operation returns. The connection is closed, not pooled, when it ends.
+        """
+        run_sql = self.gate.check(sql) if self.gate else sql
+        params = _check_params(params)
+        if not self._streams.acquire(timeout=1.0):
+            raise Unavailable("too many exports are running", retry_after=5)
+        deadline = Deadline(deadline_s or self.stream_deadline_s)
+        try:
+            cnxn = self._open(streaming=True)
+        except BaseException:
+            self._streams.release()
+            raise
+        cursor = cnxn.cursor()
+        alarm = watchdog.arm(deadline.remaining(), cursor.cancel)
+        closed = False
+
+        def close() -> None:
+            nonlocal closed
+            if closed:
+                return
+            closed = True
+            alarm.disarm()
+            _close_quietly(cursor)
+            _close_quietly(cnxn)
+            self._streams.release()
+
+        try:
+            self.rules.begin(cursor, deadline.remaining())
+            cursor.execute(run_sql, params)
+            columns = _describe(cursor.description)
+        except _pyodbc().Error as exc:
+            fired = alarm.fired
+            close()
+            raise self._translate(exc, "starting the export", deadline=deadline, cancelled=fired) from None
+        except BaseException:
+            close()
+            raise
+
+        def batches() -> Iterator[list[tuple[Any, ...]]]:
+            try:
+                while True:
+                    try:
+                        batch = cursor.fetchmany(batch_size)
+                    except _pyodbc().Error as exc:
+                        raise self._translate(exc, "exporting rows", deadline=deadline,
+                                              cancelled=alarm.fired) from None
+                    if not batch:
+                        return
+                    yield [tuple(row) for row in batch]
+            finally:
+                close()
+
+        return RowCursor(columns, batches(), close)
+
+    def ping(self) -> dict[str, Any]:
+        """One round trip on a pooled connection."""
+        result = self.query("SELECT 1 AS ok")
+        return {"dialect": self.dialect.value, "ok": bool(result.rows), **self.status()}
+
+    def status(self) -> dict[str, Any]:
+        """Pool state, and whether the account was found able to write."""
+        return {
+            "mode": "live",
+            "pool_size": self._pool.size(),
+            "pool_checked_out": self._pool.checkedout(),
+            "discarded_connections": self.discarded,
+            "account_can_write": bool(self.write_findings),
+        }
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self._pool.dispose()
+
+    # -- helpers --------------------------------------------------------------------
+
+    def _rollback(self, cnxn: Any) -> bool:
+        try:
+            self.rules.end(cnxn)
+            return True
+        except Exception:  # the connection cannot even roll back: discard it
+            return False
+
+    def _translate(self, exc: Exception, doing: str, *, deadline: Deadline | None = None,
+                   cancelled: bool = False) -> BridgeError:
+        return translate(exc, self.rules, doing, secrets=self._secrets, deadline=deadline, cancelled=cancelled)
+
+
+def _check_params(params: Sequence[Any]) -> tuple[Any, ...]:
+    if isinstance(params, str | bytes) or not isinstance(params, Sequence):
+        raise InvalidInput("query parameters must be a sequence of values")
+    return tuple(params)
+
+
+def _describe(description: Any) -> tuple[Column, ...]:
+    if description is None:
+        raise Refused("the statement returned no result set")
+    return tuple(Column(d[0], type_name(d[1])) for d in description)
+
+
+def _row_bytes(row: Any) -> int:
+    size = 0
+    for value in row:
+        size += len(value) if isinstance(value, str | bytes | bytearray) else 8
+    return size
+
+
+def _fetch_capped(cursor: Any, max_rows: int | None, max_bytes: int | None) -> tuple[list[tuple[Any, ...]], bool]:
+    rows: list[tuple[Any, ...]] = []
+    size = 0
+    want = None if max_rows is None else max_rows + 1
+    while True:
+        batch = cursor.fetchmany(500 if want is None else min(500, want - len(rows)))
+        if not batch:
+            return rows, False
+        for row in batch:
+            if max_rows is not None and len(rows) >= max_rows:
+                return rows, True
+            size += _row_bytes(row)
+            if max_bytes is not None and size > max_bytes:
+                return rows, True
+            rows.append(tuple(row))
+        if want is not None and len(rows) >= want:
+            return rows, True
+
+
+def _close_quietly(thing: Any) -> None:
+    # Closing a cancelled cursor or a dead connection may fail; it is gone either way.
+    with contextlib.suppress(Exception):
+        thing.close()

@@ -1,0 +1,74 @@
+"""Settings of an rdbms connection, and the factory choosing live, recording or replay."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from bridges.core.cassette import CassetteSettings
+from rdbms.gate import DEFAULT_FUNCTIONS, SqlGate
+from rdbms.recorded import RecordingConnection, ReplayingConnection, open_cassette
+from rdbms.types import Dialect, ReadOnlyConnection
+
+__all__ = ["RdbmsSettings", "open_connection"]
+
+
+class RdbmsSettings(BaseModel):
+    """How to reach one database read-only (a bridge's ``options`` extend this)."""
+
+    model_config = {"extra": "forbid"}
+
+    connection: str = Field(
+        description="ODBC connection string, DSN (`DSN=orders`) or DSN-less (`Driver=SQLite3;Database=orders.db`); "
+        "never a password — that goes in the bridge's `secrets.password`.",
+        min_length=1,
+        max_length=4096,
+    )
+    dialect: Dialect = Field(description="The database behind the driver: sqlite, postgresql or mariadb.")
+    user: str | None = Field(None, max_length=128, description="Account name (UID); its password is a secret.")
+    pool_size: int = Field(4, ge=1, le=64, description="Pooled connections.")
+    pool_timeout_s: float = Field(2.0, ge=0, le=60, description="Wait for a free connection before 503.")
+    health_check_after_s: float = Field(30.0, ge=0, description="Check a connection idle this long before use.")
+    connect_timeout_s: int = Field(5, ge=1, le=120, description="Login timeout.")
+    max_rows: int = Field(1000, ge=1, le=1_000_000, description="Row cap of one answer (then `truncated`).")
+    max_bytes: int = Field(8_000_000, ge=1024, description="Byte cap of one answer (then `truncated`).")
+    max_streams: int = Field(2, ge=1, le=32, description="Exports running at once.")
+    stream_deadline_s: float = Field(600.0, gt=0, le=86_400, description="Deadline of one export.")
+    allow_write_account: bool = Field(
+        False, description="Start even when the start-up probe finds the account can write (not recommended)."
+    )
+    extra_functions: list[str] = Field(default_factory=list, description="Functions added to the gate's allow-list.")
+
+
+def open_connection(
+    settings: RdbmsSettings,
+    *,
+    system: str,
+    cassette: CassetteSettings | None = None,
+    secrets: dict[str, str] | None = None,
+) -> ReadOnlyConnection:
+    """The port ``settings`` describe: live, recording (cassette mode once/all with no
+    recording yet) or replaying (a cassette to play) — the last imports no driver."""
+    secrets = secrets or {}
+    gate = SqlGate(settings.dialect, DEFAULT_FUNCTIONS | {f.upper() for f in settings.extra_functions})
+    tape = open_cassette(cassette, system, secrets) if cassette is not None else None
+    if tape is not None and tape.replaying:
+        return ReplayingConnection(tape, settings.dialect, gate)
+    from rdbms.live import OdbcConnection  # imported here: replay never loads it
+
+    live = OdbcConnection(
+        settings.connection,
+        settings.dialect,
+        user=settings.user,
+        password=secrets.get("password"),
+        pool_size=settings.pool_size,
+        pool_timeout_s=settings.pool_timeout_s,
+        health_check_after_s=settings.health_check_after_s,
+        connect_timeout_s=settings.connect_timeout_s,
+        gate=gate,
+        allow_write_account=settings.allow_write_account,
+        max_streams=settings.max_streams,
+        stream_deadline_s=settings.stream_deadline_s,
+    )
+    return RecordingConnection(live, tape, gate) if tape is not None else live
+
+
