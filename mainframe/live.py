@@ -261,7 +261,8 @@ class LiveTerminal:
         return self._parse(self._run("ReadBuffer(Ascii)", "reading the screen"), "the screen")
 
     def _parse(self, command: py3270.Command, what: str) -> Screen:
-        status = self._emulator.status  # type: ignore[union-attr]
+        # The status of this very command (the emulator may be closed meanwhile by the pool).
+        status = py3270.Status(command.status_line)
         if not (status.connection_state or b"").startswith(b"C("):
             self._fail()
             raise Unavailable(f"the host closed the session before {what}", retry_after=1)

@@ -14,6 +14,7 @@ from bridges.core.deadline import Deadline, deadline_scope
 from bridges.core.errors import BridgeError, ConfigError, InvalidInput, NotFound, Unavailable, UnexpectedScreen
 from bridges.core.operation import Bridge, BridgeContext, Effect, Example, operation
 from bridges.custmast.models import (
+    ADDRESS_PARTS,
     Address,
     AddressChangeResult,
     BrowseCustomers,
@@ -248,26 +249,28 @@ class CustmastBridge(Bridge):
 
     @operation(
         summary="Change a customer's address",
-        description="Types the new address into CUSTMAST's address change screen, checks the confirmation "
-        "screen and commits with PF10. With dry_run the change is validated by CUSTMAST but cancelled "
-        "before the commit key, and nothing is saved.",
+        description="Types the new address parts into CUSTMAST's address change screen (parts left out keep "
+        "their stored value), checks the confirmation screen and commits with PF10. With dry_run the change "
+        "is validated by CUSTMAST but cancelled before the commit key, and nothing is saved.",
         effect=Effect.WRITE,
         examples=[
             Example({"customer": "C-00001", "street": "Hauptstraße 5", "city": "Köln", "postcode": "50667",
                      "country": "DE", "dry_run": True}, summary="Validate a change without saving it"),
+            Example({"customer": "84603489", "street": "Storgatan 12"}, summary="Change the street only"),
         ],
     )
     def change_address(self, change: ChangeAddress) -> AddressChangeResult:
-        new = {"street": change.street, "city": change.city, "postcode": change.postcode, "country": change.country}
-        self._check_typeable(**new)
+        given = change.changes()
+        self._check_typeable(**given)
         number = self._number(change.customer)
         committed = changed = False
         with self.pool.session() as terminal:
             screen = self._from_menu(terminal, "3", number, AddressChange)
             with self._then_home(terminal):
                 AddressChange.check_errors(screen)
-                old = {name: AddressChange.input_fields()[name].read(screen) for name in new}
-                screen = terminal.send("Enter", AddressChange.fill(screen, **new))
+                old = {name: AddressChange.input_fields()[name].read(screen) for name in ADDRESS_PARTS}
+                new = {**old, **given}
+                screen = terminal.send("Enter", AddressChange.fill(screen, **given))
                 if AddressChange.matches(screen):
                     AddressChange.check_errors(screen)  # refused address, record changed meanwhile…
                 else:

@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints, model_validator
 
 from bridges.custmast.screens import AddressChange
 
@@ -27,6 +27,7 @@ __all__ = [
 ]
 
 CUSTOMER_REF = r"^(C-\d{5}|\d{8})$"
+ADDRESS_PARTS = ("street", "city", "postcode", "country")
 
 
 def _screen_text(value: str) -> str:
@@ -47,6 +48,9 @@ CustomerRef = Annotated[
     Field(pattern=CUSTOMER_REF, description="Canonical id (C-00001) or CUSTMAST customer number (8 digits).",
           examples=["C-00001", "84603489"]),
 ]
+
+
+CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO country code, 2 capital letters.")]
 
 
 class GetCustomer(BaseModel):
@@ -115,16 +119,28 @@ class Address(BaseModel):
 
 
 class ChangeAddress(BaseModel):
-    """A customer and its new address; ``dry_run`` checks everything but the commit."""
+    """A customer and the parts of its address to change; ``dry_run`` checks everything but the commit.
+
+    Parts left out keep their stored value; at least one part must be given."""
 
     model_config = {"extra": "forbid"}
 
     customer: CustomerRef
-    street: _field_text(AddressChange.street.length)  # type: ignore[valid-type]
-    city: _field_text(AddressChange.city.length)  # type: ignore[valid-type]
-    postcode: _field_text(AddressChange.postcode.length)  # type: ignore[valid-type]
-    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO country code, 2 capital letters.")]
+    street: _field_text(AddressChange.street.length) | None = None  # type: ignore[valid-type]
+    city: _field_text(AddressChange.city.length) | None = None  # type: ignore[valid-type]
+    postcode: _field_text(AddressChange.postcode.length) | None = None  # type: ignore[valid-type]
+    country: CountryCode | None = None
     dry_run: bool = Field(False, description="Navigate and fill in, validate, but stop before the commit key.")
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> ChangeAddress:
+        if not self.changes():
+            raise ValueError("give at least one of street, city, postcode, country")
+        return self
+
+    def changes(self) -> dict[str, str]:
+        """The address parts to type, by screen field name."""
+        return {k: v for k in ADDRESS_PARTS if (v := getattr(self, k)) is not None}
 
 
 class AddressChangeResult(BaseModel):

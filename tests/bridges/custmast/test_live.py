@@ -123,3 +123,22 @@ def test_readiness_shows_the_pool(runtime):
     report = runtime.readiness()["custmast"]
     assert report["status"] == "ok" and report["mode"] == "live" and report["home"] is True
     assert report["pool"]["max_size"] == 2
+
+
+def test_change_address_parts_left_out_keep_their_value(runtime):
+    before = runtime.call("custmast", "get_customer", {"customer": "C-00012"})
+    done = runtime.call("custmast", "change_address", {"customer": "C-00012", "street": "Neue Straße 5"})
+    assert done.committed and done.new.city == before.city and done.old.street == before.street
+    after = runtime.call("custmast", "get_customer", {"customer": "C-00012"})
+    assert (after.street, after.city, after.postcode, after.country) == (
+        "Neue Straße 5", before.city, before.postcode, before.country)
+    with pytest.raises(InvalidInput) as err:
+        runtime.call("custmast", "change_address", {"customer": "C-00012", "dry_run": True})
+    assert "at least one" in err.value.context["errors"][0]["message"]
+
+
+def test_model_4_screens_hold_34_customers(host, make_runtime):
+    runtime = make_runtime(custmast_config(host, model=4, pool={"min_size": 0, "max_size": 1}))
+    page = runtime.call("custmast", "browse_customers", {"limit": 34})
+    assert page.screens_read == 1 and len(page.customers) == 34
+    assert runtime.call("custmast", "get_customer", {"customer": "C-00001"}).customer_id == "C-00001"
