@@ -1,0 +1,151 @@
+"""The typed faces of ORDERS: what callers send and what they get back, normalised.
+
+Legacy shapes never leak out: dates are ISO (sentinels → null), amounts Decimal,
+statuses named enums, CHAR fields trimmed, customers named by their canonical id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field, model_validator
+
+from bridges.core.codecs import StatusMap
+
+__all__ = [
+    "ExportOrders",
+    "GetOrder",
+    "LineStatus",
+    "ListOrders",
+    "Order",
+    "OrderLine",
+    "OrderPage",
+    "OrderStatus",
+    "OrderSummary",
+    "ProductStatus",
+    "RawRows",
+    "RawSql",
+]
+
+ORDER_STATUS = StatusMap.load("orders", "order_status")
+LINE_STATUS = StatusMap.load("orders", "line_status")
+PRODUCT_STATUS = StatusMap.load("orders", "product_status")
+OrderStatus = ORDER_STATUS.enum("OrderStatus")
+LineStatus = LINE_STATUS.enum("LineStatus")
+ProductStatus = PRODUCT_STATUS.enum("ProductStatus")
+
+_STRICT = {"extra": "forbid", "str_max_length": 200}
+
+OrderNo = Annotated[str, Field(
+    pattern=r"^[0-9]{1,10}$", min_length=1, max_length=10,
+    description="Order number, up to 10 digits (zero-padded to 10 by the bridge).", examples=["0000100001"],
+)]
+CustomerId = Annotated[str, Field(
+    pattern=r"^C-[0-9]{5}$", max_length=7,
+    description="Canonical customer id (the crosswalk's `canonical_id`).", examples=["C-00001"],
+)]
+
+
+class GetOrder(BaseModel):
+    """Which order to read."""
+
+    model_config = _STRICT
+    order_no: OrderNo
+
+
+class _OrderFilters(BaseModel):
+    model_config = {**_STRICT, "populate_by_name": True}
+
+    customer: CustomerId
+    status: OrderStatus | None = Field(None, description="Only orders in this status.")  # type: ignore[valid-type]
+    from_: dt.date | None = Field(None, alias="from", description="Orders placed on or after this date.")
+    to: dt.date | None = Field(None, description="Orders placed on or before this date.")
+
+    @model_validator(mode="after")
+    def _range(self) -> Any:
+        if self.from_ and self.to and self.from_ > self.to:
+            raise ValueError("'from' is after 'to'")
+        for value in (self.from_, self.to):
+            if value is not None and not 1900 <= value.year <= 2899:
+                raise ValueError("dates must lie between 1900 and 2899 (the CYYMMDD range)")
+        return self
+
+
+class ListOrders(_OrderFilters):
+    """One page of a customer's orders, newest first."""
+
+    limit: int = Field(50, ge=1, le=500, description="Orders per page.")
+    page: int = Field(1, ge=1, le=1000, description="Page number (ignored when `cursor` is given).")
+    cursor: str | None = Field(None, max_length=512, description="`next_cursor` of the previous page.")
+
+
+class ExportOrders(_OrderFilters):
+    """Every order of a customer, streamed."""
+
+
+class OrderLine(BaseModel):
+    """One line of an order."""
+
+    line: int
+    product_no: str
+    description: str
+    unit: str
+    quantity_ordered: int
+    quantity_shipped: int
+    unit_price: Decimal
+    discount_percent: Decimal
+    amount: Decimal
+    status: LineStatus  # type: ignore[valid-type]
+
+
+class OrderSummary(BaseModel):
+    """An order header, normalised."""
+
+    order_no: str
+    customer: str | None = Field(description="Canonical customer id; null when the crosswalk does not know it.")
+    customer_key: str = Field(description="The ORDERS system's own customer key.")
+    order_date: dt.date | None
+    order_time: dt.time | None
+    requested_date: dt.date | None = Field(description="Null when none was given or open-ended.")
+    ship_date: dt.date | None
+    invoice_date: dt.date | None
+    status: OrderStatus  # type: ignore[valid-type]
+    currency: str
+    total: Decimal
+    line_count: int
+    customer_reference: str | None
+    warehouse: str
+
+
+class Order(OrderSummary):
+    """An order with its lines."""
+
+    lines: list[OrderLine]
+
+
+class OrderPage(BaseModel):
+    """A page of orders and how to get the next."""
+
+    customer: str
+    orders: list[OrderSummary]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+    truncated: bool = Field(False, description="A row or byte cap cut this page short.")
+
+
+class RawSql(BaseModel):
+    """One SELECT statement with `?` parameters (only when raw SQL is switched on)."""
+
+    model_config = {"extra": "forbid"}
+    sql: str = Field(min_length=1, max_length=20_000)
+    params: list[str | int | float | bool | None] = Field(default_factory=list, max_length=100)
+    limit: int = Field(100, ge=1, le=1000)
+
+
+class RawRows(BaseModel):
+    """Rows of a raw SELECT, values as JSON."""
+
+    columns: list[str]
+    rows: list[list[Any]]
+    truncated: bool

@@ -1,0 +1,178 @@
+"""Declared views → read operations with generated pydantic models (a whitelist only).
+
+A bridge lists the views it exposes, each with its columns, their normalised field
+names and types, the unique sort key and the columns callers may filter on; nothing
+else of the database is reachable. For each view two operations are generated: a
+keyset-paged ``list_<name>`` and a streamed ``export_<name>``::
+
+    class OrdersBridge(Bridge):
+        products = DeclaredView("products", "VPRDMST", columns=(...), key="product_no")
+        locals().update(products.operations())
+
+The bridge provides ``db`` (a :class:`~rdbms.types.ReadOnlyConnection`), ``keyset``
+(:class:`~rdbms.keyset.KeysetCursors`) and ``relation(name)`` (the qualified view name).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, Field, create_model
+
+from bridges.core.operation import Example, operation
+from bridges.core.streaming import RowStream
+
+__all__ = ["DeclaredView", "ViewColumn"]
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+@dataclass(frozen=True)
+class ViewColumn:
+    """One exposed column: the database name, the field it becomes, its type and codecs."""
+
+    column: str
+    field: str
+    type: Any
+    read: Callable[[Any], Any] = _identity
+    """database value → field value (trim CHAR, cents → Decimal …)"""
+    bind: Callable[[Any], Any] = _identity
+    """filter value → the parameter bound in SQL (enum → code, pad CHAR …)"""
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class DeclaredView:
+    """A view (or table) a bridge exposes read-only, and the operations generated for it."""
+
+    name: str
+    relation: str
+    columns: tuple[ViewColumn, ...]
+    key: str
+    filters: tuple[str, ...] = ()
+    title: str = ""
+    description: str = ""
+    examples: tuple[Example, ...] = (Example({}),)
+    max_limit: int = 500
+    _models: dict[str, type[BaseModel]] = field(default_factory=dict, compare=False, repr=False)
+
+    def column(self, field_name: str) -> ViewColumn:
+        """The column behind ``field_name``."""
+        return next(c for c in self.columns if c.field == field_name)
+
+    @property
+    def row_model(self) -> type[BaseModel]:
+        """One normalised row."""
+        if "row" not in self._models:
+            fields = {c.field: (c.type | None, Field(None, description=c.description)) for c in self.columns}
+            self._models["row"] = create_model(_camel(self.name) + "Row", **fields)  # type: ignore[call-overload]
+        return self._models["row"]
+
+    @property
+    def filter_model(self) -> type[BaseModel]:
+        """The optional equality filters of an export."""
+        if "filter" not in self._models:
+            fields: dict[str, Any] = {
+                f: (self.column(f).type | None, Field(None, description=f"Only rows with this {f}."))
+                for f in self.filters
+            }
+            self._models["filter"] = create_model(
+                _camel(self.name) + "Filter", __config__={"extra": "forbid"}, **fields  # type: ignore[call-overload]
+            )
+        return self._models["filter"]
+
+    @property
+    def page_input(self) -> type[BaseModel]:
+        """Filters plus ``limit`` and ``cursor``."""
+        if "input" not in self._models:
+            self._models["input"] = create_model(
+                _camel(self.name) + "Query",
+                __base__=self.filter_model,
+                limit=(int, Field(50, ge=1, le=self.max_limit, description="Rows per page.")),
+                cursor=(str | None, Field(None, max_length=512, description="`next_cursor` of the previous page.")),
+            )
+        return self._models["input"]
+
+    @property
+    def page_output(self) -> type[BaseModel]:
+        """Rows plus ``next_cursor`` and ``truncated``."""
+        if "output" not in self._models:
+            self._models["output"] = create_model(
+                _camel(self.name) + "Page",
+                rows=(list[self.row_model], ...),  # type: ignore[name-defined]
+                next_cursor=(str | None, Field(None, description="Pass as `cursor` for the next page.")),
+                truncated=(bool, Field(False, description="A row or byte cap cut this page short.")),
+            )
+        return self._models["output"]
+
+    def select(self, relation: str, filters: dict[str, Any], after: Any | None, limit: int | None
+               ) -> tuple[str, list[Any]]:
+        """The SELECT (keyset order on the key column) and its parameters."""
+        key = self.column(self.key).column
+        where, params = [], []
+        for name, value in filters.items():
+            if value is not None:
+                where.append(f"{self.column(name).column} = ?")
+                params.append(self.column(name).bind(value))
+        if after is not None:
+            where.append(f"{key} > ?")
+            params.append(after)
+        sql = f"SELECT {', '.join(c.column for c in self.columns)} FROM {relation}"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += f" ORDER BY {key}"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return sql, params
+
+    def to_row(self, values: tuple[Any, ...]) -> dict[str, Any]:
+        """A database row → the normalised row mapping."""
+        return {c.field: c.read(v) for c, v in zip(self.columns, values, strict=True)}
+
+    def operations(self) -> dict[str, Callable[..., Any]]:
+        """``list_<name>`` and ``export_<name>``, ready to place in a Bridge class body."""
+        view = self
+        page_input, page_output, filter_model = self.page_input, self.page_output, self.filter_model
+        key_index = [c.field for c in self.columns].index(self.key)
+        what = self.title or self.name
+
+        def list_rows(self: Any, query: Any) -> Any:
+            filters = query.model_dump(include=set(view.filters))
+            fingerprint = self.keyset.fingerprint(view=view.name, **filters)
+            after = self.keyset.load(query.cursor, fingerprint)[0] if query.cursor else None
+            after = view.column(view.key).bind(after) if after is not None else None
+            sql, params = view.select(self.relation(view.relation), filters, after, query.limit + 1)
+            result = self.db.query(sql, params, max_rows=query.limit + 1)
+            rows = result.rows[: query.limit]
+            more = len(result.rows) > query.limit
+            cursor = self.keyset.dump((rows[-1][key_index],), fingerprint) if more and rows else None
+            return page_output(rows=[view.to_row(r) for r in rows], next_cursor=cursor, truncated=False)
+
+        def export_rows(self: Any, query: Any) -> RowStream:
+            filters = query.model_dump(include=set(view.filters))
+            sql, params = view.select(self.relation(view.relation), filters, None, None)
+            cursor = self.db.stream(sql, params)
+            return RowStream((view.to_row(r) for r in cursor.rows()), on_close=cursor.close)
+
+        list_rows.__annotations__ = {"query": page_input, "return": page_output}
+        export_rows.__annotations__ = {"query": filter_model, "return": RowStream}
+        listed = operation(
+            summary=f"List {what}, a page at a time",
+            description=(self.description or f"Rows of {what}") + ", in key order, keyset-paged with an opaque cursor.",
+            examples=list(self.examples),
+        )(list_rows)
+        exported = operation(
+            summary=f"Export {what} as a stream",
+            description=(self.description or f"Rows of {what}") + ", streamed as NDJSON or CSV at bounded memory.",
+            examples=list(self.examples),
+            row_model=self.row_model,
+        )(export_rows)
+        return {f"list_{self.name}": listed, f"export_{self.name}": exported}
+
+
+def _camel(name: str) -> str:
+    return "".join(part.title() for part in name.split("_"))
