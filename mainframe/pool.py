@@ -68,7 +68,8 @@ class SessionPool:
 
     ``open_session(lu_name)`` returns a connected terminal already on the home screen
     (it runs the sign-on flow); ``is_home(screen)`` tells whether a returned session may
-    be reused. With ``background=False`` no thread is started: sessions open on demand,
+    be reused; ``sign_off(terminal)``, if given, ends a healthy session politely when the
+    pool closes. With ``background=False`` no thread is started: sessions open on demand,
     in the caller's thread (what strict cassette replay needs).
     """
 
@@ -78,6 +79,7 @@ class SessionPool:
         settings: PoolSettings,
         *,
         is_home: Callable[[Screen], bool],
+        sign_off: Callable[[Terminal], object] | None = None,
         name: str = "pool",
         background: bool = True,
     ) -> None:
@@ -89,6 +91,7 @@ class SessionPool:
         self.name = name
         self._open_session = open_session
         self._is_home = is_home
+        self._sign_off = sign_off
         self._cond = threading.Condition()
         self._idle: list[Session] = []
         self._busy: set[Session] = set()
@@ -295,9 +298,16 @@ class SessionPool:
         with self._cond:
             self._closed = True
             idle, self._idle = self._idle, []
-            for session in idle:
-                self._discard_locked(session, "pool closed")
             self._cond.notify_all()
+        for session in idle:
+            if self._sign_off is not None and not session.terminal.broken:
+                try:
+                    with deadline_scope(Deadline(1.0)):
+                        self._sign_off(session.terminal)
+                except Exception as exc:  # best effort: the connection closes anyway
+                    log.info("%s: sign-off of session %d failed: %s", self.name, session.id, exc)
+            with self._cond:
+                self._discard_locked(session, "pool closed")
         self._wake.set()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=5)

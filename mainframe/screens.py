@@ -1,13 +1,16 @@
 """Declarative screens and a navigator between them.
 
-A screen is a class: how it is recognised, where its fields are, how values convert,
-which keys it takes, which messages are typed errors, and optionally a table::
+A screen is a class: how it is recognised, where its fields are (by position or by
+label), how values convert, which keys it takes, which messages are typed errors, and
+optionally a table::
 
     class Inquiry(ScreenDef):
         recognise = (TextAt(1, 2, "CMINQ"),)
         customer_no = InputField(4, 20, 8, numeric=True)
         name = OutputField(6, 20, 40)
         message = OutputField(-1, 2, 79)          # negative rows count from the bottom
+        phone = LabelField("PHONE . . . . . :")
+        keys = frozenset({"Enter", "PF3", "PF12", "Clear"})
         errors = (MessageRule(r"^CM016E", NotFound),)
 
 ``Inquiry.read(screen)`` gives the converted output fields; ``Inquiry.fill(customer_no=…)``
@@ -32,6 +35,7 @@ __all__ = [
     "Edge",
     "FieldCount",
     "InputField",
+    "LabelField",
     "MessageRule",
     "Navigator",
     "OutputField",
@@ -99,6 +103,33 @@ class OutputField:
         if not raw.strip():
             return None
         return self.convert(raw)
+
+
+@dataclass(frozen=True)
+class LabelField:
+    """A value found by its label: the content of the first field after ``label``.
+
+    For screens whose layout moves but whose labels do not (``NAME  . . . :``).
+    """
+
+    label: str
+    convert: Callable[[str], Any] = str.strip
+    name: str = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        object.__setattr__(self, "name", name)
+
+    def read(self, screen: Screen) -> Any:
+        for row in range(1, screen.rows + 1):
+            col = screen.row_text(row).find(self.label)
+            if col < 0:
+                continue
+            after = (row - 1) * screen.cols + col + len(self.label)
+            for f in screen.fields:
+                if (f.row - 1) * screen.cols + (f.col - 1) >= after:
+                    return self.convert(f.value) if f.value.strip() else None
+            return None
+        return None
 
 
 @dataclass(frozen=True)
@@ -181,12 +212,12 @@ class ScreenDef:
         return bool(cls.recognise) and all(rule.matches(screen) for rule in cls.recognise)
 
     @classmethod
-    def output_fields(cls) -> dict[str, OutputField]:
+    def output_fields(cls) -> dict[str, OutputField | LabelField]:
         return {
             name: value
             for klass in reversed(cls.__mro__)
             for name, value in vars(klass).items()
-            if isinstance(value, OutputField) and not isinstance(value, InputField)
+            if isinstance(value, OutputField | LabelField) and not isinstance(value, InputField)
         }
 
     @classmethod
@@ -215,6 +246,13 @@ class ScreenDef:
             row = f.row if f.row > 0 else (screen.rows if screen else rows) + 1 + f.row
             out[(row, f.col)] = f.validate(value)
         return out
+
+    @classmethod
+    def press(cls, terminal: Terminal, aid: str, screen: Screen | None = None, **values: str) -> Screen:
+        """Type ``values`` into this screen's fields and press ``aid`` (one of its ``keys``)."""
+        if cls.keys and aid not in cls.keys:
+            raise InvalidInput(f"{cls.__name__} does not take {aid}")
+        return terminal.send(aid, cls.fill(screen or terminal.last, **values))
 
     @classmethod
     def check_errors(cls, screen: Screen) -> None:
@@ -295,7 +333,7 @@ class Navigator:
         """Walk ``terminal`` to ``target``; every screen on the way is checked."""
         screen = screen or terminal.screen()
         for edge in self.path(self.where(screen), target):
-            screen = terminal.send(edge.aid, edge.source.fill(screen, **edge.values))
+            screen = edge.source.press(terminal, edge.aid, screen, **edge.values)
             landed = identify(screen, self.screens, expected=edge.target.__name__)
             if landed is not edge.target:
                 landed.check_errors(screen)

@@ -94,7 +94,7 @@ class CustmastBridge(Bridge):
             pool_settings = pool_settings.model_copy(update={"min_size": 0, "max_size": 1, "lu_names": []})
             background = False
         self.mode = "live" if self.cassette is None else ("replay" if self.cassette.replaying else "record")
-        self.pool = SessionPool(self._open_session, pool_settings, is_home=Menu.matches,
+        self.pool = SessionPool(self._open_session, pool_settings, is_home=Menu.matches, sign_off=self._sign_off,
                                 name=f"{context.instance_name}-sessions", background=background)
 
     # -- sessions -----------------------------------------------------------------------
@@ -118,7 +118,7 @@ class CustmastBridge(Bridge):
             if Busy.matches(screen):
                 raise Unavailable("CUSTMAST's session limit is reached", retry_after=self.settings.busy_retry_after_s)
             self._expect(screen, SignOn)
-            screen = terminal.send("Enter", SignOn.fill(screen, user_id=self.settings.user, password=self.password))
+            screen = SignOn.press(terminal, "Enter", screen, user_id=self.settings.user, password=self.password)
             if SignOn.matches(screen):
                 SignOn.check_errors(screen)
             self._expect(screen, Menu)
@@ -153,6 +153,10 @@ class CustmastBridge(Bridge):
             raise
         self._go_home(terminal, terminal.send("PF3"))
 
+    def _sign_off(self, terminal: Terminal) -> None:
+        """PF12 from the menu: end the CUSTMAST session politely before the connection closes."""
+        Menu.press(terminal, "PF12")
+
     def _number(self, ref: str) -> str:
         """The CUSTMAST number of a canonical id or CUSTMAST number."""
         if ref.startswith("C-"):
@@ -176,7 +180,7 @@ class CustmastBridge(Bridge):
         values = {"selection": selection}
         if number:
             values["customer_no"] = number
-        screen = terminal.send("Enter", Menu.fill(rows=24, **values))
+        screen = Menu.press(terminal, "Enter", **values)
         self._expect(screen, expected)
         return screen
 
@@ -231,7 +235,7 @@ class CustmastBridge(Bridge):
                     end = Browse.table.end(screen)  # type: ignore[union-attr]
                     if end or len(rows) >= query.limit or screens >= self.settings.max_browse_screens:
                         break
-                    screen = terminal.send(Browse.table.next_key)  # type: ignore[union-attr]
+                    screen = Browse.press(terminal, Browse.table.next_key)  # type: ignore[union-attr]
                     self._expect(screen, Browse)
         returned = rows[: query.limit]
         more = len(rows) > query.limit or not end
@@ -270,13 +274,13 @@ class CustmastBridge(Bridge):
                 AddressChange.check_errors(screen)
                 old = {name: AddressChange.input_fields()[name].read(screen) for name in ADDRESS_PARTS}
                 new = {**old, **given}
-                screen = terminal.send("Enter", AddressChange.fill(screen, **given))
+                screen = AddressChange.press(terminal, "Enter", screen, **given)
                 if AddressChange.matches(screen):
                     AddressChange.check_errors(screen)  # refused address, record changed meanwhile…
                 else:
                     self._expect(screen, ConfirmChange)
                     changed = True
-                    screen = terminal.send("PF3" if change.dry_run else "PF10")
+                    screen = ConfirmChange.press(terminal, "PF3" if change.dry_run else "PF10")
                     self._expect(screen, AddressChange)
                     AddressChange.check_errors(screen)
                     committed = not change.dry_run and AddressChange.message_text(screen).startswith("CM042I")
@@ -289,11 +293,18 @@ class CustmastBridge(Bridge):
     # -- health -----------------------------------------------------------------------------
 
     def ping(self) -> dict[str, Any]:
-        """Borrow a session and check it shows the menu (live and record modes)."""
+        """Borrow a session and read its screen afresh (live and record modes).
+
+        When every session is busy the pool is working, not failing: that is reported, not raised."""
         if self.mode == "replay":
             return {"mode": self.mode}
-        with deadline_scope(Deadline(3.0)), self.pool.session() as terminal:
-            screen = terminal.screen()
+        try:
+            with deadline_scope(Deadline(3.0)), self.pool.session() as terminal:
+                screen = terminal.screen()
+        except Unavailable:
+            if self.pool.status()["busy"] >= self.pool.settings.max_size:
+                return {"mode": self.mode, "home": None, "note": "every session is busy"}
+            raise
         return {"mode": self.mode, "home": Menu.matches(screen)}
 
     def status(self) -> dict[str, Any]:

@@ -47,6 +47,7 @@ _NUMBER_ERRORS = (
 class _Base(ScreenDef):
     message = OutputField(-1, 2, 79)
     screen_id = OutputField(1, 2, 8)
+    keys = frozenset({"Enter", "PF3", "PF12", "Clear"})
 
 
 class SignOn(_Base):
@@ -66,6 +67,7 @@ class Busy(_Base):
     """CMBUSY: the host's session limit is reached."""
 
     recognise = (TextAt(1, 2, "CMBUSY"),)
+    keys: frozenset[str] = frozenset()
 
 
 class Menu(_Base):
@@ -98,6 +100,7 @@ class Browse(_Base):
     """CMBRW: customers by number, 15 (model 2) or 34 (model 4) to a page."""
 
     recognise = (TextAt(1, 2, "CMBRW"),)
+    keys = frozenset({"Enter", "PF3", "PF7", "PF8", "PF12", "Clear"})
     start_at = InputField(4, 20, 8, numeric=True)
     page = OutputField(4, 71, 4, int)
     table = Table(
@@ -132,6 +135,7 @@ class ConfirmChange(_Base):
     """CMADC: old and new address; PF10 commits, PF3 cancels."""
 
     recognise = (TextAt(1, 2, "CMADC"),)
+    keys = frozenset({"PF10", "PF3", "PF12"})
     customer_no = OutputField(4, 20, 8)
     name = OutputField(5, 20, 40)
     old_street = OutputField(7, 20, 40)
