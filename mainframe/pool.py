@@ -224,7 +224,8 @@ class SessionPool:
         """Kill sessions busy too long, drop stale idle ones, top up to ``min_size``."""
         failures = 0
         while not self._closed:
-            self._wake.wait(min(1.0, 0.2 * 2**failures))
+            # A tick a second; after failed sign-ons back off (0.4 s … 6.4 s) so a down host is not hammered.
+            self._wake.wait(1.0 if failures == 0 else 0.2 * 2**failures)
             self._wake.clear()
             if self._closed:
                 return

@@ -22,7 +22,7 @@ def need(condition: bool, reason: str) -> None:
         return
     import pytest
 
-    if os.environ.get("CI", "").lower() == "true":
+    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
         pytest.fail(f"real part missing under CI: {reason}")
     pytest.skip(reason)
 

@@ -129,3 +129,22 @@ def test_rerecord_committed_cassette(make_runtime):
     need_s3270()
     with demo_host(codepage=CODE_PAGE) as host:
         _record(COMMITTED, COMMITTED_MODE, make_runtime, host)
+
+
+@pytest.mark.replay
+def test_an_unknown_screen_is_502_with_a_redacted_snapshot(tmp_path, make_runtime, no_s3270):
+    from bridges.core.cassette import CassetteEnvelope, Interaction, dump_envelope
+    from bridges.core.errors import UnexpectedScreen
+
+    strange = {"size": [24, 80], "cursor": [2, 2], "fields": [{"at": [2, 2], "len": 20, "value": "x"}],
+               "text": " IKJ56700A ENTER USERID -\n"}
+    envelope = CassetteEnvelope(transport="tn3270", system="custmast",
+                                interactions=[Interaction(request={"action": "connect"}, response=strange)])
+    path = tmp_path / "strange.yaml"
+    path.write_text(dump_envelope(envelope), encoding="utf-8")
+    runtime = make_runtime(custmast_config(cassette={"path": str(path), "mode": "none"}))
+    with pytest.raises(UnexpectedScreen) as err:
+        runtime.call("custmast", "get_customer", {"customer": "C-00001"})
+    problem = err.value.to_problem()
+    assert problem["status"] == 502 and "IKJ56700A" in problem["snapshot"]["text"]
+    assert PASSWORD not in str(problem) and "value" not in problem["snapshot"]["fields"][0]
