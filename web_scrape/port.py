@@ -13,6 +13,7 @@ flow in real Chromium.
 from __future__ import annotations
 
 import logging
+import shutil
 import tempfile
 import urllib.error
 import urllib.request
@@ -31,7 +32,6 @@ from bridges.core.errors import (
     InvalidInput,
     LegacyError,
     NotFound,
-    Unauthenticated,
     Unavailable,
 )
 from web_scrape.artifacts import ArtifactStore
@@ -152,7 +152,7 @@ class BrowserPort:
 
     def _failure(self, exc: BaseException, lease: Lease, page: FlowPage, doing: str, tracing: bool) -> BaseException:
         if isinstance(exc, SessionExpired):
-            exc = Unauthenticated(f"{self.system}: the login page came back after logging in again ({exc})")
+            exc = LegacyError(f"{self.system}: the login page came back right after logging in ({exc})")
         error = translate_playwright_error(exc, page.step, self.book.redact_text)
         if self.replayer is not None:
             try:
@@ -170,7 +170,7 @@ class BrowserPort:
                     lease.context.tracing.stop_chunk(path=str(trace_zip))
             except Exception:
                 trace_zip = None
-        if isinstance(error, LegacyError | DeadlineExceeded | Unauthenticated | CassetteMiss):
+        if isinstance(error, LegacyError | DeadlineExceeded | CassetteMiss):
             shoot = not isinstance(error, DeadlineExceeded)  # the caller is already out of time
             reference = self.artifacts.capture(lease.page if shoot else None, trace_zip, error.detail)
             error.context["artifact"] = reference
@@ -195,7 +195,9 @@ class BrowserPort:
             page.fill(spec.password, credential.password)
             page.submit(spec.submit)
             if page.on_login_page():
-                raise Unauthenticated(f"{self.system}: login as {credential.user} was refused")
+                # The bridge's own credential is wrong: a fault of the configuration, not of the caller.
+                raise LegacyError(f"{self.system}: the application refused the login of {credential.user} "
+                                  "(check the configured password)")
         finally:
             page.checks_login = True
         self.pool.remember_session(lease)
@@ -260,3 +262,4 @@ class BrowserPort:
                 pass
         self.owner.close()
         self.save_cassette()
+        shutil.rmtree(self._scratch, ignore_errors=True)

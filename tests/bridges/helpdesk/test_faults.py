@@ -68,3 +68,13 @@ def test_a_page_slower_than_the_deadline_is_a_504(runtime, faults):
     faults.latency = 0.0
     assert _search(runtime).total > 0
     assert runtime.readiness()["helpdesk"]["pool"]["discarded"] >= 1  # the timed-out context was not reused
+
+
+def test_a_wrong_configured_password_is_a_502_that_never_shows_it(helpdesk_app, helpdesk_config, make_runtime,
+                                                                    monkeypatch):
+    monkeypatch.setenv("HELPDESK_TEST_PASSWORD", "Wr0ng-Pass'\"<>")
+    runtime = make_runtime(helpdesk_config(helpdesk_app.entry_url))
+    with pytest.raises(LegacyError) as err:
+        _search(runtime)
+    problem = str(err.value.to_problem())
+    assert err.value.status == 502 and "refused the login of agent1" in problem and "Wr0ng" not in problem

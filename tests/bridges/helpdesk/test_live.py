@@ -81,3 +81,9 @@ def test_an_unknown_ticket_is_not_found(live):
     with pytest.raises(NotFound) as err:
         live.call("helpdesk", "get_ticket", {"ticket_no": "HD-1999-000001"})
     assert err.value.status == 404 and "HD-1999-000001" in err.value.detail
+
+
+def test_all_pages_stops_at_the_page_limit_and_says_so(helpdesk_app, helpdesk_config, make_runtime):
+    runtime = make_runtime(helpdesk_config(helpdesk_app.entry_url, max_pages=2))
+    page = runtime.call("helpdesk", "search_tickets", {"customer": "C-00001", "all_pages": True})
+    assert page.truncated and len(page.tickets) == 50 and page.total > 50
