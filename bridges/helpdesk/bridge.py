@@ -96,7 +96,7 @@ class HelpdeskBridge(Bridge):
 
     @operation(
         summary="Get one helpdesk ticket",
-        examples=[Example({"ticket_no": "HD-2005-004711"}, summary="A ticket with its description and history")],
+        examples=[Example({"ticket_no": "HD-2005-003811"}, summary="A ticket with its description and history")],
     )
     def get_ticket(self, query: GetTicket) -> Ticket:
         """Reads one ticket's detail page: status, priority, opened/closed times (local time

@@ -82,8 +82,8 @@ class GetTicket(BaseModel):
 
     model_config = {"extra": "forbid"}
 
-    ticket_no: str = Field(pattern=TICKET_NO, max_length=14, description="Ticket number, e.g. HD-2005-004711.",
-                           examples=["HD-2005-004711"])
+    ticket_no: str = Field(pattern=TICKET_NO, max_length=14, description="Ticket number, e.g. HD-2005-003811.",
+                           examples=["HD-2005-003811"])
 
 
 class HistoryNote(BaseModel):

@@ -87,3 +87,10 @@ def test_all_pages_stops_at_the_page_limit_and_says_so(helpdesk_app, helpdesk_co
     runtime = make_runtime(helpdesk_config(helpdesk_app.entry_url, max_pages=2))
     page = runtime.call("helpdesk", "search_tickets", {"customer": "C-00001", "all_pages": True})
     assert page.truncated and len(page.tickets) == 50 and page.total > 50
+
+
+def test_every_declared_example_runs_against_the_app(live):
+    for name, op in live.bridges["helpdesk"].operations.items():
+        assert op.summary and op.description and op.examples, name
+        for example in op.examples:
+            live.call("helpdesk", name, dict(example.input))
