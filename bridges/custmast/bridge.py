@@ -118,6 +118,10 @@ class CustmastBridge(Bridge):
             if Busy.matches(screen):
                 raise Unavailable("CUSTMAST's session limit is reached", retry_after=self.settings.busy_retry_after_s)
             self._expect(screen, SignOn)
+            granted = SignOn.read(screen).get("terminal_name")
+            if lu_name is not None and granted != lu_name:
+                # A refused TN3270E claim makes s3270 fall back to plain TN3270 without the name.
+                raise Unavailable(f"CUSTMAST did not grant terminal {lu_name}", retry_after=1)
             screen = SignOn.press(terminal, "Enter", screen, user_id=self.settings.user, password=self.password)
             if SignOn.matches(screen):
                 SignOn.check_errors(screen)

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from bridges.core.errors import InvalidInput, NotFound
+from bridges.core.errors import InvalidInput, NotFound, Unavailable
 from bridges.custmast import CustmastBridge
 from fixtures.world import customers
 from tests.bridges.custmast.conftest import custmast_config
@@ -142,3 +142,17 @@ def test_model_4_screens_hold_34_customers(host, make_runtime):
     page = runtime.call("custmast", "browse_customers", {"limit": 34})
     assert page.screens_read == 1 and len(page.customers) == 34
     assert runtime.call("custmast", "get_customer", {"customer": "C-00001"}).customer_id == "C-00001"
+
+
+def test_pooled_sessions_claim_their_lu_names(host, make_runtime):
+    runtime = make_runtime(custmast_config(host, pool={"min_size": 2, "max_size": 2,
+                                                       "lu_names": ["LU0011", "LU0012"]}))
+    pool = runtime.bridges["custmast"].bridge.pool
+    assert pool.wait_ready(10)
+    with pool.session() as a, pool.session() as b:
+        assert {a.last.text(2, 73, 6), b.last.text(2, 73, 6)} == {"LU0011", "LU0012"}
+    # A name another session holds is not granted: 503, the name goes back to the pool.
+    clash = make_runtime(custmast_config(host, pool={"min_size": 0, "max_size": 1, "lu_names": ["LU0011"]}))
+    with pytest.raises(Unavailable, match="LU0011|session limit"):
+        clash.call("custmast", "get_customer", {"customer": "C-00001"})
+    assert clash.bridges["custmast"].bridge.pool.status()["lu_free"] == 1
