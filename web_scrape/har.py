@@ -115,7 +115,8 @@ class HarRecorder:
                 har_req = {"method": "GET", "url": location}
                 response = context.request.get(location, max_redirects=0, timeout=self.timeout_ms())
         except Exception as exc:
-            log.warning("recording: %s %s failed (%s)", request.method, request.url, type(exc).__name__)
+            log.warning("recording: %s %s failed (%s)", request.method, self.book.redact_text(request.url),
+                        type(exc).__name__)
             route.abort()
             return
         headers = {h["name"].lower(): h["value"] for h in response.headers_array if h["name"].lower() != "set-cookie"}

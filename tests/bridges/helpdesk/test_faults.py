@@ -78,3 +78,16 @@ def test_a_wrong_configured_password_is_a_502_that_never_shows_it(helpdesk_app, 
         _search(runtime)
     problem = str(err.value.to_problem())
     assert err.value.status == 502 and "refused the login of agent1" in problem and "Wr0ng" not in problem
+
+
+def test_a_helpdesk_that_is_down_is_a_503(helpdesk_config, make_runtime):
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    runtime = make_runtime(helpdesk_config(f"http://127.0.0.1:{port}/helpdesk/"))
+    with pytest.raises(Unavailable) as err:
+        _search(runtime)
+    assert err.value.status == 503 and "cannot be reached" in err.value.detail
+    assert runtime.readiness()["helpdesk"]["status"] == "failing"
