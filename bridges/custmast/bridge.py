@@ -11,7 +11,15 @@ from pydantic import BaseModel, Field
 
 from bridges.core.cassette import Cassette
 from bridges.core.deadline import Deadline, deadline_scope
-from bridges.core.errors import BridgeError, ConfigError, InvalidInput, NotFound, Unavailable, UnexpectedScreen
+from bridges.core.errors import (
+    BridgeError,
+    ConfigError,
+    InvalidInput,
+    LegacyError,
+    NotFound,
+    Unavailable,
+    UnexpectedScreen,
+)
 from bridges.core.operation import Bridge, BridgeContext, Effect, Example, operation
 from bridges.custmast.models import (
     ADDRESS_PARTS,
@@ -84,6 +92,7 @@ class CustmastBridge(Bridge):
             raise ConfigError(f"bridges.{context.instance_name}.secrets.password is required (the CUSTMAST password)")
         s3270.codec_for(settings.code_page)
         self.navigator = navigator()
+        self._sign_on_refused: str | None = None
         self.cassette: Cassette | None = None
         pool_settings = settings.pool
         background = True
@@ -111,7 +120,12 @@ class CustmastBridge(Bridge):
         return live
 
     def _open_session(self, lu_name: str | None) -> Terminal:
-        """Connect and sign on; the session is returned on the menu (home)."""
+        """Connect and sign on; the session is returned on the menu (home).
+
+        A refused sign-on is not tried again: CUSTMAST revokes a user after three wrong
+        passwords, and a pool retrying in the background would do exactly that."""
+        if self._sign_on_refused:
+            raise LegacyError(self._sign_on_refused + " (not retried: fix the configuration and restart)")
         terminal = self._terminal(lu_name)
         try:
             screen = terminal.connect()
@@ -124,7 +138,11 @@ class CustmastBridge(Bridge):
                 raise Unavailable(f"CUSTMAST did not grant terminal {lu_name}", retry_after=1)
             screen = SignOn.press(terminal, "Enter", screen, user_id=self.settings.user, password=self.password)
             if SignOn.matches(screen):
-                SignOn.check_errors(screen)
+                try:
+                    SignOn.check_errors(screen)
+                except LegacyError as exc:
+                    self._sign_on_refused = exc.detail
+                    raise
             self._expect(screen, Menu)
             return terminal
         except BaseException:

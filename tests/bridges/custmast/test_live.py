@@ -153,6 +153,6 @@ def test_pooled_sessions_claim_their_lu_names(host, make_runtime):
         assert {a.last.text(2, 73, 6), b.last.text(2, 73, 6)} == {"LU0011", "LU0012"}
     # A name another session holds is not granted: 503, the name goes back to the pool.
     clash = make_runtime(custmast_config(host, pool={"min_size": 0, "max_size": 1, "lu_names": ["LU0011"]}))
-    with pytest.raises(Unavailable, match="LU0011|session limit"):
+    with pytest.raises(Unavailable, match=r"LU0011|session limit"):
         clash.call("custmast", "get_customer", {"customer": "C-00001"})
     assert clash.bridges["custmast"].bridge.pool.status()["lu_free"] == 1
