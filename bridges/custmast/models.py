@@ -126,10 +126,13 @@ class ChangeAddress(BaseModel):
     model_config = {"extra": "forbid"}
 
     customer: CustomerRef
-    street: _field_text(AddressChange.street.length) | None = None  # type: ignore[valid-type]
-    city: _field_text(AddressChange.city.length) | None = None  # type: ignore[valid-type]
-    postcode: _field_text(AddressChange.postcode.length) | None = None  # type: ignore[valid-type]
-    country: CountryCode | None = None
+    street: _field_text(AddressChange.street.length) | None = Field(  # type: ignore[valid-type]
+        None, description=f"New street and number (at most {AddressChange.street.length} characters).")
+    city: _field_text(AddressChange.city.length) | None = Field(  # type: ignore[valid-type]
+        None, description=f"New city (at most {AddressChange.city.length} characters).")
+    postcode: _field_text(AddressChange.postcode.length) | None = Field(  # type: ignore[valid-type]
+        None, description=f"New postcode (at most {AddressChange.postcode.length} characters).")
+    country: CountryCode | None = Field(None, description="New ISO country code, 2 capital letters.")
     dry_run: bool = Field(False, description="Navigate and fill in, validate, but stop before the commit key.")
 
     @model_validator(mode="after")
