@@ -88,15 +88,15 @@ def main() -> None:
             before = _browser_memory()
 
             def open_contexts(browser):
-                leases = [port.pool.checkout(browser, key) for _ in range(args.contexts)]
+                leases = [port.lanes[0].pool.checkout(browser, key) for _ in range(args.contexts)]
                 for lease in leases:
                     lease.page.goto(app.entry_url + "index.php", wait_until="load")
                 for lease in leases:
-                    port.pool.checkin(lease)
+                    port.lanes[0].pool.checkin(lease)
                 return len(leases)
 
             with deadline_scope(Deadline(60)):
-                opened = port.owner.call(open_contexts, doing="open warm contexts")
+                opened = port.lanes[0].owner.call(open_contexts, doing="open warm contexts")
             time.sleep(0.5)
             after = _browser_memory()
         finally:

@@ -35,10 +35,12 @@ class Lease:
 class ContextPool:
     """Idle contexts by credential key, at most ``size`` kept per key."""
 
-    def __init__(self, size: int, make_context: Callable[[Any, dict[str, Any] | None], Any]) -> None:
+    def __init__(self, size: int, make_context: Callable[[Any, dict[str, Any] | None], Any],
+                 states: dict[str, dict[str, Any]] | None = None) -> None:
         self.size = size
         self.make_context = make_context
-        self.states: dict[str, dict[str, Any]] = {}
+        # Stored sessions by key; pools of several browsers may share one dict.
+        self.states: dict[str, dict[str, Any]] = states if states is not None else {}
         self._idle: dict[str, list[Lease]] = {}
         self.generation = 0
         self.created = 0

@@ -15,8 +15,10 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
+import threading
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -24,7 +26,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from bridges.core.cassette import Cassette, CassetteSettings
-from bridges.core.deadline import current_deadline
+from bridges.core.deadline import Deadline, current_deadline, deadline_scope
 from bridges.core.errors import (
     BridgeError,
     CassetteMiss,
@@ -43,7 +45,7 @@ from web_scrape.owner import BrowserOwner
 from web_scrape.pool import ContextPool, Lease
 from web_scrape.secrets import SecretBook
 
-__all__ = ["BrowserPort", "PortSettings", "TraceLevel"]
+__all__ = ["BrowserPort", "Lane", "PortSettings", "TraceLevel"]
 
 log = logging.getLogger("legacy_bridges.web_scrape")
 
@@ -62,6 +64,15 @@ class TraceLevel(StrEnum):
     FULL = "full"
 
 
+@dataclass
+class Lane:
+    """One browser (its owner thread) and its context pool."""
+
+    owner: BrowserOwner
+    pool: ContextPool
+    in_flight: int = 0
+
+
 class PortSettings(BaseModel):
     """Settings of one browser port."""
 
@@ -69,7 +80,9 @@ class PortSettings(BaseModel):
 
     base_url: str = Field(description="The application's base URL; relative flow paths resolve against it.")
     launch: LaunchSettings = Field(default_factory=LaunchSettings)
-    pool_size: int = Field(2, ge=1, le=32, description="Warm contexts kept per user.")
+    pool_size: int = Field(2, ge=1, le=32, description="Warm contexts kept per user and browser.")
+    browsers: int = Field(1, ge=1, le=8, description="Chromium processes, each with its owner thread: calls run in "
+                          "parallel across them (recording and replay use one, to keep the order).")
     trace: TraceLevel = Field(TraceLevel.LIGHT, description="Playwright tracing of each call, kept on failure.")
     artifacts_dir: Path | None = Field(None, description="Where failure artifacts go; default: a temp folder.")
     locale: str = "en-GB"
@@ -93,9 +106,15 @@ class BrowserPort:
         self.book = SecretBook({name: value for name, value in (secrets or {}).items()})
         directory = settings.artifacts_dir or Path(tempfile.gettempdir()) / "legacy-bridges-artifacts" / system
         self.artifacts = ArtifactStore(directory, system, self.book)
-        self.pool = ContextPool(settings.pool_size, self._new_context)
-        self.owner = BrowserOwner(settings.launch, name=system, on_restart=self.pool.browser_restarted,
-                                  redact=self.book.redact_text)
+        sessions: dict[str, dict[str, Any]] = {}  # logged-in storage state, shared by every browser
+        count = settings.browsers if cassette is None else 1
+        self.lanes: list[Lane] = []
+        for index in range(count):
+            pool = ContextPool(settings.pool_size, self._new_context, states=sessions)
+            owner = BrowserOwner(settings.launch, name=system if count == 1 else f"{system}-{index + 1}",
+                                 on_restart=pool.browser_restarted, redact=self.book.redact_text)
+            self.lanes.append(Lane(owner, pool))
+        self._lanes_lock = threading.Lock()
         self.cassette: Cassette | None = None
         self.recorder: HarRecorder | None = None
         self.replayer: HarReplayer | None = None
@@ -120,11 +139,20 @@ class BrowserPort:
         """Run ``flow`` with ``data`` as ``credential``'s user; a core error on any failure."""
         self.book.add("PASSWORD", credential.password)
         doing = f"{self.system}.{flow.name}"
-        return self.owner.call(lambda browser: self._job(browser, flow, data, credential, doing), doing=doing)
+        with self._lanes_lock:
+            lane = min(self.lanes, key=lambda candidate: candidate.in_flight)
+            lane.in_flight += 1
+        try:
+            return lane.owner.call(lambda browser: self._job(lane.pool, browser, flow, data, credential, doing),
+                                   doing=doing)
+        finally:
+            with self._lanes_lock:
+                lane.in_flight -= 1
 
-    def _job(self, browser: Any, flow: Flow, data: BaseModel, credential: Credential, doing: str) -> BaseModel:
+    def _job(self, pool: ContextPool, browser: Any, flow: Flow, data: BaseModel, credential: Credential,
+             doing: str) -> BaseModel:
         self._job_deadline = current_deadline()
-        lease = self.pool.checkout(browser, credential.key)
+        lease = pool.checkout(browser, credential.key)
         tracing = self.settings.trace is not TraceLevel.OFF
         if tracing:
             lease.context.tracing.start_chunk(title=doing)
@@ -133,24 +161,25 @@ class BrowserPort:
                         after_navigation=self._check_replay)
         try:
             if self.login and not lease.logged_in:
-                self._log_in(lease, page, credential)
+                self._log_in(pool, lease, page, credential)
             try:
                 result = flow.execute(page, data)
             except SessionExpired:
                 log.info("%s: session of %s expired; logging in again", self.system, credential.user)
-                self.pool.forget_session(credential.key)
-                self._log_in(lease, page, credential)
+                pool.forget_session(credential.key)
+                self._log_in(pool, lease, page, credential)
                 result = flow.execute(page, data)
             self._check_replay(doing)
         except BaseException as exc:
-            error = self._failure(exc, lease, page, doing, tracing)
+            error = self._failure(exc, pool, lease, page, doing, tracing)
             raise error from None
         if tracing:
             lease.context.tracing.stop_chunk()
-        self.pool.checkin(lease)
+        pool.checkin(lease)
         return result
 
-    def _failure(self, exc: BaseException, lease: Lease, page: FlowPage, doing: str, tracing: bool) -> BaseException:
+    def _failure(self, exc: BaseException, pool: ContextPool, lease: Lease, page: FlowPage, doing: str,
+                 tracing: bool) -> BaseException:
         if isinstance(exc, SessionExpired):
             exc = LegacyError(f"{self.system}: the login page came back right after logging in ({exc})")
         error = translate_playwright_error(exc, page.step, self.book.redact_text)
@@ -178,14 +207,14 @@ class BrowserPort:
         elif trace_zip is not None:
             trace_zip.unlink(missing_ok=True)
         if keep:
-            self.pool.checkin(lease)
+            pool.checkin(lease)
         else:
-            self.pool.discard(lease)
+            pool.discard(lease)
         if isinstance(error, BridgeError) and not isinstance(exc, BridgeError):
             log.info("%s: %s", doing, error.detail)
         return error
 
-    def _log_in(self, lease: Lease, page: FlowPage, credential: Credential) -> None:
+    def _log_in(self, pool: ContextPool, lease: Lease, page: FlowPage, credential: Credential) -> None:
         assert self.login is not None
         spec = self.login
         page.step, page.checks_login = f"{self.system}.login", False
@@ -200,7 +229,7 @@ class BrowserPort:
                                   "(check the configured password)")
         finally:
             page.checks_login = True
-        self.pool.remember_session(lease)
+        pool.remember_session(lease)
 
     def _check_replay(self, doing: str) -> None:
         if self.replayer is not None:
@@ -239,7 +268,15 @@ class BrowserPort:
 
     def status(self) -> dict[str, Any]:
         """Cheap state for readiness reports (no round trip)."""
-        report = {"mode": self.mode, "browser": self.owner.status(), "pool": self.pool.status()}
+        owners = [lane.owner.status() for lane in self.lanes]
+        pools = [lane.pool.status() for lane in self.lanes]
+        report: dict[str, Any] = {
+            "mode": self.mode,
+            "browser": {"browsers": len(owners), "running": sum(1 for o in owners if o["thread"]),
+                        "launches": sum(o["launches"] for o in owners), "queued": sum(o["queued"] for o in owners)},
+            "pool": {key: sum(p[key] for p in pools) for key in ("idle", "created", "reused", "discarded")}
+            | {"sessions": pools[0]["sessions"]},
+        }
         if self.replayer is not None:
             report["cassette_remaining"] = self.replayer.remaining
         return report
@@ -252,14 +289,13 @@ class BrowserPort:
 
     def close(self) -> None:
         """Close contexts, the browser and its thread; write a recording."""
-        if self.owner.alive:
-            try:
-                from bridges.core.deadline import Deadline, deadline_scope
-
-                with deadline_scope(Deadline(10)):
-                    self.owner.call(lambda _browser: self.pool.close(), doing=f"{self.system}.close")
-            except BridgeError:
-                pass
-        self.owner.close()
+        for lane in self.lanes:
+            if lane.owner.alive:
+                try:
+                    with deadline_scope(Deadline(10)):
+                        lane.owner.call(lambda _browser, pool=lane.pool: pool.close(), doing=f"{self.system}.close")
+                except BridgeError:
+                    pass
+            lane.owner.close()
         self.save_cassette()
         shutil.rmtree(self._scratch, ignore_errors=True)

@@ -28,7 +28,9 @@ class HelpdeskSettings(BaseModel):
                           description="The helpdesk's base URL (the folder of login.php).")
     user: str = Field("agent1", min_length=1, max_length=20, description="The helpdesk user the bridge logs in as.")
     chromium_path: Path | None = Field(None, description="Chromium executable; default: the system one.")
-    pool_size: int = Field(2, ge=1, le=16, description="Warm browser contexts kept.")
+    pool_size: int = Field(2, ge=1, le=16, description="Warm browser contexts kept per browser.")
+    browsers: int = Field(1, ge=1, le=8, description="Chromium processes serving calls in parallel (one owner "
+                          "thread each); recording and replay use one.")
     max_pages: int = Field(10, ge=1, le=200, description="Most result pages one all_pages search reads.")
     trace: TraceLevel = Field(TraceLevel.LIGHT, description="Playwright tracing (off, light, full); a failed "
                               "call's trace is kept, redacted, with its screenshot.")
@@ -59,6 +61,7 @@ class HelpdeskBridge(Bridge):
                 base_url=base_url,
                 launch=LaunchSettings(chromium_path=settings.chromium_path),
                 pool_size=settings.pool_size,
+                browsers=settings.browsers,
                 trace=settings.trace,
                 artifacts_dir=settings.artifacts_dir,
             ),

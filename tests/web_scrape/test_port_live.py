@@ -31,7 +31,7 @@ def test_an_expired_session_logs_in_again_transparently(toy_app, make_port, toy)
     toy.run(port, toy.ReadCount())
     toy_app.expire_sessions()
     assert toy.run(port, toy.Bump()).count >= 1  # the bump went through after re-login
-    assert port.pool.status()["created"] == 1
+    assert port.status()["pool"]["created"] == 1
 
 
 @pytest.mark.fault
@@ -41,7 +41,7 @@ def test_a_page_slower_than_the_deadline_is_a_504_and_the_context_is_discarded(t
     with pytest.raises(DeadlineExceeded) as err:
         toy.run(port, toy.ReadCount(), deadline_s=1.0, path="slow")
     assert "read_count.open" in err.value.detail
-    assert port.pool.status()["discarded"] == 1
+    assert port.status()["pool"]["discarded"] == 1
     assert toy.run(port, toy.ReadCount()).count >= 0  # the next call gets a fresh context
 
 

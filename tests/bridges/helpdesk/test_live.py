@@ -94,3 +94,18 @@ def test_every_declared_example_runs_against_the_app(live):
         assert op.summary and op.description and op.examples, name
         for example in op.examples:
             live.call("helpdesk", name, dict(example.input))
+
+
+def test_two_browsers_serve_concurrent_calls(helpdesk_app, helpdesk_config, make_runtime):
+    from concurrent.futures import ThreadPoolExecutor
+
+    runtime = make_runtime(helpdesk_config(helpdesk_app.entry_url, browsers=2))
+    customers = ["C-00001", "C-00002", "C-00003", "C-00004", "C-00005", "C-00006"]
+    with ThreadPoolExecutor(6) as pool:
+        pages = list(pool.map(lambda c: runtime.call("helpdesk", "search_tickets", {"customer": c}), customers))
+    assert [p.customer_id for p in pages] == customers
+    for page, customer in zip(pages, customers, strict=True):
+        account = next(t.account for t in page.tickets) if page.tickets else None
+        assert account is None or all(t.account == account and t.customer_id == customer for t in page.tickets)
+    status = runtime.readiness()["helpdesk"]
+    assert status["browser"]["launches"] == 2 and status["pool"]["sessions"] == 1
