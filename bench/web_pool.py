@@ -9,7 +9,8 @@ Measures, in the same run against the demo HELPDESK app:
 
 prints p50/p95 of both and their ratio (goal ≥ 5×), then the memory one more warm
 context costs (proportional set size of the Chromium process tree before and after
-keeping N more logged-in contexts, each with the search frameset loaded).
+keeping N more logged-in contexts, each with the search frameset loaded), and the
+throughput of 8 concurrent callers with one browser versus two.
 
     .venv/bin/python bench/web_pool.py [--warm 40] [--fresh 8] [--contexts 6]
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -35,12 +37,12 @@ ROOT = Path(__file__).resolve().parent.parent
 CUSTOMERS = ["C-00001", "C-00002", "C-00003", "C-00004", "C-00005"]
 
 
-def _runtime(base_url: str, pool_size: int = 2):
+def _runtime(base_url: str, pool_size: int = 2, browsers: int = 1):
     return build_runtime(parse_config({
         "crosswalk": str(ROOT / "fixtures" / "crosswalk-v1.csv"),
         "bridges": {"helpdesk": {
             "secrets": {"password": {"env": "HELPDESK_PASSWORD", "default": DEMO_PASSWORD}},
-            "options": {"base_url": base_url, "pool_size": pool_size},
+            "options": {"base_url": base_url, "pool_size": pool_size, "browsers": browsers},
             "guard": {"deadline_s": 30, "read_retries": 0},
         }},
     }, base_dir=ROOT))
@@ -102,6 +104,18 @@ def main() -> None:
         finally:
             runtime.close()
 
+        throughput = {}
+        for browsers in (1, 2):
+            parallel = _runtime(app.entry_url, browsers=browsers)
+            try:
+                with ThreadPoolExecutor(8) as pool:
+                    list(pool.map(lambda n, rt=parallel: _search(rt, n), range(8)))  # launch and log in
+                    started = time.perf_counter()
+                    list(pool.map(lambda n, rt=parallel: _search(rt, n), range(args.warm)))
+                    throughput[browsers] = args.warm / (time.perf_counter() - started)
+            finally:
+                parallel.close()
+
         fresh = []
         for n in range(args.fresh):
             started = time.perf_counter()
@@ -120,6 +134,8 @@ def main() -> None:
     print(f"browser tree before/after {opened} more warm contexts: RSS {before[0]:.0f} → {after[0]:.0f} MiB, "
           f"PSS {before[1]:.0f} → {after[1]:.0f} MiB")
     print(f"memory per warm context    : {per_pss:.1f} MiB PSS ({per_rss:.1f} MiB RSS)")
+    print(f"8 concurrent callers       : {throughput[1]:.1f} searches/s with 1 browser, "
+          f"{throughput[2]:.1f}/s with 2 ({throughput[2] / throughput[1]:.2f}x)")
     print(f"p50 ratio fresh/warm: {ratio:.1f}x (goal >= 5x)")
 
 
