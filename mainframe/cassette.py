@@ -101,6 +101,9 @@ class RecordingTerminal:
     def close(self) -> None:
         self.live.close()
 
+    def abort(self) -> None:
+        self.live.abort()
+
     def _step(self, request: dict[str, Any], call: Any) -> Screen:
         try:
             screen = call()
@@ -157,6 +160,9 @@ class ReplayingTerminal:
 
     def close(self) -> None:
         self._last = None
+
+    def abort(self) -> None:
+        self.broken = True
 
     def _play(self, request: dict[str, Any]) -> Screen:
         try:

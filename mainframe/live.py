@@ -17,6 +17,7 @@ protocol) and fixed where it falls short:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import select
@@ -93,7 +94,8 @@ class _S3270Process(py3270.S3270App):
                 log.warning("s3270 pid %s did not exit after SIGKILL", self.sp.pid)
         for pipe in (self.sp.stdin, self.sp.stdout):
             if pipe:
-                pipe.close()
+                with contextlib.suppress(OSError):  # a dead reader: flushing stdin breaks the pipe
+                    pipe.close()
 
 
 class _Command(py3270.Command):
@@ -212,6 +214,13 @@ class LiveTerminal:
                 self._run(" ".join(commands), "typing")
             return self._snapshot()
         return self._exchange([*commands, action], f"the answer to {aid}")
+
+    def abort(self) -> None:
+        """Kill the emulator process only; safe from another thread (pipes stay open until
+        the owner's read sees end-of-file, so no descriptor is reused under its feet)."""
+        emulator = self._emulator
+        if emulator is not None and emulator.app.sp.poll() is None:
+            emulator.app.sp.kill()
 
     def close(self) -> None:
         """Kill the emulator (its TCP session ends with it)."""

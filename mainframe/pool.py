@@ -237,7 +237,7 @@ class SessionPool:
                         log.warning("%s: session %d busy for over %gs; killing it",
                                     self.name, session.id, self.settings.max_busy_s)
                         session.killed = True
-                        session.terminal.close()
+                        session.terminal.abort()
                 for session in list(self._idle):
                     if now - session.last_used > self.settings.max_idle_s:
                         self._idle.remove(session)

@@ -47,3 +47,8 @@ class Terminal(Protocol):
     def close(self) -> None:
         """End the session and release its process."""
         ...
+
+    def abort(self) -> None:
+        """End the session from another thread: the owner's current or next call fails
+        (with :class:`~bridges.core.errors.Unavailable`) and the owner closes it."""
+        ...

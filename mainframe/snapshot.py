@@ -72,7 +72,6 @@ class Screen:
     lines: tuple[str, ...]
     fields: tuple[Field, ...] = ()
     cursor: Position = (1, 1)
-    meta: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     _flat: str = field(default="", init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:

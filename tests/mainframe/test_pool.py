@@ -101,7 +101,7 @@ def test_a_session_held_too_long_is_killed_and_never_reused(make_pool):
     assert pool.wait_ready(10)
     with pytest.raises(BridgeError), pool.session() as terminal:
         first = terminal
-        assert _wait(lambda: first.broken or first._emulator is None, 5)
+        assert _wait(lambda: first._emulator.app.sp.poll() is not None, 5)  # the reaper killed s3270
         terminal.send("Enter", {(10, 28): "1"})
     assert pool.status()["discarded"] == 1
     with pool.session() as terminal:

@@ -101,6 +101,9 @@ class FakeTerminal:
     def close(self):
         pass
 
+    def abort(self):
+        self.broken = True
+
 
 def test_navigator_walks_declared_edges_and_refuses_undeclared_keys():
     nav = Navigator([Home, Detail], [Edge(Home, Detail, "Enter", {"pick": "2"}), Edge(Detail, Home, "PF3")])
