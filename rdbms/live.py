@@ -105,14 +105,15 @@ class OdbcConnection:
         last = record.info.get("last_used")
         if last is None or time.monotonic() - last < self.health_check_after_s:
             return
-        cursor = dbapi_con.cursor()
         try:
-            cursor.execute("SELECT 1").fetchall()
-            self.rules.end(dbapi_con)
+            cursor = dbapi_con.cursor()
+            try:
+                cursor.execute("SELECT 1").fetchall()
+                self.rules.end(dbapi_con)
+            finally:
+                _close_quietly(cursor)
         except Exception as exc:  # any driver error: the connection is dead, the pool opens another
             raise sa_exc.DisconnectionError("health check failed") from exc
-        finally:
-            _close_quietly(cursor)
 
     @staticmethod
     def _mark_used(dbapi_con: Any, record: Any) -> None:

@@ -21,16 +21,23 @@ log = logging.getLogger("legacy_bridges.rdbms.watchdog")
 
 
 class _Alarm:
-    __slots__ = ("callback", "fired", "live")
+    __slots__ = ("callback", "done", "fired", "live")
 
     def __init__(self, callback: Callable[[], None]) -> None:
         self.callback = callback
         self.live = True
         self.fired = False
+        self.done = threading.Event()
 
     def disarm(self) -> bool:
-        """Stop the alarm; True if it had already fired."""
+        """Stop the alarm; True if it had already fired.
+
+        When it fired, wait for the callback to finish: the caller is about to close
+        the cursor the callback is cancelling, and a driver freed mid-cancel crashes.
+        """
         self.live = False
+        if self.fired:
+            self.done.wait(10.0)
         return self.fired
 
 
@@ -70,6 +77,8 @@ class Watchdog:
                 alarm.callback()
             except Exception:  # a failed cancel must not kill the watchdog
                 log.exception("watchdog callback failed")
+            finally:
+                alarm.done.set()
 
 
 watchdog = Watchdog()
