@@ -39,6 +39,7 @@ log = logging.getLogger("legacy_bridges.mainframe")
 
 _MODELS = {2: "3279-2", 3: "3279-3", 4: "3279-4", 5: "3279-5"}
 _UTF8_ENV = {"LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+_WAIT_MARGIN_S = 0.05
 
 
 class _ReadTimeout(Exception):
@@ -262,7 +263,10 @@ class LiveTerminal:
         if remaining <= 0:
             self._fail()
             raise DeadlineExceeded(f"deadline passed before {what}")
-        command = self._run(" ".join([*actions, f"Wait({remaining:.3f},Unlock)", "ReadBuffer(Ascii)"]),
+        # s3270's own wait ends a little before the deadline, so its answer ("timed out")
+        # arrives before our read of the pipe gives up at the deadline itself.
+        wait = max(0.001, remaining - _WAIT_MARGIN_S)
+        command = self._run(" ".join([*actions, f"Wait({wait:.3f},Unlock)", "ReadBuffer(Ascii)"]),
                             f"waiting for {what}")
         return self._parse(command, what)
 
