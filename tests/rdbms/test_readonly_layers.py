@@ -32,8 +32,9 @@ def test_an_account_that_can_write_is_refused_at_start(target) -> None:
     if target.dialect == "sqlite":
         # SQLite has no accounts: the probe must find the file read-only through the
         # hardened connection string, and writable through a raw one.
-        from rdbms.dialects import rules_for
         import pyodbc
+
+        from rdbms.dialects import rules_for
 
         raw = pyodbc.connect(f"Driver=SQLite3;Database={target.sqlite_path}", autocommit=True)
         try:
