@@ -23,6 +23,27 @@ def _load_databases():
 databases = _load_databases()
 
 
+def _load_helpers():
+    name = "legacy_bridges_test_orders_helpers"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("helpers.py"))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+helpers = _load_helpers()
+
+
+@pytest.fixture
+def orders(target):
+    """The ORDERS runtime on ``target``; closed after the test."""
+    runtime = helpers.runtime_for(helpers.bridge_entry(target))
+    yield runtime
+    runtime.close()
+
+
 @pytest.fixture(scope="session")
 def _targets(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     made: dict = {}
