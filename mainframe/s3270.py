@@ -130,22 +130,25 @@ def _attributes(spec: str) -> int:
     return 0
 
 
-_CELL_CACHE: dict[str, str] = {"00": " "}
+class _Cells(dict[str, str]):
+    """ReadBuffer cell token → character (hex UTF-8; nulls, controls and orders as blanks), memoised."""
+
+    def __missing__(self, token: str) -> str:
+        if token.startswith("S"):
+            ch = " "  # an SF order's cell: the attribute byte shows as a blank
+        else:
+            try:
+                ch = bytes.fromhex(token).decode("utf-8")
+            except ValueError:
+                ch = "?"
+            if len(ch) != 1 or not ch.isprintable():
+                ch = " "
+        if len(self) < 65536:
+            self[token] = ch
+        return ch
 
 
-def _cell(token: str) -> str:
-    """The character of one ReadBuffer cell (hex UTF-8; nulls and controls as blanks)."""
-    ch = _CELL_CACHE.get(token)
-    if ch is None:
-        try:
-            ch = bytes.fromhex(token).decode("utf-8")
-        except ValueError:
-            ch = "?"
-        if not ch.isprintable() or len(ch) != 1:
-            ch = " "
-        if len(_CELL_CACHE) < 65536:
-            _CELL_CACHE[token] = ch
-    return ch
+_CELLS = _Cells({"00": " "})
 
 
 def _span(cells: list[str], first: int, length: int) -> str:
@@ -165,14 +168,13 @@ def parse_read_buffer(data_lines: Sequence[str], cursor0: tuple[int, int]) -> Sc
     starts: list[tuple[int, int]] = []  # (address of the attribute cell, attribute byte)
     rows = len(data_lines)
     for line in data_lines:
-        for token in line.split():
-            if token[0] == "S":
-                if token.startswith("SF("):
-                    starts.append((len(cells), _attributes(token[3:-1])))
-                    cells.append(" ")
-                # SA(…) announces character attributes of the cells after it; it is not a cell.
-                continue
-            cells.append(_cell(token))
+        tokens = line.split()
+        if "S" in line:  # orders present (cell hex is lower case, orders are SF(…) and SA(…))
+            # SA(…) announces character attributes of the cells after it; it is not a cell.
+            tokens = [token for token in tokens if not token.startswith("SA(")]
+            base = len(cells)
+            starts.extend((base + i, _attributes(t[3:-1])) for i, t in enumerate(tokens) if t[0] == "S")
+        cells.extend(map(_CELLS.__getitem__, tokens))
     size = len(cells)
     cols = size // rows if rows else 0
     fields: list[Field] = []
