@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import select
 import subprocess
 import time
@@ -40,6 +41,8 @@ log = logging.getLogger("legacy_bridges.mainframe")
 _MODELS = {2: "3279-2", 3: "3279-3", 4: "3279-4", 5: "3279-5"}
 _UTF8_ENV = {"LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
 _WAIT_MARGIN_S = 0.05
+# The end of one answer: "ok" or "error" on a line of its own, after the status line.
+_ANSWER_END = re.compile(rb"\n(?:ok|error)\n")
 
 
 class _ReadTimeout(Exception):
@@ -70,21 +73,29 @@ class _S3270Process(py3270.S3270App):
             if stderr is not subprocess.DEVNULL:
                 stderr.close()
 
-    def readline(self) -> bytes:
+    def read_answer(self) -> list[bytes]:
+        """Every line of s3270's answer to one command, through its final ``ok``/``error``.
+
+        Read in as few chunks as s3270 writes (one select per chunk, not per line) and
+        bounded by ``read_until``."""
         fd = self.sp.stdout.fileno()
-        while b"\n" not in self._buffer:
+        scanned = 0
+        while True:
+            match = _ANSWER_END.search(self._buffer, max(0, scanned - 8))
+            scanned = len(self._buffer)
+            if match:
+                answer, self._buffer = self._buffer[: match.end()], self._buffer[match.end():]
+                return answer.rstrip(b"\n").split(b"\n")
             wait = None if self.read_until is None else self.read_until - time.monotonic()
             if wait is not None and wait <= 0:
                 raise _ReadTimeout()
             ready, _, _ = select.select([fd], [], [], wait)
             if not ready:
                 raise _ReadTimeout()
-            chunk = os.read(fd, 65536)
+            chunk = os.read(fd, 1 << 16)
             if not chunk:
                 raise BrokenPipeError("s3270 exited")
             self._buffer += chunk
-        line, _, self._buffer = self._buffer.partition(b"\n")
-        return line + b"\n"
 
     def kill(self) -> None:
         if self.sp and self.sp.poll() is None:
@@ -110,14 +121,10 @@ class _Command(py3270.Command):
 
     def execute(self) -> None:
         self.app.write(self.cmdstr + b"\n")
-        lines: list[bytes] = []
-        while True:
-            line = self.app.readline().rstrip(b"\r\n")
-            if line in (b"ok", b"error") and lines:
-                self.status_line = lines.pop()
-                self.data = [item[6:] if item.startswith(b"data: ") else item for item in lines]
-                return self.handle_result(line.decode("ascii"))
-            lines.append(line)
+        *lines, result = self.app.read_answer()
+        self.status_line = lines.pop() if lines else b""
+        self.data = [line[6:] if line.startswith(b"data: ") else line for line in lines]
+        return self.handle_result(result.decode("ascii"))
 
     def handle_result(self, result: str) -> None:
         if result == "ok" or (result == "" and self.cmdstr == b"Quit"):

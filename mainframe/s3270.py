@@ -169,11 +169,19 @@ def parse_read_buffer(data_lines: Sequence[str], cursor0: tuple[int, int]) -> Sc
     rows = len(data_lines)
     for line in data_lines:
         tokens = line.split()
-        if "S" in line:  # orders present (cell hex is lower case, orders are SF(…) and SA(…))
+        if "SA(" in line:
             # SA(…) announces character attributes of the cells after it; it is not a cell.
             tokens = [token for token in tokens if not token.startswith("SA(")]
+        if "SF(" in line:
+            # Field starts are few: find them in the text, their cell index is the number of
+            # separators before them (string methods, not a Python loop over 80 cells).
+            spaced = " ".join(tokens)
             base = len(cells)
-            starts.extend((base + i, _attributes(t[3:-1])) for i, t in enumerate(tokens) if t[0] == "S")
+            at = spaced.find("SF(")
+            while at >= 0:
+                end = spaced.find(")", at)
+                starts.append((base + spaced.count(" ", 0, at), _attributes(spaced[at + 3:end])))
+                at = spaced.find("SF(", end)
         cells.extend(map(_CELLS.__getitem__, tokens))
     size = len(cells)
     cols = size // rows if rows else 0
