@@ -52,9 +52,14 @@ from mainframe.port import Terminal
 from mainframe.screens import ScreenDef, identify, redacted_snapshot
 from mainframe.snapshot import Screen
 
-__all__ = ["CustmastBridge", "CustmastSettings"]
+__all__ = ["CustmastBridge", "CustmastSettings", "is_home"]
 
 SYSTEM = "custmast"
+
+
+def is_home(screen: Screen) -> bool:
+    """Where a pooled session may rest: the menu, or the inquiry screen (lookups are the hot path)."""
+    return Menu.matches(screen) or Inquiry.matches(screen)
 
 
 class CustmastSettings(BaseModel):
@@ -75,7 +80,10 @@ class CustmastSettings(BaseModel):
 
 
 class CustmastBridge(Bridge):
-    """Customers of the CUSTMAST customer master (green screens, pooled sessions)."""
+    """Customers of the CUSTMAST customer master (green screens, pooled sessions).
+
+    Pooled sessions are signed on and rest on the menu or on the inquiry screen; every
+    operation starts from there and returns there."""
 
     name = "custmast"
     title = "CUSTMAST customer master"
@@ -103,7 +111,7 @@ class CustmastBridge(Bridge):
             pool_settings = pool_settings.model_copy(update={"min_size": 0, "max_size": 1, "lu_names": []})
             background = False
         self.mode = "live" if self.cassette is None else ("replay" if self.cassette.replaying else "record")
-        self.pool = SessionPool(self._open_session, pool_settings, is_home=Menu.matches, sign_off=self._sign_off,
+        self.pool = SessionPool(self._open_session, pool_settings, is_home=is_home, sign_off=self._sign_off,
                                 name=f"{context.instance_name}-sessions", background=background)
 
     # -- sessions -----------------------------------------------------------------------
@@ -157,7 +165,7 @@ class CustmastBridge(Bridge):
                                    snapshot=redacted_snapshot(screen))
 
     def _go_home(self, terminal: Terminal, screen: Screen) -> None:
-        if not Menu.matches(screen):
+        if not is_home(screen):
             self.navigator.go(terminal, Menu, screen)
 
     @contextmanager
@@ -176,8 +184,8 @@ class CustmastBridge(Bridge):
         self._go_home(terminal, terminal.send("PF3"))
 
     def _sign_off(self, terminal: Terminal) -> None:
-        """PF12 from the menu: end the CUSTMAST session politely before the connection closes."""
-        Menu.press(terminal, "PF12")
+        """PF12 (from either home screen): end the CUSTMAST session politely before the connection closes."""
+        terminal.send("PF12")
 
     def _number(self, ref: str) -> str:
         """The CUSTMAST number of a canonical id or CUSTMAST number."""
@@ -199,6 +207,8 @@ class CustmastBridge(Bridge):
 
     def _from_menu(self, terminal: Terminal, selection: str, number: str | None,
                    expected: type[ScreenDef]) -> Screen:
+        if terminal.last is not None and Inquiry.matches(terminal.last):
+            self._expect(Inquiry.press(terminal, "PF3"), Menu)  # parked on the inquiry: back to the menu
         values = {"selection": selection}
         if number:
             values["customer_no"] = number
@@ -220,10 +230,15 @@ class CustmastBridge(Bridge):
     def get_customer(self, query: GetCustomer) -> Customer:
         number = self._number(query.customer)
         with self.pool.session() as terminal:
-            screen = self._from_menu(terminal, "1", number, Inquiry)
-            with self._then_home(terminal):
-                Inquiry.check_errors(screen)
-                data = Inquiry.read(screen)
+            # The inquiry screen is a home screen too: a session parked there looks up in one screen,
+            # and stays there (a refused number or an unknown customer leaves it there as well).
+            if terminal.last is not None and Inquiry.matches(terminal.last):
+                screen = Inquiry.press(terminal, "Enter", customer_no=number)
+                self._expect(screen, Inquiry)
+            else:
+                screen = self._from_menu(terminal, "1", number, Inquiry)
+            Inquiry.check_errors(screen)
+            data = Inquiry.read(screen)
         if not data.get("name"):
             raise UnexpectedScreen("CUSTMAST showed the inquiry screen without a customer",
                                    snapshot=redacted_snapshot(screen))
@@ -327,7 +342,7 @@ class CustmastBridge(Bridge):
             if self.pool.status()["busy"] >= self.pool.settings.max_size:
                 return {"mode": self.mode, "home": None, "note": "every session is busy"}
             raise
-        return {"mode": self.mode, "home": Menu.matches(screen)}
+        return {"mode": self.mode, "home": is_home(screen)}
 
     def status(self) -> dict[str, Any]:
         """Mode and pool state, with no round trip."""
