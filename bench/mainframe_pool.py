@@ -3,8 +3,8 @@
 Starts the CUSTMAST demo host in its own process, then measures, in the same run, the latency of
 ``get_customer``:
 
-* **warm** — through the bridge runtime (validation, guard, pooled signed-on session
-  parked on the menu: two screens per lookup, output validation);
+* **warm** — through the bridge runtime (validation, guard, a pooled signed-on session
+  resting on the inquiry screen: one screen per lookup, output validation);
 * **cold** — what a script without a pool does: spawn s3270 (through py3270), connect,
   sign on, look up, sign off (PF12), end the process — for every request;
 
