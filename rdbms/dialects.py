@@ -41,6 +41,8 @@ class DialectRules:
                 database += ("&" if "?" in database else "?") + "mode=ro"
             if database:
                 pairs = connstr.put(pairs, "Database", database)
+            if streaming:  # sqlite3_step row by row; otherwise sqliteodbc loads the whole result
+                pairs = connstr.put(pairs, "StepAPI", "1")
             return connstr.put(pairs, "NoCreat", "1")
         if self.dialect is Dialect.POSTGRESQL:
             # Not psqlODBC's ReadOnly=1: it refuses SET TRANSACTION READ ONLY itself,

@@ -234,7 +234,7 @@ class OdbcConnection:
                                               cancelled=alarm.fired) from None
                     if not batch:
                         return
-                    yield [tuple(row) for row in batch]
+                    yield batch  # pyodbc Rows are sequences; copying each into a tuple costs ~20 %
             finally:
                 close()
 

@@ -62,13 +62,15 @@ class QueryResult:
 
 @dataclass
 class RowCursor:
-    """A streamed result: columns now, rows pulled in batches; ``close`` frees the connection."""
+    """A streamed result: columns now, rows pulled in batches; ``close`` frees the connection.
+
+    Rows are sequences (tuples, or the driver's own row objects — not copied, for speed)."""
 
     columns: tuple[Column, ...]
-    batches: Iterator[list[tuple[Any, ...]]]
+    batches: Iterator[list[Sequence[Any]]]
     _close: Any = field(default=None, repr=False)
 
-    def rows(self) -> Iterator[tuple[Any, ...]]:
+    def rows(self) -> Iterator[Sequence[Any]]:
         """Every row, batch by batch (the connection is freed at the end)."""
         try:
             for batch in self.batches:

@@ -32,8 +32,8 @@ def test_record_then_replay_gives_the_same_typed_rows(target, tmp_path) -> None:
         echoed = recorder.query("SELECT ? AS SECRET_ECHO", [secret])
         with pytest.raises(Refused):
             recorder.query("DELETE FROM ORDHDR")
-        streamed = list(recorder.stream(f"SELECT OHORNO FROM {target.relation('VORDHDR')} WHERE OHORNO < ?",
-                                        ["0000100005"]).rows())
+        streamed = [tuple(r) for r in recorder.stream(
+            f"SELECT OHORNO FROM {target.relation('VORDHDR')} WHERE OHORNO < ?", ["0000100005"]).rows()]
     finally:
         recorder.close()
     text = tape.path.read_text(encoding="utf-8")
@@ -47,8 +47,8 @@ def test_record_then_replay_gives_the_same_typed_rows(target, tmp_path) -> None:
     assert player.query(header, ["0000100001", "0000100002"]) == first
     assert player.query(header, ["0000100001", "0000100002"]) == again
     assert player.query("SELECT ? AS SECRET_ECHO", [secret]).rows == echoed.rows
-    assert list(player.stream(f"SELECT OHORNO FROM {target.relation('VORDHDR')} WHERE OHORNO < ?",
-                              ["0000100005"]).rows()) == streamed
+    assert [tuple(r) for r in player.stream(f"SELECT OHORNO FROM {target.relation('VORDHDR')} WHERE OHORNO < ?",
+                                            ["0000100005"]).rows()] == streamed
     assert player.status()["remaining"] == 0
     with pytest.raises(CassetteMiss, match="asked"):
         player.query(header, ["0000100001", "0000100002"])

@@ -1,0 +1,234 @@
+"""rdbms and ORDERS throughput, measured against baselines in the same run.
+
+(a) Requests/s over real HTTP, the facade (gunicorn, 2 workers × 4 threads) versus
+    Datasette (its own server, immutable mode) serving the same SQLite file:
+    an order lookup (facade ``get_order`` — header and lines — versus Datasette's
+    header row by primary key) and a 100-row page (facade ``list_products`` versus
+    Datasette's ``VPRDMST`` table page of 100), each by 4 keep-alive client threads.
+(b) A 1,000,000-row export from SQLite through sqliteodbc, each way in its own
+    process (peak RSS = that process's ru_maxrss): raw pyodbc ``fetchmany`` (driver
+    default, which loads the whole result, and with ``StepAPI=1``, which the rdbms
+    stream uses); the rdbms port's ``stream()``; and a declared-view export (RowStream
+    of normalised rows, what the facade serialises).
+
+    .venv/bin/python bench/rdbms.py [--seconds 6] [--rows 1000000]
+
+The last line is the headline figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench._common import free_port, gunicorn_facade  # noqa: E402
+
+KEY = "bench-key"
+
+
+# --- (a) requests/s -----------------------------------------------------------------------
+
+def _hammer(base: str, paths: list[str], seconds: float, headers: dict[str, str], clients: int = 4) -> float:
+    """Requests/s of ``clients`` keep-alive threads cycling through ``paths`` for ``seconds``."""
+    host, port = base.removeprefix("http://").split(":")
+    counts = [0] * clients
+    stop = time.monotonic() + seconds
+    failures: list[str] = []
+
+    def client(slot: int) -> None:
+        conn = http.client.HTTPConnection(host, int(port), timeout=30)
+        i = slot
+        while time.monotonic() < stop:
+            conn.request("GET", paths[i % len(paths)], headers=headers)
+            response = conn.getresponse()
+            body = response.read()
+            if response.status != 200:
+                failures.append(f"{response.status} {paths[i % len(paths)]}: {body[:200]!r}")
+                return
+            counts[slot] += 1
+            i += clients
+        conn.close()
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if failures:
+        raise SystemExit(f"bench request failed: {failures[0]}")
+    return sum(counts) / (time.monotonic() - started)
+
+
+def _warm(base: str, paths: list[str], headers: dict[str, str]) -> None:
+    _hammer(base, paths, 0.5, headers, clients=2)
+
+
+@contextlib.contextmanager
+def _datasette(db: Path) -> Iterator[str]:
+    port = free_port()
+    exe = Path(sys.executable).with_name("datasette")
+    proc = subprocess.Popen([str(exe), "serve", "-i", str(db), "-h", "127.0.0.1", "-p", str(port),
+                             "--setting", "default_page_size", "100"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+            if proc.poll() is not None:
+                raise RuntimeError("datasette exited")
+            time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def requests_per_second(workdir: Path, db: Path, seconds: float, rounds: int = 3) -> dict[str, float]:
+    import tomli_w
+
+    from bridges.orders.demo import demo_bridge_config
+
+    config = {
+        "facade": {"rate_limit": "100000000/minute"},
+        "crosswalk": str(ROOT / "fixtures" / "crosswalk-v1.csv"),
+        "api_keys": [{"name": "bench", "key": {"env": "BENCH_KEY", "default": KEY}, "scopes": ["orders:read"]}],
+        "bridges": {"orders": demo_bridge_config(db)},
+    }
+    toml_path = workdir / "bench-rdbms.toml"
+    toml_path.write_text(tomli_w.dumps(config), encoding="utf-8")
+    orders = [f"{100001 + (i * 97) % 20000:010d}" for i in range(200)]
+    name = db.stem
+    auth = {"Authorization": f"Bearer {KEY}"}
+    cases = {
+        "facade_lookup": ([f"/v1/orders/get_order?order_no={n}" for n in orders], auth),
+        "facade_page": (["/v1/orders/list_products?limit=100",
+                         "/v1/orders/list_products?limit=100&status=active"], auth),
+        "datasette_lookup": ([f"/{name}/ORDHDR/{n}.json" for n in orders], {}),
+        "datasette_page": ([f"/{name}/VPRDMST.json?_size=100&_shape=array",
+                            f"/{name}/VPRDMST.json?_size=100&_shape=array&PRSTAT=A"], {}),
+    }
+    samples: dict[str, list[float]] = {case: [] for case in cases}
+    # Both servers up at once and measured in alternation, so background load on the
+    # machine hits both sides alike; the median of the rounds is reported.
+    with gunicorn_facade(toml_path, workers=2, threads=4) as facade, _datasette(db) as datasette:
+        bases = {"facade": facade, "datasette": datasette}
+        for case, (paths, headers) in cases.items():
+            _warm(bases[case.split("_")[0]], paths, headers)
+        for _ in range(rounds):
+            for case, (paths, headers) in cases.items():
+                samples[case].append(_hammer(bases[case.split("_")[0]], paths, seconds / rounds, headers))
+    results = {case: statistics.median(values) for case, values in samples.items()}
+    return results
+
+
+# --- (b) 1 M-row export -----------------------------------------------------------------------
+
+_EXPORT_CHILD = r'''
+import json, resource, sys, time
+mode, db = sys.argv[1], sys.argv[2]
+sys.path.insert(0, sys.argv[3])
+conn_str = f"Driver=SQLite3;Database={db}"
+started = time.perf_counter()
+rows = 0
+if mode.startswith("raw"):
+    import pyodbc
+    step = ";StepAPI=1" if mode == "raw-step" else ""
+    cnxn = pyodbc.connect(f"Driver=SQLite3;Database=file:{db}?mode=ro;NoCreat=1{step}", autocommit=True)
+    cur = cnxn.cursor()
+    cur.execute("SELECT * FROM VBIGLIN")
+    while True:
+        batch = cur.fetchmany(1000)
+        if not batch:
+            break
+        rows += len(batch)
+    cnxn.close()
+elif mode == "port":
+    from rdbms import RdbmsSettings, open_connection
+    port = open_connection(RdbmsSettings(connection=conn_str, dialect="sqlite"), system="bench")
+    for batch in port.stream("SELECT * FROM VBIGLIN", batch_size=1000).batches:
+        rows += len(batch)
+    port.close()
+else:
+    from bench.rdbms_export import export_rows
+    rows = export_rows(conn_str)
+elapsed = time.perf_counter() - started
+print(json.dumps({"rows": rows, "seconds": elapsed,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+'''
+
+
+def export(db: Path, mode: str) -> dict[str, float]:
+    done = subprocess.run([sys.executable, "-c", _EXPORT_CHILD, mode, str(db), str(ROOT)],
+                          capture_output=True, text=True, timeout=300, cwd=ROOT)
+    if done.returncode != 0:
+        raise SystemExit(f"export {mode} failed: {done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def build_big(db: Path, rows: int) -> None:
+    import sqlite3
+
+    from fixtures.orders import fill_big_table
+
+    conn = sqlite3.connect(db)
+    try:
+        fill_big_table(conn, "sqlite", rows, reader=None)
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=6.0, help="measuring time per HTTP case (3 rounds)")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the export")
+    args = parser.parse_args()
+    from fixtures.orders import build_sqlite
+
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        db = build_sqlite(workdir / "orders.db")
+        rps = requests_per_second(workdir, db, args.seconds)
+        print(f"order lookup  facade {rps['facade_lookup']:8.0f} req/s   datasette {rps['datasette_lookup']:8.0f} "
+              f"req/s   ratio {rps['facade_lookup'] / rps['datasette_lookup']:.2f}x  (goal >= 1.0x)")
+        print(f"100-row page  facade {rps['facade_page']:8.0f} req/s   datasette {rps['datasette_page']:8.0f} "
+              f"req/s   ratio {rps['facade_page'] / rps['datasette_page']:.2f}x  (goal >= 1.0x)")
+
+        big = workdir / "big.db"
+        build_sqlite(big)
+        build_big(big, args.rows)
+        buffered = export(big, "raw")
+        raw = export(big, "raw-step")
+        port = export(big, "port")
+        bridge = export(big, "bridge")
+        print("ratios are against raw pyodbc fetchmany with the same driver options (StepAPI=1):")
+        for label, r in (("raw pyodbc fetchmany, driver default", buffered),
+                         ("raw pyodbc fetchmany, StepAPI=1", raw), ("rdbms port stream()", port),
+                         ("declared-view export (normalised)", bridge)):
+            print(f"{label:38s} {r['rows']:>9,} rows  {r['rows'] / r['seconds']:>10,.0f} rows/s  "
+                  f"peak RSS {r['peak_rss_mb']:6.1f} MB  ratio {raw['seconds'] / r['seconds']:.2f}x")
+        port_ratio = raw["seconds"] / port["seconds"]
+        print(f"HEADLINE: {args.rows:,}-row export via rdbms stream {port['rows'] / port['seconds']:,.0f} rows/s = "
+              f"{port_ratio:.2f}x raw pyodbc (goal >= 0.8x), peak RSS {port['peak_rss_mb']:.0f} MB (goal < 150 MB); "
+              f"lookup {rps['facade_lookup'] / rps['datasette_lookup']:.2f}x / page "
+              f"{rps['facade_page'] / rps['datasette_page']:.2f}x Datasette req/s")
+
+
+if __name__ == "__main__":
+    main()
