@@ -41,6 +41,8 @@ log = logging.getLogger("legacy_bridges.mainframe")
 _MODELS = {2: "3279-2", 3: "3279-3", 4: "3279-4", 5: "3279-5"}
 _UTF8_ENV = {"LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
 _WAIT_MARGIN_S = 0.05
+_HOST = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-]{0,252}|\[[0-9A-Fa-f:.]+\]")
+_LU_NAME = re.compile(r"[A-Za-z0-9#@$]{1,8}")
 # The end of one answer: "ok" or "error" on a line of its own, after the status line.
 _ANSWER_END = re.compile(rb"\n(?:ok|error)\n")
 
@@ -173,6 +175,11 @@ class LiveTerminal:
         if model not in _MODELS:
             raise InvalidInput(f"3270 model {model} is not one of {sorted(_MODELS)}")
         s3270.codec_for(code_page)  # fail early on an unknown code page
+        # Host and LU name end up inside Connect(…): allow nothing that could end the action.
+        if not _HOST.fullmatch(host) or not isinstance(port, int) or not 0 < port < 65536:
+            raise InvalidInput(f"not a TN3270 host and port: {host!r}:{port!r}")
+        if lu_name is not None and not _LU_NAME.fullmatch(lu_name):
+            raise InvalidInput(f"not an LU name: {lu_name!r}")
         self.host, self.port, self.code_page, self.model, self.lu_name = host, port, code_page, model, lu_name
         self.executable = executable
         self.trace_dir = trace_dir

@@ -79,3 +79,12 @@ def test_parse_read_buffer_fields_coordinates_and_hidden_values() -> None:
     assert screen.field_at(1, 8) is name
     assert screen.text(1, 7, 2) == "é€"
     assert Screen.from_data(screen.to_data()) == screen
+
+
+@pytest.mark.parametrize(("host", "port", "lu"), [("h) Quit(", 23, None), ("127.0.0.1", 0, None),
+                                                  ("127.0.0.1", 23, "LU1) Quit("), ("a b", 23, None)])
+def test_connect_target_cannot_carry_an_action(host, port, lu):
+    from mainframe import LiveTerminal
+
+    with pytest.raises(InvalidInput):
+        LiveTerminal(host, port, lu_name=lu)
