@@ -95,3 +95,30 @@ def test_fifty_concurrent_calls_over_a_pool_of_four(base_url):
     assert ok >= 1
     report = httpx.get(f"{base_url}/readyz", timeout=10).json()["bridges"]["custmast"]["pool"]
     assert report["discarded"] == 0 and report["size"] <= 4
+
+
+@pytest.mark.fault
+def test_faults_over_http_are_504_and_503_with_retry_after():
+    from mainframe.testing import demo_host
+
+    with demo_host(codepage="cp1140") as faulty:
+        config = custmast_config(
+            faulty, guard={"deadline_s": 1.0}, pool={"min_size": 1, "max_size": 1},
+            api_keys=[{"name": "t", "key": {"env": "CUSTMAST_TEST_KEY", "default": KEY}, "scopes": ["custmast:*"]}],
+        )
+        app = create_app(config)
+        runtime = app.extensions["legacy_bridges"]["runtime"]
+        try:
+            assert runtime.bridges["custmast"].bridge.pool.wait_ready(10)
+            client = app.test_client()
+            headers = {"Authorization": f"Bearer {KEY}"}
+            faulty.faults.keyboard_lock = "no-restore"
+            locked = client.get("/v1/custmast/get_customer?customer=C-00001", headers=headers)
+            faulty.faults.keyboard_lock = None
+            assert locked.status_code == 504 and locked.json["type"].endswith("/timeout")
+            faulty.faults.max_sessions = 0  # every new connection gets CMBUSY
+            busy = client.get("/v1/custmast/get_customer?customer=C-00001", headers=headers)
+            assert busy.status_code == 503 and int(busy.headers["Retry-After"]) >= 1
+            assert "Dem0-Pass" not in busy.get_data(as_text=True)
+        finally:
+            runtime.close()
