@@ -165,10 +165,12 @@ class DeclaredView:
             description=(self.description or f"Rows of {what}") + ", in key order, keyset-paged with an opaque cursor.",
             examples=list(self.examples),
         )(list_rows)
+        export_examples = [Example({k: v for k, v in ex.input.items() if k in self.filters}, summary=ex.summary)
+                           for ex in self.examples]
         exported = operation(
             summary=f"Export {what} as a stream",
             description=(self.description or f"Rows of {what}") + ", streamed as NDJSON or CSV at bounded memory.",
-            examples=list(self.examples),
+            examples=export_examples,
             row_model=self.row_model,
         )(export_rows)
         return {f"list_{self.name}": listed, f"export_{self.name}": exported}

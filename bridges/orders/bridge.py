@@ -39,13 +39,13 @@ log = logging.getLogger("legacy_bridges.orders")
 class OrdersSettings(RdbmsSettings):
     """ORDERS options: the connection (see :class:`rdbms.RdbmsSettings`) and the bridge's own."""
 
-    schema_name: str | None = Field(
-        None, alias="schema", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,62}$",
+    db_schema: str | None = Field(
+        None, pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,62}$",
         description="Schema (PostgreSQL) or database (MariaDB) holding the views, when not the default.",
     )
     raw_sql: bool = Field(False, description="Serve `run_sql` (one gated SELECT, parameters bound). Off by default.")
 
-    model_config = {"extra": "forbid", "populate_by_name": True}
+    model_config = {"extra": "forbid"}
 
 
 def _weight(value: Any) -> Decimal | None:
@@ -103,7 +103,7 @@ class OrdersBridge(Bridge):
 
     def relation(self, view: str) -> str:
         """``view`` qualified by the configured schema."""
-        schema = self.settings.schema_name  # type: ignore[attr-defined]
+        schema = self.settings.db_schema  # type: ignore[attr-defined]
         return f"{schema}.{view}" if schema else view
 
     # -- orders -----------------------------------------------------------------------

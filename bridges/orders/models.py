@@ -138,9 +138,10 @@ class RawSql(BaseModel):
     """One SELECT statement with `?` parameters (only when raw SQL is switched on)."""
 
     model_config = {"extra": "forbid"}
-    sql: str = Field(min_length=1, max_length=20_000)
-    params: list[str | int | float | bool | None] = Field(default_factory=list, max_length=100)
-    limit: int = Field(100, ge=1, le=1000)
+    sql: str = Field(min_length=1, max_length=20_000, description="One SELECT (or UNION); `?` marks a parameter.")
+    params: list[str | int | float | bool | None] = Field(
+        default_factory=list, max_length=100, description="Values bound to the `?` markers, in order.")
+    limit: int = Field(100, ge=1, le=1000, description="Most rows returned (then `truncated`).")
 
 
 class RawRows(BaseModel):

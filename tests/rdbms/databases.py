@@ -111,8 +111,8 @@ def postgres_target() -> Target:
     create_postgres_reader(DEFAULT_POSTGRES_DSN, PRIVATE, reader=READER, set_search_path=False)
     return Target(
         "postgresql",
-        {"connection": PG_ODBC, "dialect": "postgresql", "user": READER, "schema": PRIVATE},
-        admin_options={"connection": PG_ODBC, "dialect": "postgresql", "user": "postgres", "schema": PRIVATE},
+        {"connection": PG_ODBC, "dialect": "postgresql", "user": READER, "db_schema": PRIVATE},
+        admin_options={"connection": PG_ODBC, "dialect": "postgresql", "user": "postgres", "db_schema": PRIVATE},
         schema=PRIVATE,
     )
 

@@ -15,7 +15,7 @@ from rdbms.values import decode_value
 
 
 def _settings(target) -> RdbmsSettings:
-    return RdbmsSettings(**{k: v for k, v in target.options.items() if k != "schema"})
+    return RdbmsSettings(**{k: v for k, v in target.options.items() if k != "db_schema"})
 
 
 @pytest.mark.live

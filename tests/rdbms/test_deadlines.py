@@ -22,7 +22,7 @@ SLOW = "SELECT COUNT(*) AS N FROM {lines} A, {lines} B, {lines} C WHERE A.OLAMT 
 
 
 def _reader(target, **overrides) -> OdbcConnection:
-    settings = RdbmsSettings(**{**{k: v for k, v in target.options.items() if k != "schema"}, **overrides})
+    settings = RdbmsSettings(**{**{k: v for k, v in target.options.items() if k != "db_schema"}, **overrides})
     return open_connection(settings, system="orders", secrets=target.secrets)  # type: ignore[return-value]
 
 

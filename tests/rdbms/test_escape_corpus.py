@@ -133,7 +133,7 @@ def test_the_gate_refuses_each_attempt(dialect: str, sql: str) -> None:
 def test_a_connection_whose_account_could_write_still_refuses_everything(target) -> None:
     before = target.checksum()
     options = dict(target.admin_options)
-    options.pop("schema", None)
+    options.pop("db_schema", None)
     db = OdbcConnection(options.pop("connection"), options.pop("dialect"), user=options.get("user"),
                         password=target.admin_secrets.get("password"), allow_write_account=True, pool_size=1)
     try:

@@ -19,7 +19,7 @@ def _admin(target, **kwargs) -> OdbcConnection:
 
 
 def test_the_reader_account_passes_the_probe(target) -> None:
-    db = open_connection(RdbmsSettings(**{k: v for k, v in target.options.items() if k != "schema"}),
+    db = open_connection(RdbmsSettings(**{k: v for k, v in target.options.items() if k != "db_schema"}),
                          system="orders", secrets=target.secrets)
     try:
         assert db.status()["account_can_write"] is False
@@ -82,7 +82,7 @@ def test_the_read_only_transaction_alone_refuses_writes(target) -> None:
 
 
 def test_row_cap_sets_truncated(target) -> None:
-    db = open_connection(RdbmsSettings(**{k: v for k, v in target.options.items() if k != "schema"}),
+    db = open_connection(RdbmsSettings(**{k: v for k, v in target.options.items() if k != "db_schema"}),
                          system="orders", secrets=target.secrets)
     try:
         sql = f"SELECT OHORNO FROM {target.relation('VORDHDR')} ORDER BY OHORNO"

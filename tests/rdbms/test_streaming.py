@@ -11,7 +11,7 @@ pytestmark = pytest.mark.live
 
 
 def _db(target, **overrides):
-    return open_connection(RdbmsSettings(**{**{k: v for k, v in target.options.items() if k != "schema"},
+    return open_connection(RdbmsSettings(**{**{k: v for k, v in target.options.items() if k != "db_schema"},
                                             **overrides}), system="orders", secrets=target.secrets)
 
 
