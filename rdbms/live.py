@@ -134,6 +134,8 @@ class OdbcConnection:
         cnxn = self._open(configure=False)
         try:
             self.write_findings = self.rules.write_probe(cnxn)
+        except _pyodbc().Error as exc:
+            raise self._translate(exc, "probing the account's privileges") from None
         finally:
             cnxn.close()
         if self.write_findings and not allow_write_account:

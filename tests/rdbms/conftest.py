@@ -31,10 +31,7 @@ def _targets(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         databases.drop_servers()
 
 
-@pytest.fixture(params=databases.DIALECTS)
-def target(request: pytest.FixtureRequest, _targets: dict, tmp_path_factory: pytest.TempPathFactory):
-    """Each database in turn, loaded once per session."""
-    dialect = request.param
+def _target(dialect: str, _targets: dict, tmp_path_factory: pytest.TempPathFactory):
     if dialect not in _targets:
         if dialect == "sqlite":
             _targets[dialect] = databases.sqlite_target(tmp_path_factory.mktemp("orders-sqlite"))
@@ -43,3 +40,27 @@ def target(request: pytest.FixtureRequest, _targets: dict, tmp_path_factory: pyt
         else:
             _targets[dialect] = databases.mariadb_target()
     return _targets[dialect]
+
+
+@pytest.fixture(params=databases.DIALECTS)
+def target(request: pytest.FixtureRequest, _targets: dict, tmp_path_factory: pytest.TempPathFactory):
+    """Each database in turn, loaded once per session."""
+    return _target(request.param, _targets, tmp_path_factory)
+
+
+@pytest.fixture
+def sqlite_target(_targets: dict, tmp_path_factory: pytest.TempPathFactory):
+    """The SQLite database alone."""
+    return _target("sqlite", _targets, tmp_path_factory)
+
+
+@pytest.fixture
+def mariadb_target(_targets: dict, tmp_path_factory: pytest.TempPathFactory):
+    """The MariaDB database alone."""
+    return _target("mariadb", _targets, tmp_path_factory)
+
+
+@pytest.fixture
+def postgresql_target(_targets: dict, tmp_path_factory: pytest.TempPathFactory):
+    """The PostgreSQL database alone."""
+    return _target("postgresql", _targets, tmp_path_factory)

@@ -40,11 +40,10 @@ def test_a_long_query_gives_504_at_a_1s_deadline_and_the_next_request_succeeds(t
         db.close()
 
 
-def test_the_server_side_timeout_alone_stops_a_query(target) -> None:
+@pytest.mark.parametrize("dialect", ["postgresql", "mariadb"])  # SQLite has none: the watchdog alone covers it
+def test_the_server_side_timeout_alone_stops_a_query(dialect: str, request: pytest.FixtureRequest) -> None:
     """No watchdog: the database's own limit (statement_timeout / max_statement_time) ends it."""
-    if target.dialect == "sqlite":
-        pytest.skip("SQLite has no server-side timeout; the watchdog alone covers it (test above)")
-    dialect = target.dialect
+    target = request.getfixturevalue(f"{dialect}_target")
     import pyodbc
 
     from rdbms import connstr
