@@ -42,6 +42,7 @@ def create_app(config: Config, runtime: Runtime | None = None) -> Flask:
     app = Flask("facade_app")
     app.config.update(MAX_CONTENT_LENGTH=config.facade.max_body_bytes, JSON_SORT_KEYS=False)
     app.json.sort_keys = False
+    app.json.ensure_ascii = False  # UTF-8 bodies: legacy names stay readable
     app.extensions["legacy_bridges"] = {"config": config, "runtime": runtime}
     keyring = KeyRing(config.api_keys)
     audit = AuditLog(config.path(config.facade.audit_log) if config.facade.audit_log else None)

@@ -59,7 +59,7 @@ def demo_config(world: dict[str, Any]) -> dict[str, Any]:
         "bridges": {
             "orders": orders_config(world["orders_db"]),
             "custmast": custmast_config(world["custmast"].host, world["custmast"].port),
-            "helpdesk": helpdesk_config(world["helpdesk"].url),
+            "helpdesk": helpdesk_config(world["helpdesk"].entry_url),
         },
     }
 
