@@ -50,6 +50,8 @@ class DialectRules:
             if streaming:  # otherwise psqlODBC buffers the whole result in memory
                 pairs = connstr.put(connstr.put(pairs, "UseDeclareFetch", "1"), "Fetch", str(fetch_rows))
             return pairs
+        if streaming:  # MariaDB ODBC >= 3.1.17 streams forward-only results row by row; older ones ignore it
+            pairs = connstr.put(connstr.put(pairs, "NO_CACHE", "1"), "FORWARDONLY", "1")
         return pairs
 
     def autocommit(self) -> bool:
