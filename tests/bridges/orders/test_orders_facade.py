@@ -123,3 +123,25 @@ def test_over_real_http(target) -> None:
     finally:
         server.shutdown()
         app.extensions["legacy_bridges"]["runtime"].close()
+
+
+@pytest.mark.fault
+@pytest.mark.timeout(60)
+def test_a_long_query_is_504_at_a_1s_deadline_and_the_next_request_is_served(target) -> None:
+    from facade_app import create_app
+
+    helpers = _helpers()
+    entry = helpers.bridge_entry(target, raw_sql=True, pool_size=1)
+    entry["guard"] = {"deadline_s": 1, "read_retries": 0}
+    app = create_app(helpers.config_for(entry))
+    http, auth = app.test_client(), {"Authorization": f"Bearer {helpers.KEY}"}
+    lines = target.relation("VORDLIN")
+    try:
+        slow = http.get("/v1/orders/run_sql", headers=auth, query_string={
+            "sql": f"SELECT COUNT(*) AS N FROM {lines} A, {lines} B, {lines} C WHERE A.OLAMT + B.OLAMT = C.OLAMT"})
+        assert slow.status_code == 504, slow.get_data(as_text=True)
+        assert slow.get_json()["status"] == 504
+        ok = http.get("/v1/orders/get_order", query_string={"order_no": "0000100001"}, headers=auth)
+        assert ok.status_code == 200
+    finally:
+        app.extensions["legacy_bridges"]["runtime"].close()
