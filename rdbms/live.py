@@ -20,7 +20,7 @@ from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.pool import QueuePool
 
-from bridges.core.deadline import Deadline, current_deadline
+from bridges.core.deadline import Deadline, current_deadline, deadline_scope
 from bridges.core.errors import BridgeError, DeadlineExceeded, InvalidInput, Refused, Unavailable
 from rdbms import connstr
 from rdbms.dialects import rules_for
@@ -242,9 +242,11 @@ class OdbcConnection:
 
         return RowCursor(columns, batches(), close)
 
-    def ping(self) -> dict[str, Any]:
-        """One round trip on a pooled connection."""
-        result = self.query("SELECT 1 AS ok")
+    def ping(self, timeout_s: float = 2.0) -> dict[str, Any]:
+        """One round trip on a pooled connection, bounded by ``timeout_s`` (a readiness
+        probe must answer quickly even when the database hangs)."""
+        with deadline_scope(Deadline(timeout_s)):
+            result = self.query("SELECT 1 AS ok")
         return {"dialect": self.dialect.value, "ok": bool(result.rows), **self.status()}
 
     def status(self) -> dict[str, Any]:

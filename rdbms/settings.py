@@ -70,5 +70,3 @@ def open_connection(
         stream_deadline_s=settings.stream_deadline_s,
     )
     return RecordingConnection(live, tape, gate) if tape is not None else live
-
-

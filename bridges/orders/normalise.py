@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from bridges.core.codecs import cents_to_decimal, parse_cyymmdd, parse_hhmmss, strip_char
@@ -20,8 +21,7 @@ def _number(value: Any) -> Any:
 
 
 def _percent(value: Any) -> Any:
-    from decimal import Decimal
-
+    """NUMERIC(5,2) percent as Decimal (sqliteodbc's float made exact again)."""
     return Decimal(str(value)).quantize(Decimal("0.01")) if isinstance(value, float) else value
 
 
