@@ -96,3 +96,21 @@ def test_the_watchdog_fires_late_alarms_only() -> None:
     kept.disarm()
     assert fired.wait(5)
     assert hits == ["late"]
+
+
+def test_the_public_surface_is_documented() -> None:
+    import rdbms
+
+    for name in rdbms.__all__:
+        thing = getattr(rdbms, name)
+        if callable(thing):
+            assert (thing.__doc__ or "").strip(), f"rdbms.{name} lacks a docstring"
+
+
+def test_importing_rdbms_loads_no_driver() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, rdbms, rdbms.settings, rdbms.recorded; print('pyodbc' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "False", out.stderr

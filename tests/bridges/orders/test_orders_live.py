@@ -100,3 +100,19 @@ def test_raw_sql_when_on_passes_the_same_gate(target) -> None:
                 runtime.call("orders", "run_sql", {"sql": sql})
     finally:
         runtime.close()
+
+
+@pytest.mark.parametrize("bad", [
+    {"order_no": "9" * 1_000_000},
+    {"order_no": "0000100001' OR '1'='1"},
+    {"order_no": 100001},
+    {"order_no": None},
+    {"order_no": ["0000100001"]},
+    {"order_no": "ñ"},
+], ids=["1MB", "sql", "int", "null", "list", "non-ascii"])
+def test_bad_input_in_process_is_invalid_input_without_echo(orders, bad: dict) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        orders.call("orders", "get_order", bad)
+    problem = caught.value.to_problem()
+    assert problem["status"] == 422 and problem["errors"][0]["field"] == "order_no"
+    assert len(str(problem)) < 2000
