@@ -29,6 +29,8 @@ from facade_app.auth import Caller, KeyRing, presented_key
 from facade_app.operations import register_operations
 from facade_app.pages import register_pages
 from facade_app.problems import http_problem, install_error_handlers, problem_response
+from facade_app.review_store import ReviewStore
+from facade_app.reviews import register_reviews
 
 __all__ = ["create_app"]
 
@@ -94,7 +96,10 @@ def create_app(config: Config, runtime: Runtime | None = None) -> Flask:
         retry = max(1, int(reset - time.time()) + 1) if reset else 60
         return problem_response(RateLimited(f"rate limit {error.description} exceeded", retry_after=retry))
 
-    register_operations(app, runtime, audit, limiter.shared_limit(current_limit, scope="operations"))
+    store = ReviewStore(config.facade.review_store, config.facade.review_ttl_s)
+    reviewed = {name: store for name, entry in config.bridges.items() if entry.review_writes}
+    register_operations(app, runtime, audit, limiter.shared_limit(current_limit, scope="operations"), reviewed)
+    register_reviews(app, runtime, store, audit)
     register_pages(app, runtime, limiter)
     atexit.register(runtime.close)
     return app

@@ -26,7 +26,18 @@ from bridges.core.errors import BridgeError, InvalidInput, LegacyError, error_fo
 from bridges.core.operation import Bridge, Effect, Operation
 from bridges.core.runtime import validation_errors
 
-__all__ = ["BridgeClient", "FacadeClient"]
+__all__ = ["BridgeClient", "FacadeClient", "ReviewQueued"]
+
+
+class ReviewQueued(Exception):
+    """A write was queued for a second person's approval instead of being executed.
+
+    ``review`` is the queued review (``id``, ``status``, ``links``); follow it with
+    :meth:`FacadeClient.review`."""
+
+    def __init__(self, review: dict[str, Any]) -> None:
+        super().__init__(f"queued for review {review.get('id')}")
+        self.review = review
 
 
 class FacadeClient:
@@ -55,6 +66,8 @@ class FacadeClient:
             else:
                 query = {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
                 response = self._http.get(path, params=query, headers=headers)
+            if response.status_code == 202 and write:
+                raise ReviewQueued(response.json())
             if response.status_code < 400:
                 return response.json()
             error = _error(response)
@@ -82,6 +95,13 @@ class FacadeClient:
     def bridge(self, bridge_class: type[Bridge], instance: str | None = None) -> BridgeClient:
         """Typed access to one bridge's operations (``instance`` when it is served under another name)."""
         return BridgeClient(self, bridge_class, instance or bridge_class.name)
+
+    def review(self, review_id: str) -> dict[str, Any]:
+        """A queued write's review: its status and, once executed, its result."""
+        response = self._http.get(f"/v1/reviews/{review_id}")
+        if response.status_code >= 400:
+            raise _error(response)
+        return response.json()
 
     def health(self) -> dict[str, Any]:
         """``/readyz``: each bridge's state (does not raise on 503)."""

@@ -48,17 +48,20 @@ def demo_config(world: dict[str, Any]) -> dict[str, Any]:
     from bridges.orders.demo import demo_bridge_config as orders_config
 
     return {
-        "facade": {"rate_limit": "600/minute", "audit_log": str(world["workdir"] / "audit.jsonl")},
+        "facade": {"rate_limit": "600/minute", "audit_log": str(world["workdir"] / "audit.jsonl"),
+                   "review_store": f"sqlite:///{world['workdir'] / 'reviews.db'}"},
         "crosswalk": str(_REPO / "fixtures" / "crosswalk-v1.csv"),
         "api_keys": [
             {"name": "demo", "key": {"env": DEMO_KEY_ENV, "default": DEFAULT_DEMO_KEY},
              "scopes": ["orders:read", "custmast:read", "custmast:write", "helpdesk:read"]},
             {"name": "demo-readonly", "key": {"env": DEMO_KEY_ENV + "_READONLY", "default": "demo-readonly-key"},
              "scopes": ["orders:read", "custmast:read", "helpdesk:read"]},
+            {"name": "demo-reviewer", "key": {"env": DEMO_KEY_ENV + "_REVIEWER", "default": "demo-reviewer-key"},
+             "scopes": ["custmast:review", "custmast:read"]},
         ],
         "bridges": {
             "orders": orders_config(world["orders_db"]),
-            "custmast": custmast_config(world["custmast"].host, world["custmast"].port),
+            "custmast": {**custmast_config(world["custmast"].host, world["custmast"].port), "review_writes": True},
             "helpdesk": helpdesk_config(world["helpdesk"].entry_url),
         },
     }

@@ -136,6 +136,11 @@ def _operation(op: Operation, in_schema: dict[str, Any], out_schema: dict[str, A
         responses["304"] = {"description": "Not modified (If-None-Match matched the ETag)."}
     if op.effect is Effect.READ:
         responses["404"] = {"description": "The legacy system has no such record.", "content": problem}
+    else:
+        responses["202"] = {"description": "Queued for a second person's review (bridges configured with "
+                                           "review_writes); follow the Location header under /v1/reviews."}
+        responses["409"] = {"description": "The write conflicts with the record's current state.",
+                            "content": problem}
     for status, text in _ERRORS.items():
         responses[status] = {"description": text, "content": problem}
     body["responses"] = responses

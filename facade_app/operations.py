@@ -14,16 +14,20 @@ from bridges.core.runtime import BridgeRuntime, Runtime
 from bridges.core.streaming import RowStream
 from facade_app.audit import AuditLog
 from facade_app.problems import problem_response
+from facade_app.review_store import ReviewStore
+from facade_app.reviews import queue_for_review
 from facade_app.streaming import stream_response
 
 __all__ = ["register_operations"]
 
 
 def register_operations(app: Flask, runtime: Runtime, audit: AuditLog,
-                        limit: Callable[[Callable[..., Any]], Callable[..., Any]]) -> None:
-    """Add one route per operation served by ``runtime``."""
+                        limit: Callable[[Callable[..., Any]], Callable[..., Any]],
+                        reviews: dict[str, ReviewStore]) -> None:
+    """Add one route per operation served by ``runtime``; ``reviews`` maps the instances
+    whose writes wait for a second person to the review queue."""
     for instance, op in runtime.operations():
-        view = limit(_make_view(runtime.bridges[instance], op, audit))
+        view = limit(_make_view(runtime.bridges[instance], op, audit, reviews.get(instance)))
         app.add_url_rule(op.path, endpoint=op.tool_name, view_func=view, methods=[op.http_method])
 
 
@@ -47,7 +51,8 @@ def _read_input(op: Operation) -> dict[str, Any]:
     return body
 
 
-def _make_view(bridge: BridgeRuntime, op: Operation, audit: AuditLog) -> Callable[[], Response]:
+def _make_view(bridge: BridgeRuntime, op: Operation, audit: AuditLog,
+               review: ReviewStore | None) -> Callable[[], Response]:
     fields = list(op.output_model.model_fields)
 
     def view() -> Response:
@@ -57,6 +62,11 @@ def _make_view(bridge: BridgeRuntime, op: Operation, audit: AuditLog) -> Callabl
                 raise g.auth_error or Unauthenticated("an API key is required: send 'Authorization: Bearer <key>'")
             g.caller.require(op)
             inputs = _read_input(op)
+            if review is not None and op.effect is Effect.WRITE:
+                parsed = bridge.parse_input(op, inputs)
+                if not getattr(parsed, "dry_run", False):  # a dry run changes nothing: no review
+                    status, outcome = 202, "queued-for-review"
+                    return queue_for_review(review, op, parsed.model_dump(mode="json"), g.caller)
             result = bridge.call(op, inputs)
             if isinstance(result, RowStream):
                 status, outcome = 200, "streamed"

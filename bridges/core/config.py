@@ -91,6 +91,9 @@ class FacadeSettings(BaseModel):
     audit_log: Path | None = Field(None, description="JSON-lines audit file; None logs to the 'audit' logger only.")
     max_body_bytes: int = Field(1_048_576, ge=1024, description="Larger request bodies get 413.")
     max_query_bytes: int = Field(8192, ge=256, description="Longer query strings get 414.")
+    review_store: str = Field("sqlite:///:memory:", description="SQLAlchemy URL of the write-review queue; "
+                              "a file or server database when several workers serve.")
+    review_ttl_s: float = Field(86_400, gt=0, description="A write waiting for review expires after this.")
 
 
 class BridgeEntry(BaseModel):
@@ -102,6 +105,7 @@ class BridgeEntry(BaseModel):
     enabled: bool = True
     guard: GuardSettings = Field(default_factory=GuardSettings)
     cassette: CassetteSettings | None = None
+    review_writes: bool = Field(False, description="Queue writes for a second person's approval (four eyes).")
     secrets: dict[str, SecretRef] = Field(default_factory=dict)
     options: dict[str, Any] = Field(default_factory=dict)
 

@@ -12,6 +12,7 @@ __all__ = [
     "BridgeError",
     "CassetteMiss",
     "ConfigError",
+    "Conflict",
     "DeadlineExceeded",
     "Forbidden",
     "InvalidInput",
@@ -93,6 +94,12 @@ class Refused(BridgeError):
     status, slug, title = 403, "refused", "Refused by a read-only guard"
 
 
+class Conflict(BridgeError):
+    """The request conflicts with the current state (a review already decided, a stale change)."""
+
+    status, slug, title = 409, "conflict", "Conflict"
+
+
 class RateLimited(BridgeError):
     """The caller's request budget is spent; ``retry_after`` says when to retry."""
 
@@ -144,7 +151,7 @@ class ConfigError(BridgeError):
 _BY_SLUG: dict[str, type[BridgeError]] = {
     cls.slug: cls
     for cls in (
-        InvalidInput, NotFound, Unauthenticated, Forbidden, Refused, RateLimited, Unavailable,
+        InvalidInput, NotFound, Unauthenticated, Forbidden, Refused, Conflict, RateLimited, Unavailable,
         DeadlineExceeded, LegacyError, UnexpectedScreen, LayoutChanged, CassetteMiss, ConfigError,
     )
 }

@@ -40,21 +40,25 @@ class BridgeRuntime:
         self.instance = self.instance or self.bridge.context.instance_name
         self.operations = {name: op.bound_to(self.instance) for name, op in self.bridge.operations.items()}
 
+    @staticmethod
+    def parse_input(operation: Operation, raw_input: Mapping[str, Any] | BaseModel) -> BaseModel:
+        """``raw_input`` validated into the operation's input model, or :class:`InvalidInput`."""
+        if isinstance(raw_input, operation.input_model):
+            return raw_input
+        data = raw_input.model_dump() if isinstance(raw_input, BaseModel) else raw_input
+        try:
+            return operation.input_model.model_validate(data)
+        except ValidationError as exc:
+            raise InvalidInput(f"invalid input for {operation.qualified_name}",
+                               errors=validation_errors(exc)) from None
+
     def call(self, operation: Operation, raw_input: Mapping[str, Any] | BaseModel,
              deadline_s: float | None = None) -> BaseModel | RowStream:
         """Validate ``raw_input``, run the operation under the guard, validate its output.
 
         A streaming operation returns its :class:`RowStream` (rows are validated by the
         consumer as they are pulled)."""
-        if isinstance(raw_input, operation.input_model):
-            parsed = raw_input
-        else:
-            data = raw_input.model_dump() if isinstance(raw_input, BaseModel) else raw_input
-            try:
-                parsed = operation.input_model.model_validate(data)
-            except ValidationError as exc:
-                raise InvalidInput(f"invalid input for {operation.qualified_name}",
-                                   errors=validation_errors(exc)) from None
+        parsed = self.parse_input(operation, raw_input)
         method = getattr(self.bridge, operation.method_name)
         result = self.guard.run(operation, lambda: method(parsed), deadline_s)
         if operation.streaming:

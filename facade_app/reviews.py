@@ -1,0 +1,117 @@
+"""Human review of writes (four eyes): queue, list, approve, reject.
+
+When a bridge is configured with ``review_writes = true``, a write (other than a dry
+run) is not executed when called: it is validated, queued, and answered ``202
+Accepted`` with the review's URL. A second person whose key holds ``<bridge>:review``
+approves it — which executes it through the same guard — or rejects it with a reason.
+Nobody approves their own request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, g, jsonify, request
+
+from bridges.core.errors import BridgeError, Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
+from bridges.core.operation import Operation
+from bridges.core.runtime import Runtime
+from facade_app.audit import AuditLog
+from facade_app.auth import Caller, scope_granted
+from facade_app.review_store import Review, ReviewStore
+
+__all__ = ["queue_for_review", "register_reviews"]
+
+
+def queue_for_review(store: ReviewStore, op: Operation, data: dict[str, Any], caller: Caller) -> Response:
+    """Queue a validated write; answer 202 with where to follow it."""
+    review = store.submit(op.bridge, op.name, data, caller.name)
+    response = jsonify(review.public())
+    response.status_code = 202
+    response.headers["Location"] = f"/v1/reviews/{review.id}"
+    return response
+
+
+def _caller() -> Caller:
+    if g.caller is None:
+        raise g.auth_error or Unauthenticated("an API key is required: send 'Authorization: Bearer <key>'")
+    return g.caller
+
+
+def _can_review(caller: Caller, review: Review) -> bool:
+    return scope_granted(f"{review.bridge}:review", caller.scopes)
+
+
+def _visible(caller: Caller, review: Review) -> bool:
+    return review.requested_by == caller.name or _can_review(caller, review)
+
+
+def register_reviews(app: Flask, runtime: Runtime, store: ReviewStore, audit: AuditLog) -> None:
+    """Add the ``/v1/reviews`` routes."""
+
+    def load(review_id: str, caller: Caller) -> Review:
+        review = store.get(review_id)
+        if review is None or not _visible(caller, review):
+            raise NotFound(f"no review {review_id}")
+        return review
+
+    @app.get("/v1/reviews")
+    def list_reviews() -> Response:
+        """Reviews the caller asked for or may decide, newest first (``?status=pending``)."""
+        caller = _caller()
+        status = request.args.get("status")
+        if status not in (None, "pending", "approved", "rejected", "executed", "failed", "expired"):
+            raise InvalidInput("unknown status", errors=[{"field": "status", "message": "unknown status",
+                                                           "type": "enum"}])
+        return jsonify(reviews=[r.public() for r in store.list(status) if _visible(caller, r)])
+
+    @app.get("/v1/reviews/<review_id>")
+    def get_review(review_id: str) -> Response:
+        """One review and, once decided, its outcome."""
+        return jsonify(load(review_id, _caller()).public())
+
+    @app.post("/v1/reviews/<review_id>/approve")
+    def approve(review_id: str) -> Response:
+        """Approve and execute a pending write (needs ``<bridge>:review``; not your own)."""
+        caller = _caller()
+        review = load(review_id, caller)
+        if not _can_review(caller, review):
+            raise Forbidden(f"key '{caller.name}' lacks scope {review.bridge}:review")
+        if review.requested_by == caller.name:
+            raise Forbidden("a write is approved by someone other than who asked for it")
+        if not store.decide(review_id, to="approved", by=caller.name):
+            raise Conflict(f"review {review_id} is {store.get(review_id).status}, not pending")  # type: ignore[union-attr]
+        bridge, op = runtime.find(review.bridge, review.operation)
+        try:
+            result = bridge.call(op, review.input)
+        except Exception as exc:
+            problem = exc.to_problem() if isinstance(exc, BridgeError) else {"status": 500, "title": "Internal error"}
+            store.finish(review_id, ok=False, result=problem)
+            _audit(audit, review, caller, "approve", problem["status"], "failed")
+            raise
+        store.finish(review_id, ok=True, result=result.model_dump(mode="json"))  # type: ignore[union-attr]
+        _audit(audit, review, caller, "approve", 200, "executed")
+        return jsonify(store.get(review_id).public())  # type: ignore[union-attr]
+
+    @app.post("/v1/reviews/<review_id>/reject")
+    def reject(review_id: str) -> Response:
+        """Reject a pending write with a reason (needs ``<bridge>:review``)."""
+        caller = _caller()
+        review = load(review_id, caller)
+        if not _can_review(caller, review):
+            raise Forbidden(f"key '{caller.name}' lacks scope {review.bridge}:review")
+        body = request.get_json(silent=True) or {}
+        reason = body.get("reason") if isinstance(body, dict) else None
+        if not isinstance(reason, str) or not 1 <= len(reason) <= 500:
+            raise InvalidInput("a rejection needs a reason", errors=[
+                {"field": "reason", "message": "a string of 1 to 500 characters", "type": "string"}])
+        if not store.decide(review_id, to="rejected", by=caller.name, reason=reason):
+            raise Conflict(f"review {review_id} is {store.get(review_id).status}, not pending")  # type: ignore[union-attr]
+        _audit(audit, review, caller, "reject", 200, "rejected")
+        return jsonify(store.get(review_id).public())  # type: ignore[union-attr]
+
+
+def _audit(audit: AuditLog, review: Review, caller: Caller, action: str, status: int, outcome: str) -> None:
+    audit.record(event=f"{review.bridge}.{review.operation}.{action}", effect="write", caller=caller.name,
+                 request_id=g.request_id, status=status, duration_ms=0.0,
+                 inputs={"review_id": review.id, "requested_by": review.requested_by}, outcome=outcome)
