@@ -122,7 +122,7 @@ class OrdersBridge(Bridge):
             return None  # type: ignore[return-value]  # the runtime answers 404
         lines = self.db.query(
             f"SELECT {_LINES} FROM {self.relation('VORDLIN')} WHERE OLORNO = ? ORDER BY OLLINE", [order_no],
-            max_rows=1000,
+            max_rows=self.settings.max_rows,
         )
         order = normalise.header(found.rows[0], self.context.crosswalk)
         order["lines"] = [normalise.line(row) for row in lines.rows]
@@ -216,7 +216,8 @@ class OrdersBridge(Bridge):
         Served only when the bridge's `raw_sql` option is on."""
         if not self.settings.raw_sql:  # type: ignore[attr-defined]
             raise Refused("raw SQL is switched off for this bridge")
-        result = self.db.query(query.sql, query.params, max_rows=query.limit, max_bytes=self.settings.max_bytes)
+        result = self.db.query(query.sql, query.params, max_rows=min(query.limit, self.settings.max_rows),
+                               max_bytes=self.settings.max_bytes)
         return RawRows(columns=result.names, rows=[[encode_value(v) for v in row] for row in result.rows],
                        truncated=result.truncated)
 

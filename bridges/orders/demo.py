@@ -17,7 +17,7 @@ def demo_bridge_config(db_path: str | os.PathLike[str]) -> dict[str, Any]:
         "options": {
             "connection": f"Driver=SQLite3;Database={Path(db_path).resolve()}",
             "dialect": "sqlite",
-            "pool_size": 4,
+            "pool_size": 8,  # as many as the guard lets in at once
         },
     }
 
