@@ -31,7 +31,7 @@ class BigBridge(Bridge):
     """A bench-only bridge exposing the big table."""
 
     name = "bench_big"
-    locals().update(BIG.operations())
+    list_big_lines, export_big_lines = BIG.operations()
 
     def __init__(self, connection: str) -> None:
         super().__init__(RdbmsSettings(connection=connection, dialect="sqlite"), BridgeContext("bench_big"))

@@ -6,8 +6,7 @@ else of the database is reachable. For each view two operations are generated: a
 keyset-paged ``list_<name>`` and a streamed ``export_<name>``::
 
     class OrdersBridge(Bridge):
-        products = DeclaredView("products", "VPRDMST", columns=(...), key="product_no")
-        locals().update(products.operations())
+        list_products, export_products = PRODUCTS.operations()   # PRODUCTS = DeclaredView("products", …)
 
 The bridge provides ``db`` (a :class:`~rdbms.types.ReadOnlyConnection`), ``keyset``
 (:class:`~rdbms.keyset.KeysetCursors`) and ``relation(name)`` (the qualified view name).
@@ -133,8 +132,8 @@ class DeclaredView:
         """A database row → the normalised row mapping."""
         return {c.field: c.read(v) for c, v in zip(self.columns, values, strict=True)}
 
-    def operations(self) -> dict[str, Callable[..., Any]]:
-        """``list_<name>`` and ``export_<name>``, ready to place in a Bridge class body."""
+    def operations(self) -> tuple[Callable[..., Any], Callable[..., Any]]:
+        """The ``list_<name>`` and ``export_<name>`` methods, to assign in a Bridge class body."""
         view = self
         page_input, page_output, filter_model = self.page_input, self.page_output, self.filter_model
         key_index = [c.field for c in self.columns].index(self.key)
@@ -173,7 +172,8 @@ class DeclaredView:
             examples=export_examples,
             row_model=self.row_model,
         )(export_rows)
-        return {f"list_{self.name}": listed, f"export_{self.name}": exported}
+        listed.__name__, exported.__name__ = f"list_{self.name}", f"export_{self.name}"
+        return listed, exported
 
 
 def _camel(name: str) -> str:

@@ -202,7 +202,7 @@ class OrdersBridge(Bridge):
 
     # -- declared views ------------------------------------------------------------------
 
-    locals().update(PRODUCTS.operations())
+    list_products, export_products = PRODUCTS.operations()
 
     # -- raw SQL (off unless configured) ------------------------------------------------------
 
