@@ -87,9 +87,8 @@ def test_an_answer_error_keeps_the_session(make_pool):
 def test_exhausted_pool_is_503_with_retry_after(make_pool):
     pool = make_pool(min_size=1, max_size=1, acquire_timeout_s=0.2, retry_after_s=2)
     assert pool.wait_ready(10)
-    with pool.session():
-        with pytest.raises(Unavailable) as err, pool.session():
-            pass
+    with pool.session(), pytest.raises(Unavailable) as err, pool.session():
+        pass
     assert err.value.status == 503 and err.value.retry_after == 2
     assert pool.status()["exhausted"] == 1
 
