@@ -41,11 +41,3 @@ class BigBridge(Bridge):
     def relation(self, view: str) -> str:
         return view
 
-
-def export_rows(connection: str) -> int:
-    """Pull every normalised row of the export; the row count."""
-    bridge = BigBridge(connection)
-    stream = bridge.export_big_lines(BIG.filter_model())
-    count = sum(1 for _ in stream)
-    bridge.db.close()
-    return count
