@@ -62,3 +62,24 @@ def test_a_password_written_in_the_connection_string_is_refused_unechoed() -> No
         open_connection(RdbmsSettings(connection="Driver=SQLite3;Database=x.db;PWD=Hunter2", dialect="sqlite"),
                         system="orders")
     assert "Hunter2" not in caught.value.detail and isinstance(caught.value, BridgeError)
+
+
+def test_a_mistyped_sqlite_path_fails_and_creates_nothing(sqlite_target, tmp_path) -> None:
+    missing = tmp_path / "typo" / "ordes.sqlite"
+    with pytest.raises(Unavailable):
+        open_connection(RdbmsSettings(connection=f"Driver=SQLite3;Database={missing}", dialect="sqlite"),
+                        system="orders")
+    assert not missing.exists()
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "mariadb"])
+def test_the_reader_sees_only_the_views(dialect: str, request: pytest.FixtureRequest) -> None:
+    target = request.getfixturevalue(f"{dialect}_target")
+    db = open_connection(RdbmsSettings(**{k: v for k, v in target.options.items() if k != "db_schema"}),
+                         system="orders", secrets=target.secrets)
+    try:
+        with pytest.raises(Refused, match="may not"):
+            db.query(f"SELECT COUNT(*) AS N FROM {target.relation('ORDHDR')}")
+        assert db.query(f"SELECT COUNT(*) AS N FROM {target.relation('VORDHDR')}").rows == [(20_000,)]
+    finally:
+        db.close()
