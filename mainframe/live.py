@@ -224,11 +224,21 @@ class LiveTerminal:
         for position, value in (fields or {}).items():
             s3270.check_typed_value(current, position, value, self.code_page)
             commands += [s3270.move_cursor(position), "EraseEOF()", s3270.string_action(value)]
-        if action is None:
-            if commands:
-                self._run(" ".join(commands), "typing")
-            return self._snapshot()
-        return self._exchange([*commands, action], f"the answer to {aid}")
+        # A wire trace would hold what is typed into a non-display field (a password) three
+        # times over: the action, its echo and the data-stream bytes. Stop tracing around it.
+        untraced = bool(self.trace_dir) and any(
+            (f := current.field_at(*position)) is not None and f.hidden for position in (fields or {}))
+        if untraced:
+            self._run("Trace(Off)", "pausing the trace")
+        try:
+            if action is None:
+                if commands:
+                    self._run(" ".join(commands), "typing")
+                return self._snapshot()
+            return self._exchange([*commands, action], f"the answer to {aid}")
+        finally:
+            if untraced and self._emulator is not None:
+                self._run("Trace(On)", "resuming the trace")
 
     def abort(self) -> None:
         """Kill the emulator process only; safe from another thread (pipes stay open until

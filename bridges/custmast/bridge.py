@@ -76,7 +76,7 @@ class CustmastSettings(BaseModel):
     max_browse_screens: int = Field(20, ge=1, le=200, description="Screens one browse may page through.")
     busy_retry_after_s: float = Field(5.0, ge=0, description="Retry-After when the host's session limit is reached.")
     executable: str = Field("s3270", description="The s3270 program.")
-    trace_dir: Path | None = Field(None, description="Write s3270 wire traces here (they hold passwords).")
+    trace_dir: Path | None = Field(None, description="s3270 wire traces go here (paused while typing a hidden field).")
 
 
 class CustmastBridge(Bridge):
