@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import math
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -54,6 +55,12 @@ class DialectRules:
             pairs = connstr.put(connstr.put(pairs, "NO_CACHE", "1"), "FORWARDONLY", "1")
         return pairs
 
+    @property
+    def streams_results(self) -> bool:
+        """Whether the Debian driver can hand a big result out row by row (MariaDB
+        Connector/ODBC before 3.1.17 loads it whole: exports go in keyset chunks)."""
+        return self.dialect is not Dialect.MARIADB
+
     def autocommit(self) -> bool:
         """Whether the connection runs in autocommit (each request opens its own transaction)."""
         return self.dialect is not Dialect.POSTGRESQL
@@ -66,6 +73,7 @@ class DialectRules:
                 cursor.execute("PRAGMA query_only = 1")
             elif self.dialect is Dialect.MARIADB:
                 cursor.execute("SET SESSION TRANSACTION READ ONLY")
+                _decimals_as_text(cnxn)
         finally:
             cursor.close()
 
@@ -184,6 +192,23 @@ def _sqlite_probe(cursor: Any) -> list[str]:
         with contextlib.suppress(Exception):  # no transaction was open
             cursor.execute("ROLLBACK")
     return found
+
+
+def _decimal_from_text(raw: bytes | None) -> Decimal | None:
+    return None if raw is None else Decimal(raw.decode("ascii"))
+
+
+def _decimals_as_text(cnxn: Any) -> None:
+    """Read DECIMAL/NUMERIC through our own converter on MariaDB connections.
+
+    pyodbc 5.5's built-in decimal conversion leaks about 90 bytes per value with
+    MariaDB Connector/ODBC 3.1 (1 M rows of two NUMERIC columns: +180 MB, never freed);
+    converting the driver's text form ourselves leaks nothing and gives the same Decimal.
+    """
+    import pyodbc  # only reached on a live connection
+
+    for sql_type in (pyodbc.SQL_DECIMAL, pyodbc.SQL_NUMERIC):
+        cnxn.add_output_converter(sql_type, _decimal_from_text)
 
 
 _RULES = {d: DialectRules(d) for d in Dialect}

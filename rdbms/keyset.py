@@ -1,4 +1,4 @@
-"""Opaque, signed keyset-pagination cursors (itsdangerous).
+"""Keyset pagination: opaque, signed page cursors (itsdangerous), and exports as keyset chunks.
 
 A cursor carries the sort key of the last row served and a fingerprint of the query
 it belongs to; a tampered cursor, or one replayed against other filters, is refused
@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from bridges.core.deadline import Deadline, deadline_scope
 from bridges.core.errors import InvalidInput
+from rdbms.types import QueryResult, ReadOnlyConnection, RowCursor
 from rdbms.values import decode_value, encode_value
 
-__all__ = ["KeysetCursors"]
+__all__ = ["KeysetCursors", "keyset_chunks"]
 
 
 class KeysetCursors:
@@ -48,3 +51,40 @@ class KeysetCursors:
                                errors=[{"field": field, "message": "cursor issued for other filters",
                                         "type": "cursor"}])
         return tuple(decode_value(v) for v in data["k"])
+
+
+def keyset_chunks(
+    db: ReadOnlyConnection,
+    query_after: Callable[[tuple[Any, ...] | None], tuple[str, list[Any]]],
+    key_of: Callable[[Sequence[Any]], tuple[Any, ...]],
+    *,
+    chunk_rows: int = 5000,
+    deadline_s: float = 600.0,
+) -> RowCursor:
+    """An export as a series of keyset pages, for drivers that cannot stream a result.
+
+    ``query_after(None)`` gives the first page's SQL (ordered by the key, without
+    LIMIT), ``query_after(key)`` the SQL of the rows after ``key``; ``key_of(row)`` the
+    key of a row. Memory stays at one page whatever the driver buffers; each page is
+    its own read-only transaction, under what is left of ``deadline_s``.
+    """
+    deadline = Deadline(deadline_s)
+
+    def page(after: tuple[Any, ...] | None) -> QueryResult:
+        sql, params = query_after(after)
+        with deadline_scope(Deadline(max(0.001, deadline.remaining()))):
+            deadline.check("the export")
+            return db.query(f"{sql} LIMIT {int(chunk_rows)}", params, max_rows=chunk_rows)
+
+    first = page(None)
+
+    def batches() -> Iterator[list[Sequence[Any]]]:
+        current = first
+        while True:
+            if current.rows:
+                yield list(current.rows)
+            if len(current.rows) < chunk_rows:
+                return
+            current = page(key_of(current.rows[-1]))
+
+    return RowCursor(first.columns, batches())

@@ -22,6 +22,8 @@ from pydantic import BaseModel, Field, create_model
 
 from bridges.core.operation import Example, operation
 from bridges.core.streaming import RowStream
+from rdbms.dialects import rules_for
+from rdbms.keyset import keyset_chunks
 
 __all__ = ["DeclaredView", "ViewColumn"]
 
@@ -153,8 +155,16 @@ class DeclaredView:
 
         def export_rows(self: Any, query: Any) -> RowStream:
             filters = query.model_dump(include=set(view.filters))
-            sql, params = view.select(self.relation(view.relation), filters, None, None)
-            cursor = self.db.stream(sql, params)
+            relation = self.relation(view.relation)
+            if rules_for(self.db.dialect).streams_results:
+                cursor = self.db.stream(*view.select(relation, filters, None, None))
+            else:
+                key = view.column(view.key)
+                cursor = keyset_chunks(
+                    self.db,
+                    lambda after: view.select(relation, filters, None if after is None else key.bind(after[0]), None),
+                    lambda row: (row[key_index],),
+                )
             return RowStream((view.to_row(r) for r in cursor.rows()), on_close=cursor.close)
 
         list_rows.__annotations__ = {"query": page_input, "return": page_output}

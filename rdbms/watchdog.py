@@ -38,7 +38,13 @@ class _Alarm:
         self.live = False
         if self.fired:
             self.done.wait(10.0)
+        else:
+            self.callback = _nothing  # let go of the cursor now, not when the deadline would have come
         return self.fired
+
+
+def _nothing() -> None:
+    pass
 
 
 class Watchdog:
@@ -54,6 +60,9 @@ class Watchdog:
         """Call ``callback`` in ``seconds`` unless the returned alarm is disarmed."""
         alarm = _Alarm(callback)
         with self._cond:
+            if len(self._heap) > 4096:  # disarmed alarms far in the future: drop them in one sweep
+                self._heap = [entry for entry in self._heap if entry[2].live]
+                heapq.heapify(self._heap)
             heapq.heappush(self._heap, (time.monotonic() + max(0.0, seconds), next(self._seq), alarm))
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="rdbms-watchdog", daemon=True)

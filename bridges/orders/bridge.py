@@ -28,6 +28,8 @@ from bridges.orders.models import (
     RawSql,
 )
 from rdbms import KeysetCursors, RdbmsSettings, open_connection
+from rdbms.dialects import rules_for
+from rdbms.keyset import keyset_chunks
 from rdbms.tables import DeclaredView, ViewColumn
 from rdbms.values import encode_value
 
@@ -194,9 +196,19 @@ class OrdersBridge(Bridge):
         """Every order of one customer (optionally by status and date range), oldest first, streamed
         as NDJSON or CSV at bounded memory."""
         where, params = self._where(query)
-        sql = (f"SELECT {_HEADER} FROM {self.relation('VORDHDR')} WHERE {' AND '.join(where)} "
-               "ORDER BY OHORDT, OHORNO")
-        cursor = self.db.stream(sql, params)
+
+        def after(key: tuple[Any, ...] | None) -> tuple[str, list[Any]]:
+            clauses, values = list(where), list(params)
+            if key is not None:
+                clauses.append("(OHORDT > ? OR (OHORDT = ? AND OHORNO > ?))")
+                values += [key[0], key[0], pad_char(strip_char(key[1]) or "", 10)]
+            return (f"SELECT {_HEADER} FROM {self.relation('VORDHDR')} WHERE {' AND '.join(clauses)} "
+                    "ORDER BY OHORDT, OHORNO", values)
+
+        if rules_for(self.db.dialect).streams_results:
+            cursor = self.db.stream(*after(None))
+        else:
+            cursor = keyset_chunks(self.db, after, lambda row: (int(row[2]), row[0]))
         crosswalk = self.context.crosswalk
         return RowStream((normalise.header(r, crosswalk) for r in cursor.rows()), on_close=cursor.close)
 
