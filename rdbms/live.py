@@ -157,23 +157,27 @@ class OdbcConnection:
         deadline = current_deadline()
         fairy = self._checkout(deadline)
         cnxn = fairy.dbapi_connection
-        cursor = cnxn.cursor()
-        alarm = watchdog.arm(deadline.remaining(), cursor.cancel)
+        cursor = alarm = None
         healthy = False
         try:
+            cursor = cnxn.cursor()
+            alarm = watchdog.arm(deadline.remaining(), cursor.cancel)
             self.rules.begin(cursor, deadline.remaining())
             cursor.execute(run_sql, params)
             columns = _describe(cursor.description)
             rows, truncated = _fetch_capped(cursor, max_rows, max_bytes)
+            cursor.close()  # before the rollback: a capped result may still hold unread rows
             self.rules.end(cnxn)
             healthy = True
         except _pyodbc().Error as exc:
-            error = self._translate(exc, "running the query", deadline=deadline, cancelled=alarm.fired)
+            fired_early = alarm is not None and alarm.fired
+            error = self._translate(exc, "running the query", deadline=deadline, cancelled=fired_early)
             healthy = not isinstance(error, DeadlineExceeded) and self._rollback(cnxn)
             raise error from None
         finally:
-            fired = alarm.disarm()
-            _close_quietly(cursor)
+            fired = alarm.disarm() if alarm is not None else False
+            if cursor is not None:
+                _close_quietly(cursor)
             if healthy and not fired:
                 fairy.close()
             else:
@@ -200,7 +204,12 @@ class OdbcConnection:
         except BaseException:
             self._streams.release()
             raise
-        cursor = cnxn.cursor()
+        try:
+            cursor = cnxn.cursor()
+        except BaseException:
+            _close_quietly(cnxn)
+            self._streams.release()
+            raise
         alarm = watchdog.arm(deadline.remaining(), cursor.cancel)
         closed = False
 
@@ -266,6 +275,7 @@ class OdbcConnection:
     # -- helpers --------------------------------------------------------------------
 
     def _rollback(self, cnxn: Any) -> bool:
+        """Roll the failed request back; False when even that fails (discard the connection)."""
         try:
             self.rules.end(cnxn)
             return True
