@@ -17,18 +17,16 @@ import uuid
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
-from flask_limiter import Limiter
-from flask_limiter.errors import RateLimitExceeded
 
 from bridges.core.config import Config
-from bridges.core.errors import RateLimited
 from bridges.core.registry import build_runtime
 from bridges.core.runtime import Runtime
 from facade_app.audit import AuditLog
 from facade_app.auth import Caller, KeyRing, presented_key
 from facade_app.operations import register_operations
 from facade_app.pages import register_pages
-from facade_app.problems import http_problem, install_error_handlers, problem_response
+from facade_app.problems import http_problem, install_error_handlers
+from facade_app.ratelimit import Budget, RateLimits
 from facade_app.review_store import ReviewStore
 from facade_app.reviews import register_reviews
 
@@ -70,44 +68,34 @@ def create_app(config: Config, runtime: Runtime | None = None) -> Flask:
     @app.after_request
     def _stamp(response: Response) -> Response:
         response.headers["X-Request-ID"] = g.get("request_id", "")
-        if g.get("retry_after"):
-            response.headers["Retry-After"] = g.retry_after
+        budget: Budget | None = g.get("budget")
+        if budget is not None:
+            response.headers.update(budget.headers)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response
 
-    limiter = Limiter(
-        key_func=_rate_key,
-        app=app,
-        storage_uri=config.facade.rate_limit_storage,
-        headers_enabled=True,
-        retry_after="delta-seconds",
-        key_prefix="legacy-bridges",
-    )
+    limits = RateLimits(config.facade.rate_limit_storage)
+    for limit in [config.facade.rate_limit, *(k.rate_limit for k in config.api_keys if k.rate_limit)]:
+        limits._item(limit)  # a malformed limit fails at start, not on the first call
 
-    def current_limit() -> str:
+    def spend() -> Budget:
+        """Charge the caller's budget (the client address's, before authentication)."""
         caller: Caller | None = g.get("caller")
-        return (caller.rate_limit if caller and caller.rate_limit else None) or config.facade.rate_limit
+        if caller is None:
+            return limits.hit(f"ip:{request.remote_addr}", config.facade.rate_limit)
+        budget = limits.hit(f"key:{caller.name}", caller.rate_limit or config.facade.rate_limit)
+        g.budget = budget
+        return budget
 
     install_error_handlers(app)
 
-    @app.errorhandler(RateLimitExceeded)
-    def _rate_limited(error: RateLimitExceeded) -> Response:
-        reset = getattr(getattr(limiter, "current_limit", None), "reset_at", None)
-        retry = max(1, int(reset - time.time()) + 1) if reset else 60
-        return problem_response(RateLimited(f"rate limit {error.description} exceeded", retry_after=retry))
-
     store = ReviewStore(config.facade.review_store, config.facade.review_ttl_s)
     reviewed = {name: store for name, entry in config.bridges.items() if entry.review_writes}
-    register_operations(app, runtime, audit, limiter.shared_limit(current_limit, scope="operations"), reviewed)
-    register_reviews(app, runtime, store, audit)
-    register_pages(app, runtime, limiter)
+    register_operations(app, runtime, audit, spend, reviewed)
+    register_reviews(app, runtime, store, audit, spend)
+    register_pages(app, runtime)
     atexit.register(runtime.close)
     return app
-
-
-def _rate_key() -> str:
-    caller: Caller | None = g.get("caller")
-    return f"key:{caller.name}" if caller else f"ip:{request.remote_addr}"
 
 
 def json_response(body: Any, status: int = 200) -> Response:

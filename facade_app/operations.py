@@ -21,13 +21,12 @@ from facade_app.streaming import stream_response
 __all__ = ["register_operations"]
 
 
-def register_operations(app: Flask, runtime: Runtime, audit: AuditLog,
-                        limit: Callable[[Callable[..., Any]], Callable[..., Any]],
+def register_operations(app: Flask, runtime: Runtime, audit: AuditLog, spend: Callable[[], Any],
                         reviews: dict[str, ReviewStore]) -> None:
-    """Add one route per operation served by ``runtime``; ``reviews`` maps the instances
-    whose writes wait for a second person to the review queue."""
+    """Add one route per operation served by ``runtime``. ``spend`` charges the caller's
+    rate budget; ``reviews`` maps the instances whose writes wait for a second person."""
     for instance, op in runtime.operations():
-        view = limit(_make_view(runtime.bridges[instance], op, audit, reviews.get(instance)))
+        view = _make_view(runtime.bridges[instance], op, audit, spend, reviews.get(instance))
         app.add_url_rule(op.path, endpoint=op.tool_name, view_func=view, methods=[op.http_method])
 
 
@@ -51,13 +50,14 @@ def _read_input(op: Operation) -> dict[str, Any]:
     return body
 
 
-def _make_view(bridge: BridgeRuntime, op: Operation, audit: AuditLog,
+def _make_view(bridge: BridgeRuntime, op: Operation, audit: AuditLog, spend: Callable[[], Any],
                review: ReviewStore | None) -> Callable[[], Response]:
     fields = list(op.output_model.model_fields)
 
     def view() -> Response:
         status, outcome, inputs = 500, "error", None
         try:
+            spend()
             if g.caller is None:
                 raise g.auth_error or Unauthenticated("an API key is required: send 'Authorization: Bearer <key>'")
             g.caller.require(op)

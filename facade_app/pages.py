@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
-from flask_limiter import Limiter
 
 from bridges.core.errors import NotFound
 from bridges.core.runtime import Runtime
@@ -29,18 +28,16 @@ _PROBLEM_TEXT = {
 }
 
 
-def register_pages(app: Flask, runtime: Runtime, limiter: Limiter) -> None:
-    """Add the public routes (exempt from rate limits and authentication)."""
+def register_pages(app: Flask, runtime: Runtime) -> None:
+    """Add the public routes (no key, no rate limit)."""
     operations = [op for _, op in runtime.operations()]
 
     @app.get("/healthz")
-    @limiter.exempt
     def healthz() -> Response:
         """The process is up."""
         return jsonify(status="ok")
 
     @app.get("/readyz")
-    @limiter.exempt
     def readyz() -> Response:
         """Each bridge's ping and state; 503 when any bridge is failing."""
         report = runtime.readiness()
@@ -50,13 +47,11 @@ def register_pages(app: Flask, runtime: Runtime, limiter: Limiter) -> None:
         return response
 
     @app.get("/openapi.json")
-    @limiter.exempt
     def openapi() -> Response:
         """The OpenAPI 3.1 document."""
         return jsonify(build_openapi(operations, server_url=request.host_url.rstrip("/")))
 
     @app.get("/tools/<flavour>.json")
-    @limiter.exempt
     def tools(flavour: str) -> Response:
         """AI tool definitions: ``openai`` or ``anthropic``."""
         makers: dict[str, Any] = {"openai": openai_tools, "anthropic": anthropic_tools}
@@ -66,7 +61,6 @@ def register_pages(app: Flask, runtime: Runtime, limiter: Limiter) -> None:
 
     @app.get("/")
     @app.get("/docs")
-    @limiter.exempt
     def docs() -> str:
         """The human docs page."""
         by_bridge: dict[str, list[Any]] = {}
@@ -76,7 +70,6 @@ def register_pages(app: Flask, runtime: Runtime, limiter: Limiter) -> None:
                                schema_of=lambda model: model.model_json_schema())
 
     @app.get("/problems/<slug>")
-    @limiter.exempt
     def problem_type(slug: str) -> Response:
         """What a problem type means."""
         if slug not in _PROBLEM_TEXT:

@@ -23,10 +23,7 @@ def problem_response(error: BridgeError) -> Response:
     body["request_id"] = getattr(g, "request_id", None)
     response = Response(json.dumps(body), status=error.status, mimetype=PROBLEM_MEDIA_TYPE)
     if error.retry_after is not None:
-        # Kept in g too: the rate limiter's after-request hook writes its own Retry-After,
-        # and the facade's last hook puts this one back.
-        g.retry_after = str(max(1, math.ceil(error.retry_after)))
-        response.headers["Retry-After"] = g.retry_after
+        response.headers["Retry-After"] = str(max(1, math.ceil(error.retry_after)))
     return response
 
 

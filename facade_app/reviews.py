@@ -9,6 +9,7 @@ Nobody approves their own request.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
@@ -32,12 +33,6 @@ def queue_for_review(store: ReviewStore, op: Operation, data: dict[str, Any], ca
     return response
 
 
-def _caller() -> Caller:
-    if g.caller is None:
-        raise g.auth_error or Unauthenticated("an API key is required: send 'Authorization: Bearer <key>'")
-    return g.caller
-
-
 def _can_review(caller: Caller, review: Review) -> bool:
     return scope_granted(f"{review.bridge}:review", caller.scopes)
 
@@ -46,8 +41,15 @@ def _visible(caller: Caller, review: Review) -> bool:
     return review.requested_by == caller.name or _can_review(caller, review)
 
 
-def register_reviews(app: Flask, runtime: Runtime, store: ReviewStore, audit: AuditLog) -> None:
-    """Add the ``/v1/reviews`` routes."""
+def register_reviews(app: Flask, runtime: Runtime, store: ReviewStore, audit: AuditLog,
+                     spend: Callable[[], Any]) -> None:
+    """Add the ``/v1/reviews`` routes (charged to the caller's rate budget like operations)."""
+
+    def _caller() -> Caller:
+        spend()
+        if g.caller is None:
+            raise g.auth_error or Unauthenticated("an API key is required: send 'Authorization: Bearer <key>'")
+        return g.caller
 
     def load(review_id: str, caller: Caller) -> Review:
         review = store.get(review_id)
