@@ -86,7 +86,7 @@ class FacadeSettings(BaseModel):
 
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
-    rate_limit: str = Field("600/minute", description="Per-key budget, in flask-limiter notation.")
+    rate_limit: str = Field("600/minute", description="Per-key budget, e.g. 600/minute (limits notation).")
     rate_limit_storage: str = Field("memory://", description="memory:// or redis://host:port (shared by workers).")
     audit_log: Path | None = Field(None, description="JSON-lines audit file; None logs to the 'audit' logger only.")
     max_body_bytes: int = Field(1_048_576, ge=1024, description="Larger request bodies get 413.")
