@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from decimal import Decimal
 
 import pytest
@@ -86,10 +87,7 @@ def test_raw_sql_is_off_by_default(orders) -> None:
 
 
 def test_raw_sql_when_on_passes_the_same_gate(target) -> None:
-    import importlib
-    import sys
-
-    helpers = sys.modules.get("legacy_bridges_test_orders_helpers") or importlib.import_module("helpers")
+    helpers = sys.modules["legacy_bridges_test_orders_helpers"]
     runtime = helpers.runtime_for(helpers.bridge_entry(target, raw_sql=True))
     try:
         rows = runtime.call("orders", "run_sql", {
@@ -116,3 +114,22 @@ def test_bad_input_in_process_is_invalid_input_without_echo(orders, bad: dict) -
     problem = caught.value.to_problem()
     assert problem["status"] == 422 and problem["errors"][0]["field"] == "order_no"
     assert len(str(problem)) < 2000
+
+
+@pytest.mark.timeout(120)
+def test_concurrent_calls_share_a_small_pool(target) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    helpers = sys.modules["legacy_bridges_test_orders_helpers"]
+    entry = helpers.bridge_entry(target, pool_size=2, pool_timeout_s=10)
+    entry["guard"] = {"deadline_s": 20, "max_concurrency": 16, "queue_timeout_s": 10}
+    runtime = helpers.runtime_for(entry)
+    numbers = [f"{100001 + i * 37:010d}" for i in range(64)]
+    try:
+        with ThreadPoolExecutor(16) as pool:
+            orders = list(pool.map(lambda n: runtime.call("orders", "get_order", {"order_no": n}), numbers))
+        assert [o.order_no for o in orders] == numbers
+        status = runtime.bridges["orders"].bridge.status()
+        assert status["pool_checked_out"] == 0 and status["discarded_connections"] == 0
+    finally:
+        runtime.close()
