@@ -14,18 +14,20 @@ The bridge provides ``db`` (a :class:`~rdbms.types.ReadOnlyConnection`), ``keyse
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, Field, create_model
 
+from bridges.core.deadline import Deadline, deadline_scope
+from bridges.core.errors import ConfigError, LegacyError, Refused
 from bridges.core.operation import Example, operation
 from bridges.core.streaming import RowStream
 from rdbms.dialects import rules_for
 from rdbms.keyset import keyset_chunks
 
-__all__ = ["DeclaredView", "ViewColumn"]
+__all__ = ["DeclaredView", "ViewColumn", "verify_columns"]
 
 
 def _identity(value: Any) -> Any:
@@ -188,3 +190,17 @@ class DeclaredView:
 
 def _camel(name: str) -> str:
     return "".join(part.title() for part in name.split("_"))
+
+
+def verify_columns(db: Any, relation: str, columns: Sequence[str], timeout_s: float = 5.0) -> None:
+    """Check at start-up that ``relation`` still has ``columns`` (a legacy schema drifts).
+
+    Runs ``SELECT <columns> FROM <relation> WHERE 1 = 0`` through the port (so replay
+    sees it too); a missing view or column is a :class:`~bridges.core.errors.ConfigError`
+    naming them, rather than a 502 on the first call that needs them.
+    """
+    with deadline_scope(Deadline(timeout_s)):
+        try:
+            db.query(f"SELECT {', '.join(columns)} FROM {relation} WHERE 1 = 0", max_rows=1)
+        except (LegacyError, Refused) as exc:
+            raise ConfigError(f"{relation} lacks a declared column or is not readable: {exc.detail}") from None

@@ -30,7 +30,7 @@ from bridges.orders.models import (
 from rdbms import KeysetCursors, RdbmsSettings, open_connection
 from rdbms.dialects import rules_for
 from rdbms.keyset import keyset_chunks
-from rdbms.tables import DeclaredView, ViewColumn
+from rdbms.tables import DeclaredView, ViewColumn, verify_columns
 from rdbms.values import encode_value
 
 __all__ = ["OrdersBridge", "OrdersSettings"]
@@ -76,6 +76,12 @@ PRODUCTS = DeclaredView(
 )
 
 _HEADER = ", ".join(normalise.HEADER_COLUMNS)
+# Every view and column the bridge reads, checked at start-up.
+_DECLARED_COLUMNS = (
+    ("VORDHDR", normalise.HEADER_COLUMNS),
+    ("VORDLIN", ("OLORNO", *normalise.LINE_COLUMNS)),
+    (PRODUCTS.relation, tuple(c.column for c in PRODUCTS.columns)),
+)
 _LINES = ", ".join(normalise.LINE_COLUMNS)
 
 
@@ -102,6 +108,12 @@ class OrdersBridge(Bridge):
         self.keyset = KeysetCursors(secret)
         if not settings.raw_sql:
             self.operations = {k: v for k, v in type(self).operations.items() if k != "run_sql"}
+        try:
+            for view, columns in _DECLARED_COLUMNS:
+                verify_columns(self.db, self.relation(view), columns)
+        except BaseException:
+            self.db.close()
+            raise
 
     def relation(self, view: str) -> str:
         """``view`` qualified by the configured schema."""

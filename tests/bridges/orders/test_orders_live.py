@@ -133,3 +133,19 @@ def test_concurrent_calls_share_a_small_pool(target) -> None:
         assert status["pool_checked_out"] == 0 and status["discarded_connections"] == 0
     finally:
         runtime.close()
+
+
+def test_a_view_that_lost_a_declared_column_stops_the_start(tmp_path) -> None:
+    import sqlite3
+
+    from bridges.core.errors import ConfigError
+    from fixtures.orders import build_sqlite
+
+    db = build_sqlite(tmp_path / "drifted.sqlite")
+    conn = sqlite3.connect(db)
+    conn.executescript("DROP VIEW VPRDMST; CREATE VIEW VPRDMST AS SELECT PRPRNO, PRDESC, PRUOM, PRLPRC, PRSTAT "
+                       "FROM PRDMST;")
+    conn.close()
+    helpers = sys.modules["legacy_bridges_test_orders_helpers"]
+    with pytest.raises(ConfigError, match="VPRDMST"):
+        helpers.runtime_for({"options": {"connection": f"Driver=SQLite3;Database={db}", "dialect": "sqlite"}})
