@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, g, json, request
+from pydantic import BaseModel
 
 from bridges.core.errors import BridgeError, InvalidInput, Unauthenticated
 from bridges.core.operation import Effect, Operation
@@ -30,9 +31,21 @@ def register_operations(app: Flask, runtime: Runtime, audit: AuditLog, spend: Ca
         app.add_url_rule(op.path, endpoint=op.tool_name, view_func=view, methods=[op.http_method])
 
 
+def _parameter_names(model: type[BaseModel]) -> frozenset[str]:
+    """The names a query may use: each field's alias (``from``) or its own name."""
+    names = set()
+    by_name = model.model_config.get("populate_by_name") or model.model_config.get("validate_by_name")
+    for name, field in model.model_fields.items():
+        alias = field.validation_alias if isinstance(field.validation_alias, str) else field.alias
+        names.add(alias or name)
+        if by_name or not alias:
+            names.add(name)
+    return frozenset(names)
+
+
 def _read_input(op: Operation) -> dict[str, Any]:
     if op.effect is Effect.READ:
-        fields = op.input_model.model_fields
+        fields = _parameter_names(op.input_model)
         unknown = [k for k in request.args if k not in fields]
         repeated = [k for k in request.args if len(request.args.getlist(k)) > 1]
         problems = [{"field": k, "message": "unknown parameter", "type": "extra_forbidden"} for k in unknown[:20]]

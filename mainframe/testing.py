@@ -7,24 +7,19 @@ host of the fixtures (imported lazily: the library itself never needs it).
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+
+from bridges.core.testing import need as real_part_rule
 
 __all__ = ["demo_host", "need", "need_s3270"]
 
 
 def need(condition: bool, reason: str) -> None:
     """Skip (or, under CI, fail) the calling test unless ``condition`` holds."""
-    if condition:
-        return
-    import pytest
-
-    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-        pytest.fail(f"real part missing under CI: {reason}")
-    pytest.skip(reason)
+    real_part_rule(condition, reason)
 
 
 def need_s3270(executable: str = "s3270") -> str:

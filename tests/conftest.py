@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 
-import pytest
+from bridges.core.testing import in_ci, real_part_missing
 
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+__all__ = ["IN_CI", "real_part_missing", "require_executable"]
 
-
-def real_part_missing(what: str) -> None:
-    """A real part this test needs is not here: a failure in CI, a skip elsewhere."""
-    if IN_CI:
-        pytest.fail(f"real part missing in CI: {what}", pytrace=False)
-    pytest.skip(f"real part missing: {what}")
+IN_CI = in_ci()
 
 
 def require_executable(name: str) -> str:
@@ -22,4 +16,4 @@ def require_executable(name: str) -> str:
     path = shutil.which(name)
     if path is None:
         real_part_missing(f"executable {name!r} not on PATH")
-    return path  # type: ignore[return-value]
+    return path

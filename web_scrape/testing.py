@@ -6,6 +6,7 @@ import os
 
 import psutil
 
+from bridges.core.testing import need
 from web_scrape.launch import find_chromium
 
 __all__ = ["browser_processes", "need_chromium"]
@@ -14,13 +15,8 @@ __all__ = ["browser_processes", "need_chromium"]
 def need_chromium() -> str:
     """The Chromium executable, or — when there is none — a test failure under ``CI=true``
     and a skip elsewhere (a real part that cannot run is never silently skipped in CI)."""
-    import pytest
-
     path = find_chromium()
-    if path is None or not path.exists():
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail("real part missing in CI: Chromium", pytrace=False)
-        pytest.skip("real part missing: Chromium")
+    need(path is not None and path.exists(), "Chromium")
     return str(path)
 
 

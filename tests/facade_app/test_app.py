@@ -190,3 +190,19 @@ def test_tools_are_generated_from_declarations(client):
     assert set(by_name) == {"shop_get_item", "shop_rename", "shop_export"}
     assert "CHANGES the legacy system" in by_name["shop_rename"]["description"]
     assert by_name["shop_get_item"]["input_schema"]["properties"]["item_no"]["pattern"] == "^[0-9]{4}$"
+
+
+def test_query_parameters_use_field_aliases():
+    from pydantic import BaseModel, ConfigDict, Field
+
+    from facade_app.operations import _parameter_names
+
+    class Filters(BaseModel):
+        from_: str | None = Field(None, alias="from")
+        to: str | None = None
+
+    class ByName(Filters):
+        model_config = ConfigDict(populate_by_name=True)
+
+    assert _parameter_names(Filters) == {"from", "to"}
+    assert _parameter_names(ByName) == {"from", "from_", "to"}

@@ -84,6 +84,10 @@ def test_demo_serves_the_three_systems_and_stops_cleanly_on_ctrl_c(tmp_path):
             assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "order_no"
             assert http.get("/v1/orders/get_order", params={"order_no": "0009999999"},
                             headers=key).status_code == 404
+            orders = http.get("/v1/orders/list_orders", headers=key,
+                              params={"customer": "C-00001", "from": "2000-01-01", "to": "2004-12-31"})
+            assert orders.status_code == 200, orders.text
+            assert all("2000-01-01" <= o["order_date"] <= "2004-12-31" for o in orders.json()["orders"])
             assert http.get("/v1/custmast/get_customer", params={"customer": "C-00001"},
                             headers=key).status_code == 200
             assert http.get("/v1/helpdesk/search_tickets", params={"customer": "C-00001"},

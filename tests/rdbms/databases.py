@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
-
+from bridges.core.testing import real_part_missing
 from fixtures.orders import (
     DEFAULT_POSTGRES_DSN,
     build_sqlite,
@@ -30,7 +29,6 @@ from fixtures.orders import (
     load_postgres,
 )
 
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 PRIVATE = f"orders_rd{os.getpid()}"
 READER = "orders_rd_reader"
 READER_PASSWORD = "rd-reader-Pw;{x}"  # braces and ';' prove the connection-string quoting
@@ -38,12 +36,6 @@ DIALECTS = ("sqlite", "postgresql", "mariadb")
 PG_ODBC = "Driver={PostgreSQL Unicode};Server=127.0.0.1;Port=5432;Database=test"
 MARIADB_ODBC = "Driver={MariaDB Unicode};Server=127.0.0.1;Port=3306;Database=" + PRIVATE
 
-
-def real_part_missing(what: str) -> None:
-    """A failure in CI, a skip elsewhere."""
-    if IN_CI:
-        pytest.fail(f"real part missing in CI: {what}", pytrace=False)
-    pytest.skip(f"real part missing: {what}")
 
 
 def need_driver(name: str) -> None:

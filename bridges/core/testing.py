@@ -1,0 +1,33 @@
+"""The real-part rule, for the tests of bridges and transports (and of your own bridges).
+
+A test that needs a real part — an emulator, a driver, a browser, a database — that is
+not there *fails* when ``CI`` is set (``true``, ``1`` or ``yes``) and is skipped
+elsewhere, with the reason: in CI a real-part test never silently skips.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import NoReturn
+
+__all__ = ["in_ci", "need", "real_part_missing"]
+
+
+def in_ci() -> bool:
+    """True when running under CI (``CI=true``)."""
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def real_part_missing(what: str) -> NoReturn:
+    """Fail (in CI) or skip (elsewhere) the calling test: ``what`` is not here."""
+    import pytest
+
+    if in_ci():
+        pytest.fail(f"real part missing in CI: {what}", pytrace=False)
+    pytest.skip(f"real part missing: {what}")
+
+
+def need(condition: bool, what: str) -> None:
+    """Apply the rule unless ``condition`` holds."""
+    if not condition:
+        real_part_missing(what)
