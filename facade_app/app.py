@@ -12,8 +12,8 @@ from __future__ import annotations
 import atexit
 import logging
 import re
+import secrets
 import time
-import uuid
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
@@ -51,7 +51,7 @@ def create_app(config: Config, runtime: Runtime | None = None) -> Flask:
     def _identify() -> Response | None:
         g.started = time.perf_counter()
         incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        g.request_id = incoming if _REQUEST_ID.match(incoming) else secrets.token_hex(16)
         if len(request.query_string) > config.facade.max_query_bytes:
             return http_problem(414, "URI Too Long", f"the query string exceeds {config.facade.max_query_bytes} bytes",
                                 "uri-too-long")
