@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import json
-import sys
 import threading
 
 import pytest
 
+from tests.bridges.orders import helpers
+
 pytestmark = pytest.mark.live
-
-
-def _helpers():
-    return sys.modules["legacy_bridges_test_orders_helpers"]
 
 
 @pytest.fixture
 def client(target):
     from facade_app import create_app
 
-    helpers = _helpers()
     config = helpers.config_for(helpers.bridge_entry(target))
     app = create_app(config)
     yield app.test_client(), {"Authorization": f"Bearer {helpers.KEY}"}
@@ -105,7 +101,6 @@ def test_over_real_http(target) -> None:
 
     from facade_app import create_app
 
-    helpers = _helpers()
     app = create_app(helpers.config_for(helpers.bridge_entry(target)))
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -130,7 +125,6 @@ def test_over_real_http(target) -> None:
 def test_a_long_query_is_504_at_a_1s_deadline_and_the_next_request_is_served(target) -> None:
     from facade_app import create_app
 
-    helpers = _helpers()
     entry = helpers.bridge_entry(target, raw_sql=True, pool_size=1)
     entry["guard"] = {"deadline_s": 1, "read_retries": 0}
     app = create_app(helpers.config_for(entry))

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from decimal import Decimal
 
 import pytest
 
 from bridges.core.errors import InvalidInput, NotFound, Refused
+from tests.bridges.orders import helpers
 
 pytestmark = pytest.mark.live
 
@@ -87,7 +87,6 @@ def test_raw_sql_is_off_by_default(orders) -> None:
 
 
 def test_raw_sql_when_on_passes_the_same_gate(target) -> None:
-    helpers = sys.modules["legacy_bridges_test_orders_helpers"]
     runtime = helpers.runtime_for(helpers.bridge_entry(target, raw_sql=True))
     try:
         rows = runtime.call("orders", "run_sql", {
@@ -120,7 +119,6 @@ def test_bad_input_in_process_is_invalid_input_without_echo(orders, bad: dict) -
 def test_concurrent_calls_share_a_small_pool(target) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    helpers = sys.modules["legacy_bridges_test_orders_helpers"]
     entry = helpers.bridge_entry(target, pool_size=2, pool_timeout_s=10)
     entry["guard"] = {"deadline_s": 20, "max_concurrency": 16, "queue_timeout_s": 10}
     runtime = helpers.runtime_for(entry)
@@ -146,6 +144,5 @@ def test_a_view_that_lost_a_declared_column_stops_the_start(tmp_path) -> None:
     conn.executescript("DROP VIEW VPRDMST; CREATE VIEW VPRDMST AS SELECT PRPRNO, PRDESC, PRUOM, PRLPRC, PRSTAT "
                        "FROM PRDMST;")
     conn.close()
-    helpers = sys.modules["legacy_bridges_test_orders_helpers"]
     with pytest.raises(ConfigError, match="VPRDMST"):
         helpers.runtime_for({"options": {"connection": f"Driver=SQLite3;Database={db}", "dialect": "sqlite"}})

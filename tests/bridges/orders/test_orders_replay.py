@@ -16,12 +16,9 @@ from decimal import Decimal
 import pytest
 
 from bridges.core.errors import NotFound
+from tests.bridges.orders import helpers
 
 pytestmark = pytest.mark.replay
-
-
-def _helpers():
-    return sys.modules["legacy_bridges_test_orders_helpers"]
 
 
 def scenario(runtime) -> dict:
@@ -39,7 +36,6 @@ def scenario(runtime) -> dict:
 
 @pytest.fixture(scope="module")
 def replayed(tmp_path_factory):
-    helpers = _helpers()
     entry = {"options": {"connection": "Driver=SQLite3;Database=orders.db", "dialect": "sqlite"},
              "cassette": {"path": str(helpers.CASSETTE), "mode": "none"}}
     if not helpers.CASSETTE.exists():  # record once, against the demo SQLite file
@@ -75,7 +71,6 @@ def test_the_replayed_scenario_is_normalised(replayed) -> None:
 
 
 def test_replay_runs_with_pyodbc_unimportable(tmp_path) -> None:
-    helpers = _helpers()
     code = f"""
 import json, sys
 sys.modules["pyodbc"] = None  # any 'import pyodbc' now raises ImportError
