@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["free_port", "gunicorn_facade", "percentile", "summary"]
+__all__ = ["free_port", "gunicorn_facade", "percentile", "serving", "summary"]
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,24 +37,29 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn_facade(config_path: Path, workers: int = 2, threads: int = 4) -> Iterator[str]:
-    """Run ``facade_app.wsgi:app`` under gunicorn; yield its base URL."""
-    port = free_port()
-    env = {**os.environ, "LEGACY_BRIDGES_CONFIG": str(config_path)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads), "-k", "gthread",
-         "-b", f"127.0.0.1:{port}", "--log-level", "warning", "facade_app.wsgi:app"],
-        cwd=ROOT, env=env,
-    )
+def serving(command: list[str], port: int, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Run a server ``command`` listening on loopback ``port``; yield its base URL once it accepts."""
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
                 break
             if proc.poll() is not None:
-                raise RuntimeError("gunicorn exited")
+                raise RuntimeError(f"{command[0]} exited")
             time.sleep(0.1)
         yield f"http://127.0.0.1:{port}"
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def gunicorn_facade(config_path: Path, workers: int = 2, threads: int = 4) -> Iterator[str]:
+    """Run ``facade_app.wsgi:app`` under gunicorn; yield its base URL."""
+    port = free_port()
+    env = {**os.environ, "LEGACY_BRIDGES_CONFIG": str(config_path)}
+    command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads), "-k", "gthread",
+               "-b", f"127.0.0.1:{port}", "--log-level", "warning", "facade_app.wsgi:app"]
+    with serving(command, port, env) as url:
+        yield url

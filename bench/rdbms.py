@@ -22,7 +22,6 @@ import argparse
 import contextlib
 import http.client
 import json
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._common import free_port, gunicorn_facade  # noqa: E402
+from bench._common import free_port, gunicorn_facade, serving  # noqa: E402
 
 KEY = "bench-key"
 
@@ -82,21 +81,10 @@ def _warm(base: str, paths: list[str], headers: dict[str, str]) -> None:
 def _datasette(db: Path) -> Iterator[str]:
     port = free_port()
     exe = Path(sys.executable).with_name("datasette")
-    proc = subprocess.Popen([str(exe), "serve", "-i", str(db), "-h", "127.0.0.1", "-p", str(port),
-                             "--setting", "default_page_size", "100"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                break
-            if proc.poll() is not None:
-                raise RuntimeError("datasette exited")
-            time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    command = [str(exe), "serve", "-i", str(db), "-h", "127.0.0.1", "-p", str(port),
+               "--setting", "default_page_size", "100"]
+    with serving(command, port) as url:
+        yield url
 
 
 def requests_per_second(workdir: Path, db: Path, seconds: float, rounds: int = 3) -> dict[str, float]:
