@@ -14,11 +14,11 @@ import logging
 import re
 import secrets
 import time
-from typing import Any
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, g, request
 
 from bridges.core.config import Config
+from bridges.core.errors import Unauthenticated
 from bridges.core.registry import build_runtime
 from bridges.core.runtime import Runtime
 from facade_app.audit import AuditLog
@@ -61,7 +61,7 @@ def create_app(config: Config, runtime: Runtime | None = None) -> Flask:
         if key is not None:
             try:
                 g.caller = keyring.authenticate(key)
-            except Exception as exc:  # kept for the view: public pages ignore a bad key
+            except Unauthenticated as exc:  # kept for the view: public pages ignore a bad key
                 g.auth_error = exc
         return None
 
@@ -76,7 +76,7 @@ def create_app(config: Config, runtime: Runtime | None = None) -> Flask:
 
     limits = RateLimits(config.facade.rate_limit_storage)
     for limit in [config.facade.rate_limit, *(k.rate_limit for k in config.api_keys if k.rate_limit)]:
-        limits._item(limit)  # a malformed limit fails at start, not on the first call
+        limits.validate(limit)  # a malformed limit fails at start, not on the first call
 
     def spend() -> Budget:
         """Charge the caller's budget (the client address's, before authentication)."""
@@ -97,9 +97,3 @@ def create_app(config: Config, runtime: Runtime | None = None) -> Flask:
     atexit.register(runtime.close)
     return app
 
-
-def json_response(body: Any, status: int = 200) -> Response:
-    """A JSON response (used by the public pages)."""
-    response = jsonify(body)
-    response.status_code = status
-    return response

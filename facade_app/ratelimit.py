@@ -51,6 +51,10 @@ class RateLimits:
         except ValueError:
             raise ConfigError(f"not a rate limit: {limit!r} (try '600/minute')") from None
 
+    def validate(self, limit: str) -> None:
+        """Raise :class:`ConfigError` unless ``limit`` is a rate limit (``600/minute``)."""
+        self._item(limit)
+
     def hit(self, key: str, limit: str) -> Budget:
         """Spend one request of ``key``'s budget, or raise :class:`RateLimited`."""
         item = self._item(limit)
