@@ -9,6 +9,7 @@ Nobody approves their own request.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -115,5 +116,5 @@ def register_reviews(app: Flask, runtime: Runtime, store: ReviewStore, audit: Au
 
 def _audit(audit: AuditLog, review: Review, caller: Caller, action: str, status: int, outcome: str) -> None:
     audit.record(event=f"{review.bridge}.{review.operation}.{action}", effect="write", caller=caller.name,
-                 request_id=g.request_id, status=status, duration_ms=0.0,
+                 request_id=g.request_id, status=status, duration_ms=(time.perf_counter() - g.started) * 1000,
                  inputs={"review_id": review.id, "requested_by": review.requested_by}, outcome=outcome)
