@@ -8,6 +8,9 @@ from bridges.core.testing import in_ci, real_part_missing
 
 __all__ = ["IN_CI", "real_part_missing", "require_executable"]
 
+# The ORDERS databases (SQLite, PostgreSQL, MariaDB), loaded once for the whole session.
+pytest_plugins = ["tests.rdbms.database_fixtures"]
+
 IN_CI = in_ci()
 
 

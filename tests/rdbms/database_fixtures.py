@@ -1,4 +1,7 @@
-"""The three ORDERS databases, one session-wide copy each (see databases.py)."""
+"""Fixtures of the three ORDERS databases, one session-wide copy each (see databases.py).
+
+Registered for the whole suite by ``tests/conftest.py``, so the rdbms and the ORDERS
+bridge tests share one load of each database."""
 
 from __future__ import annotations
 
