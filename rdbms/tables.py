@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from pydantic import BaseModel, Field, create_model
@@ -134,7 +135,15 @@ class DeclaredView:
 
     def to_row(self, values: tuple[Any, ...]) -> dict[str, Any]:
         """A database row → the normalised row mapping."""
-        return {c.field: c.read(v) for c, v in zip(self.columns, values, strict=True)}
+        fields, readers = self._readers
+        return dict(zip(fields, [read(v) if read else v for read, v in zip(readers, values, strict=True)],
+                        strict=True))
+
+    @cached_property
+    def _readers(self) -> tuple[tuple[str, ...], tuple[Callable[[Any], Any] | None, ...]]:
+        # Worked out once: exports call to_row per row, and most columns need no codec.
+        return (tuple(c.field for c in self.columns),
+                tuple(None if c.read is _identity else c.read for c in self.columns))
 
     def operations(self) -> tuple[Callable[..., Any], Callable[..., Any]]:
         """The ``list_<name>`` and ``export_<name>`` methods, to assign in a Bridge class body."""

@@ -33,7 +33,7 @@ import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
-from decimal import Decimal, InvalidOperation, localcontext
+from decimal import Context, Decimal, InvalidOperation, localcontext
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
@@ -90,6 +90,8 @@ _SHOW = 24
 _MAX_DIGITS = 31
 """The most digits a packed/zoned field or an amount may have (COBOL's limit)."""
 _PRECISION = 2 * _MAX_DIGITS + 4
+_EXACT = Context(prec=_PRECISION)  # enough digits that scaling never rounds
+_CENTS_LIMIT = 10**_MAX_DIGITS
 """Decimal precision for codec arithmetic: exact for every value we accept."""
 
 
@@ -184,6 +186,9 @@ def strip_char(value: str | bytes | None, *, empty_as_none: bool = False) -> str
     Leading blanks are kept (they can be significant, e.g. right-justified numbers).
     With ``empty_as_none`` an all-blank field reads as None.
     """
+    if type(value) is str:  # the common case first: exports call this per value
+        text = value.rstrip(" \x00")
+        return None if empty_as_none and not text else text
     if value is None:
         return None
     if isinstance(value, bytes):
@@ -221,9 +226,17 @@ def parse_cyymmdd(value: Any, *, sentinels: Mapping[int, date | None] = DATE_SEN
     number = _whole(value, "CYYMMDD date", 7)
     if number in sentinels:
         return sentinels[number]
+    try:
+        return _cyymmdd(number)
+    except ValueError:
+        raise _legacy("CYYMMDD date is not a calendar date", value) from None
+
+
+@functools.lru_cache(maxsize=8192)  # legacy tables repeat the same few thousand dates
+def _cyymmdd(number: int) -> date:
     century, rest = divmod(number, 1_000_000)
     yy, mmdd = divmod(rest, 10_000)
-    return _date(1900 + century * 100 + yy, mmdd // 100, mmdd % 100, value, "CYYMMDD date")
+    return date(1900 + century * 100 + yy, mmdd // 100, mmdd % 100)
 
 
 def format_cyymmdd(value: date | None, *, none_as: int = NO_DATE) -> int:
@@ -319,6 +332,8 @@ def format_hhmmss(value: time) -> int:
 
 def cents_to_decimal(value: Any, scale: int = 2) -> Decimal:
     """Integer minor units (cents) → Decimal with ``scale`` places (12345 → Decimal('123.45'))."""
+    if type(value) is int and -_CENTS_LIMIT < value < _CENTS_LIMIT and scale == 2:
+        return Decimal(value).scaleb(-2, _EXACT)  # the common case, checked as the general one below
     _check_scale(scale)
     what = "amount in cents"
     if isinstance(value, bool):
@@ -337,8 +352,7 @@ def cents_to_decimal(value: Any, scale: int = 2) -> Decimal:
         raise _legacy(f"{what} must be a number, not {type(value).__name__}", value)
     if abs(number) >= 10**_MAX_DIGITS:
         raise _legacy(f"{what} must have at most {_MAX_DIGITS} digits", value)
-    with localcontext(prec=_PRECISION):
-        return Decimal(number).scaleb(-scale)
+    return Decimal(number).scaleb(-scale, _EXACT)
 
 
 def decimal_to_cents(value: Any, scale: int = 2) -> int:
