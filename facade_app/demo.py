@@ -31,10 +31,10 @@ def demo_world(workdir: Path) -> Iterator[dict[str, Any]]:
     """Start the demo legacy systems; yield where they are; stop them on exit."""
     from fixtures.custmast import start_host
     from fixtures.helpdesk import start_app
-    from fixtures.orders import build_sqlite
+    from fixtures.orders import ensure_sqlite
 
     workdir.mkdir(parents=True, exist_ok=True)
-    orders_db = build_sqlite(workdir / "orders.db")
+    orders_db = ensure_sqlite(workdir / "orders.db")  # kept across demo starts while current
     with contextlib.ExitStack() as stack:
         host = stack.enter_context(start_host(host="127.0.0.1", port=0))
         app = stack.enter_context(start_app(host="127.0.0.1", port=0))
