@@ -12,7 +12,8 @@ from pathlib import Path
 from bridges.core.config import load_config
 from bridges.core.errors import BridgeError
 from bridges.core.operation import Operation
-from bridges.core.registry import available_bridges, load_bridge_class
+from bridges.core.registry import available_bridges, check_config, load_bridge_class
+from facade_app.auth import KeyRing
 
 __all__ = ["main"]
 
@@ -56,7 +57,11 @@ def _cmd_tools(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    load_config(args.config)  # fail here, with the key named, before any worker starts
+    # Fail here, with the key named, before any worker starts (a worker that cannot boot
+    # would only make gunicorn give up with a less helpful message).
+    config = load_config(args.config)
+    check_config(config)
+    KeyRing(config.api_keys)
     from facade_app.server import run_gunicorn
 
     run_gunicorn(args.config, args.host, args.port, args.workers)
@@ -68,7 +73,6 @@ def _cmd_mcp(args: argparse.Namespace) -> int:
 
     from bridges.core.registry import build_runtime
     from facade_app.audit import AuditLog
-    from facade_app.auth import KeyRing
     from facade_app.mcp_tools import build_mcp_server
 
     config = load_config(args.config)

@@ -59,12 +59,17 @@ class SecretRef(BaseModel):
                 return self.default
             if value is None:
                 raise ConfigError(f"{where}: environment variable {self.env} is not set")
+            if not value.strip():
+                raise ConfigError(f"{where}: environment variable {self.env} is empty")
             return SecretStr(value)
         if self.file:
             try:
-                return SecretStr(self.file.read_text(encoding="utf-8").strip())
+                value = self.file.read_text(encoding="utf-8").strip()
             except OSError as exc:
                 raise ConfigError(f"{where}: cannot read secret file ({exc.strerror})") from None
+            if not value:
+                raise ConfigError(f"{where}: secret file is empty")
+            return SecretStr(value)
         raise ConfigError(f"{where}: a secret needs 'env' or 'file'")
 
 

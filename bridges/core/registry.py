@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import importlib
 import logging
+from dataclasses import dataclass
 from importlib.metadata import entry_points
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from bridges.core.config import Config, format_validation_error
 from bridges.core.crosswalk import Crosswalk
 from bridges.core.errors import ConfigError
-from bridges.core.guard import Guard
+from bridges.core.guard import Guard, GuardSettings
 from bridges.core.operation import Bridge, BridgeContext
 from bridges.core.runtime import BridgeRuntime, Runtime
 
-__all__ = ["ENTRY_POINT_GROUP", "available_bridges", "build_runtime", "load_bridge_class"]
+__all__ = ["ENTRY_POINT_GROUP", "available_bridges", "build_runtime", "check_config", "load_bridge_class"]
 
 ENTRY_POINT_GROUP = "legacy_bridges.bridges"
 log = logging.getLogger("legacy_bridges.registry")
@@ -59,33 +60,61 @@ def load_bridge_class(kind: str) -> type[Bridge]:
     return cls
 
 
+@dataclass(frozen=True)
+class _Planned:
+    instance: str
+    cls: type[Bridge]
+    settings: BaseModel
+    context: BridgeContext
+    guard: GuardSettings
+
+
+def _plan(config: Config) -> list[_Planned]:
+    """Everything about the enabled bridges that can be checked without reaching them."""
+    crosswalk = None
+    if config.crosswalk:
+        try:
+            crosswalk = Crosswalk.load(config.path(config.crosswalk))
+        except (OSError, ValueError, KeyError) as exc:
+            raise ConfigError(f"crosswalk: cannot load {config.crosswalk} ({type(exc).__name__})") from None
+    planned = []
+    for instance, entry in config.bridges.items():
+        if not entry.enabled:
+            continue
+        cls = load_bridge_class(entry.kind or instance)
+        try:
+            settings = cls.Settings.model_validate(entry.options)
+        except ValidationError as exc:
+            raise ConfigError(
+                "invalid configuration: " + format_validation_error(exc, f"bridges.{instance}.options")
+            ) from None
+        secrets = {
+            name: ref.resolve(f"bridges.{instance}.secrets.{name}").get_secret_value()
+            for name, ref in entry.secrets.items()
+        }
+        cassette = None
+        if entry.cassette is not None:
+            cassette = entry.cassette.model_copy(update={"path": config.path(entry.cassette.path)})
+        context = BridgeContext(instance_name=instance, cassette=cassette, crosswalk=crosswalk, secrets=secrets)
+        planned.append(_Planned(instance, cls, settings, context, entry.guard))
+    return planned
+
+
+def check_config(config: Config) -> None:
+    """Validate what building would need — bridge classes, options, secrets, the crosswalk —
+    without opening a session, connection or browser (``bridges serve`` runs it before forking)."""
+    _plan(config)
+
+
 def build_runtime(config: Config) -> Runtime:
     """Build every enabled bridge of ``config`` with its guard, or fail naming the key."""
-    crosswalk = Crosswalk.load(config.path(config.crosswalk)) if config.crosswalk else None
     built: dict[str, BridgeRuntime] = {}
     try:
-        for instance, entry in config.bridges.items():
-            if not entry.enabled:
-                continue
-            cls = load_bridge_class(entry.kind or instance)
-            try:
-                settings = cls.Settings.model_validate(entry.options)
-            except ValidationError as exc:
-                raise ConfigError(
-                    "invalid configuration: " + format_validation_error(exc, f"bridges.{instance}.options")
-                ) from None
-            secrets = {
-                name: ref.resolve(f"bridges.{instance}.secrets.{name}").get_secret_value()
-                for name, ref in entry.secrets.items()
-            }
-            cassette = None
-            if entry.cassette is not None:
-                cassette = entry.cassette.model_copy(update={"path": config.path(entry.cassette.path)})
-            context = BridgeContext(instance_name=instance, cassette=cassette, crosswalk=crosswalk, secrets=secrets)
-            bridge = cls(settings, context)
-            built[instance] = BridgeRuntime(bridge, Guard(entry.guard, name=instance))
-            log.info("bridge %s (%s) ready, cassette mode %s", instance, cls.name,
-                     cassette.mode.value if cassette else "live")
+        for plan in _plan(config):
+            bridge = plan.cls(plan.settings, plan.context)
+            built[plan.instance] = BridgeRuntime(bridge, Guard(plan.guard, name=plan.instance))
+            log.info("bridge %s (%s) ready, cassette mode %s", plan.instance, plan.cls.name,
+                     plan.context.cassette.mode.value if plan.context.cassette else "live")
     except BaseException:
         for runtime in built.values():
             runtime.bridge.close()

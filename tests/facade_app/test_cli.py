@@ -103,3 +103,11 @@ def test_demo_serves_the_three_systems_and_stops_cleanly_on_ctrl_c(tmp_path):
             raise
     assert proc.returncode == 0, tail
     assert "stopped" in tail
+
+
+@pytest.mark.unit
+def test_serve_refuses_a_key_that_is_not_set_before_starting_workers(tmp_path):
+    config = tmp_path / "b.toml"
+    config.write_text('[[api_keys]]\nname = "svc"\nkey = { env = "LB_TEST_UNSET_KEY" }\n', encoding="utf-8")
+    out = _bridges("serve", "--config", str(config))
+    assert out.returncode == 2 and "api_keys.0.key: environment variable LB_TEST_UNSET_KEY is not set" in out.stderr

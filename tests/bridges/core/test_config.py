@@ -80,3 +80,25 @@ def test_invalid_toml_is_a_config_error(tmp_path):
 def test_unreadable_file_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match="cannot read configuration"):
         load_config(tmp_path / "absent.toml")
+
+
+def test_an_empty_secret_is_refused(monkeypatch, tmp_path):
+    monkeypatch.setenv("EMPTY_KEY", "  ")
+    with pytest.raises(ConfigError, match=r"api_keys\.0\.key: environment variable EMPTY_KEY is empty"):
+        SecretRef(env="EMPTY_KEY").resolve("api_keys.0.key")
+    (tmp_path / "s").write_text("\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="secret file is empty"):
+        SecretRef(file=tmp_path / "s").resolve("k")
+
+
+def test_check_config_names_what_would_fail_before_building(tmp_path):
+    from bridges.core.registry import check_config
+
+    with pytest.raises(ConfigError, match="crosswalk: cannot load"):
+        check_config(parse_config({"crosswalk": "missing.csv"}, base_dir=tmp_path))
+    with pytest.raises(ConfigError, match=r"bridges\.orders\.options"):
+        check_config(parse_config({"bridges": {"orders": {"options": {"dialect": "oracle"}}}}))
+    with pytest.raises(ConfigError, match=r"bridges\.orders\.secrets\.password"):
+        check_config(parse_config({"bridges": {"orders": {
+            "secrets": {"password": {"env": "NOPE_NOT_SET_ANYWHERE"}},
+            "options": {"connection": "Driver=SQLite3;Database=x.db", "dialect": "sqlite"}}}}))
