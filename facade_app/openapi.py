@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from pydantic.json_schema import models_json_schema
 
 from bridges.core.operation import Effect, Operation
+from facade_app.review_models import Rejection, ReviewList, ReviewOut, ReviewStatus
 
 __all__ = ["Problem", "build_openapi"]
 
@@ -47,7 +48,10 @@ def build_openapi(operations: Iterable[Operation], *, title: str = "legacy-bridg
                   version: str = "0.1.0", server_url: str | None = None) -> dict[str, Any]:
     """The OpenAPI 3.1 document for ``operations``."""
     ops = sorted(operations, key=lambda op: (op.bridge, op.name))
-    models: list[tuple[type[BaseModel], str]] = [(Problem, "serialization")]
+    models: list[tuple[type[BaseModel], str]] = [
+        (Problem, "serialization"), (ReviewOut, "serialization"), (ReviewList, "serialization"),
+        (Rejection, "validation"),
+    ]
     for op in ops:
         models += [(op.input_model, "validation"), (op.output_model, "serialization")]
     keyed, top = models_json_schema(models, ref_template=_REF)
@@ -58,6 +62,7 @@ def build_openapi(operations: Iterable[Operation], *, title: str = "legacy-bridg
         in_schema = keyed[(op.input_model, "validation")]
         out_schema = keyed[(op.output_model, "serialization")]
         paths.setdefault(op.path, {})[op.http_method.lower()] = _operation(op, in_schema, out_schema, schemas)
+    paths.update(_review_paths(keyed))
 
     doc: dict[str, Any] = {
         "openapi": "3.1.0",
@@ -81,6 +86,42 @@ def build_openapi(operations: Iterable[Operation], *, title: str = "legacy-bridg
     if server_url:
         doc["servers"] = [{"url": server_url}]
     return doc
+
+
+def _review_paths(keyed: dict[Any, Any]) -> dict[str, Any]:
+    """The write-review routes (see ``facade_app.reviews``), their schemas from the pydantic models."""
+    problem = {"application/problem+json": {"schema": {"$ref": _REF.format(model="Problem")}}}
+
+    def answer(model: type[BaseModel], text: str) -> dict[str, Any]:
+        return {"description": text, "content": {"application/json": {"schema": keyed[(model, "serialization")]}}}
+
+    errors = {"401": {"description": _ERRORS["401"], "content": problem},
+              "404": {"description": "No such review visible to this key.", "content": problem}}
+    decided = {**errors, "403": {"description": "The key lacks <bridge>:review, or asked for the write itself.",
+                                 "content": problem},
+               "409": {"description": "The review is no longer pending.", "content": problem}}
+    review_id = [{"name": "review_id", "in": "path", "required": True, "schema": {"type": "string"}}]
+    return {
+        "/v1/reviews": {"get": {
+            "operationId": "reviews_list", "summary": "List write reviews", "tags": ["reviews"],
+            "parameters": [{"name": "status", "in": "query", "required": False,
+                            "schema": {"enum": list(ReviewStatus.__args__)}}],
+            "responses": {"200": answer(ReviewList, "Reviews, newest first."), **errors}}},
+        "/v1/reviews/{review_id}": {"get": {
+            "operationId": "reviews_get", "summary": "Follow a queued write", "tags": ["reviews"],
+            "parameters": review_id, "responses": {"200": answer(ReviewOut, "The review."), **errors}}},
+        "/v1/reviews/{review_id}/approve": {"post": {
+            "operationId": "reviews_approve", "summary": "Approve and execute a queued write",
+            "tags": ["reviews"], "parameters": review_id,
+            "responses": {"200": answer(ReviewOut, "Executed; `result` holds the write's output."), **decided}}},
+        "/v1/reviews/{review_id}/reject": {"post": {
+            "operationId": "reviews_reject", "summary": "Reject a queued write", "tags": ["reviews"],
+            "parameters": review_id,
+            "requestBody": {"required": True, "content": {"application/json": {
+                "schema": keyed[(Rejection, "validation")]}}},
+            "responses": {"200": answer(ReviewOut, "Rejected."), **decided,
+                          "422": {"description": "No reason given.", "content": problem}}}},
+    }
 
 
 def _resolve(schema: dict[str, Any], schemas: dict[str, Any]) -> dict[str, Any]:

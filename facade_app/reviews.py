@@ -14,12 +14,14 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
+from pydantic import ValidationError
 
 from bridges.core.errors import BridgeError, Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 from bridges.core.operation import Operation
-from bridges.core.runtime import Runtime
+from bridges.core.runtime import Runtime, validation_errors
 from facade_app.audit import AuditLog
 from facade_app.auth import Caller, scope_granted
+from facade_app.review_models import Rejection
 from facade_app.review_store import Review, ReviewStore
 
 __all__ = ["queue_for_review", "register_reviews"]
@@ -103,11 +105,10 @@ def register_reviews(app: Flask, runtime: Runtime, store: ReviewStore, audit: Au
         review = load(review_id, caller)
         if not _can_review(caller, review):
             raise Forbidden(f"key '{caller.name}' lacks scope {review.bridge}:review")
-        body = request.get_json(silent=True) or {}
-        reason = body.get("reason") if isinstance(body, dict) else None
-        if not isinstance(reason, str) or not 1 <= len(reason) <= 500:
-            raise InvalidInput("a rejection needs a reason", errors=[
-                {"field": "reason", "message": "a string of 1 to 500 characters", "type": "string"}])
+        try:
+            reason = Rejection.model_validate(request.get_json(silent=True) or {}).reason
+        except ValidationError as exc:
+            raise InvalidInput("a rejection needs a reason", errors=validation_errors(exc)) from None
         if not store.decide(review_id, to="rejected", by=caller.name, reason=reason):
             raise Conflict(f"review {review_id} is {store.get(review_id).status}, not pending")  # type: ignore[union-attr]
         _audit(audit, review, caller, "reject", 200, "rejected")

@@ -23,6 +23,9 @@ def test_test_app_document_is_valid_openapi_31(client):
     assert {"401", "422", "429", "503", "504"} <= set(get_item["responses"])
     assert "requestBody" in doc["paths"]["/v1/shop/rename"]["post"]
     assert "application/x-ndjson" in doc["paths"]["/v1/shop/export"]["get"]["responses"]["200"]["content"]
+    assert "202" in doc["paths"]["/v1/shop/rename"]["post"]["responses"]  # a write may be queued for review
+    assert {"/v1/reviews", "/v1/reviews/{review_id}", "/v1/reviews/{review_id}/approve",
+            "/v1/reviews/{review_id}/reject"} <= set(doc["paths"])
 
 
 def test_every_registered_bridge_gives_valid_openapi():

@@ -6,6 +6,7 @@ import threading
 import pytest
 
 from bridges.core.config import parse_config
+from facade_app.review_models import ReviewOut
 from tests.facade_app.conftest import KEY, READONLY_KEY, auth, make_app
 
 pytestmark = pytest.mark.unit
@@ -46,6 +47,7 @@ def test_approval_by_a_reviewer_executes_the_write_once(reviewed):
     approved = client.post(location + "/approve", headers=auth(REVIEWER))
     assert approved.status_code == 200, approved.get_json()
     body = approved.get_json()
+    ReviewOut.model_validate(body)  # the answer is what OpenAPI says it is
     assert body["status"] == "executed" and body["decided_by"] == "boss" and body["result"]["name"] == "Oolong"
     assert shop.items["0001"][0] == "Oolong"
     again = client.post(location + "/approve", headers=auth(REVIEWER))
