@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bridges.core.config import Config, parse_config
-from bridges.core.registry import build_runtime
-from bridges.core.runtime import Runtime
 from mainframe.testing import demo_host, need_s3270
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -43,18 +41,3 @@ def host() -> Iterator[Any]:
     need_s3270()
     with demo_host(codepage=CODE_PAGE) as running:
         yield running
-
-
-@pytest.fixture
-def make_runtime() -> Iterator[Callable[[Config], Runtime]]:
-    """Build runtimes from configurations; every one is closed after the test."""
-    built: list[Runtime] = []
-
-    def build(config: Config) -> Runtime:
-        runtime = build_runtime(config)
-        built.append(runtime)
-        return runtime
-
-    yield build
-    for runtime in built:
-        runtime.close()

@@ -64,19 +64,10 @@ def faults(helpdesk_app) -> Iterator[Any]:
 
 
 @pytest.fixture
-def make_runtime() -> Iterator[Callable[[Config], Runtime]]:
-    """Build runtimes from configurations; every one is closed after the test."""
+def make_runtime(make_runtime: Callable[[Config], Runtime]) -> Callable[[Config], Runtime]:
+    """The shared runtime builder, once Chromium is known to be here."""
     need_chromium()
-    built: list[Runtime] = []
-
-    def build(config: Config) -> Runtime:
-        runtime = build_runtime(config)
-        built.append(runtime)
-        return runtime
-
-    yield build
-    for runtime in built:
-        runtime.close()
+    return make_runtime
 
 
 @pytest.fixture(scope="module")
