@@ -60,6 +60,14 @@ def register_reviews(app: Flask, runtime: Runtime, store: ReviewStore, audit: Au
             raise NotFound(f"no review {review_id}")
         return review
 
+    def decidable(review_id: str) -> tuple[Caller, Review]:
+        """The caller and the review, when the caller may decide it (``<bridge>:review``)."""
+        caller = _caller()
+        review = load(review_id, caller)
+        if not _can_review(caller, review):
+            raise Forbidden(f"key '{caller.name}' lacks scope {review.bridge}:review")
+        return caller, review
+
     @app.get("/v1/reviews")
     def list_reviews() -> Response:
         """Reviews the caller asked for or may decide, newest first (``?status=pending``)."""
@@ -78,10 +86,7 @@ def register_reviews(app: Flask, runtime: Runtime, store: ReviewStore, audit: Au
     @app.post("/v1/reviews/<review_id>/approve")
     def approve(review_id: str) -> Response:
         """Approve and execute a pending write (needs ``<bridge>:review``; not your own)."""
-        caller = _caller()
-        review = load(review_id, caller)
-        if not _can_review(caller, review):
-            raise Forbidden(f"key '{caller.name}' lacks scope {review.bridge}:review")
+        caller, review = decidable(review_id)
         if review.requested_by == caller.name:
             raise Forbidden("a write is approved by someone other than who asked for it")
         if not store.decide(review_id, to="approved", by=caller.name):
@@ -101,10 +106,7 @@ def register_reviews(app: Flask, runtime: Runtime, store: ReviewStore, audit: Au
     @app.post("/v1/reviews/<review_id>/reject")
     def reject(review_id: str) -> Response:
         """Reject a pending write with a reason (needs ``<bridge>:review``)."""
-        caller = _caller()
-        review = load(review_id, caller)
-        if not _can_review(caller, review):
-            raise Forbidden(f"key '{caller.name}' lacks scope {review.bridge}:review")
+        caller, review = decidable(review_id)
         try:
             reason = Rejection.model_validate(request.get_json(silent=True) or {}).reason
         except ValidationError as exc:

@@ -8,9 +8,11 @@ elsewhere, with the reason: in CI a real-part test never silently skips.
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from typing import NoReturn
 
-__all__ = ["in_ci", "need", "real_part_missing"]
+__all__ = ["in_ci", "need", "real_part_missing", "wait_until"]
 
 
 def in_ci() -> bool:
@@ -31,3 +33,13 @@ def need(condition: bool, what: str) -> None:
     """Apply the rule unless ``condition`` holds."""
     if not condition:
         real_part_missing(what)
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
+    """Poll ``predicate`` until it holds or ``timeout`` seconds pass; its last answer."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return predicate()

@@ -7,6 +7,7 @@ import time
 import pytest
 
 from bridges.core.errors import BridgeError, NotFound, Unavailable
+from bridges.core.testing import wait_until
 from mainframe import LiveTerminal, PoolSettings, SessionPool
 from mainframe.testing import demo_host, need_s3270
 
@@ -47,15 +48,6 @@ def make_pool(host):
         pool.close()
 
 
-def _wait(predicate, timeout=10.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
-
-
 def test_sessions_claim_lu_names_from_the_pool(make_pool):
     pool = make_pool(min_size=2, max_size=2, lu_names=["LU0005", "LU0006"])
     assert pool.wait_ready(10)
@@ -71,7 +63,7 @@ def test_a_session_not_home_on_release_is_discarded_and_replaced(make_pool):
     with pool.session() as terminal:
         terminal.send("Enter", {(10, 28): "2"})  # left on the browse screen
     assert pool.status()["discarded"] == 1
-    assert _wait(lambda: pool.status()["idle"] == 1)
+    assert wait_until(lambda: pool.status()["idle"] == 1, timeout=10.0)
     with pool.session() as terminal:
         assert is_menu(terminal.screen())
 
@@ -98,7 +90,7 @@ def test_a_session_held_too_long_is_killed_and_never_reused(make_pool):
     assert pool.wait_ready(10)
     with pytest.raises(BridgeError), pool.session() as terminal:
         first = terminal
-        assert _wait(lambda: first._emulator.app.sp.poll() is not None, 5)  # the reaper killed s3270
+        assert wait_until(lambda: first._emulator.app.sp.poll() is not None, 5)  # the reaper killed s3270
         terminal.send("Enter", {(10, 28): "1"})
     assert pool.status()["discarded"] == 1
     with pool.session() as terminal:

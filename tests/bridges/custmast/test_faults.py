@@ -7,6 +7,7 @@ import time
 import pytest
 
 from bridges.core.errors import DeadlineExceeded, LegacyError, Unavailable
+from bridges.core.testing import wait_until
 from mainframe.testing import demo_host, need_s3270
 from tests.bridges.custmast.conftest import CODE_PAGE, custmast_config
 
@@ -20,15 +21,6 @@ def host():
         yield running
 
 
-def _wait_for(predicate, timeout=10.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
-
-
 def test_keyboard_never_unlocks_is_504_within_the_deadline_and_the_pool_refills(host, make_runtime):
     runtime = make_runtime(custmast_config(host, guard={"deadline_s": 1.0}, pool={"min_size": 2, "max_size": 2}))
     pool = runtime.bridges["custmast"].bridge.pool
@@ -39,7 +31,7 @@ def test_keyboard_never_unlocks_is_504_within_the_deadline_and_the_pool_refills(
     host.faults.keyboard_lock = None
     assert err.value.status == 504
     assert pool.status()["discarded"] == 1
-    assert _wait_for(lambda: pool.status()["idle"] == 2), pool.status()
+    assert wait_until(lambda: pool.status()["idle"] == 2, timeout=10.0), pool.status()
     assert runtime.call("custmast", "get_customer", {"customer": "C-00001"}).customer_id == "C-00001"
 
 
@@ -63,7 +55,8 @@ def test_host_drop_mid_screen_is_502_or_503_and_the_pool_heals(host, make_runtim
     with pytest.raises((Unavailable, LegacyError)) as err:
         runtime.call("custmast", "get_customer", {"customer": "C-00003"})
     assert err.value.status in (502, 503)
-    assert _wait_for(lambda: pool.status()["idle"] == 2 and pool.status()["discarded"] >= 1), pool.status()
+    healed = wait_until(lambda: pool.status()["idle"] == 2 and pool.status()["discarded"] >= 1, timeout=10.0)
+    assert healed, pool.status()
     assert runtime.call("custmast", "get_customer", {"customer": "C-00003"}).customer_id == "C-00003"
 
 
@@ -101,7 +94,7 @@ def test_a_refused_sign_on_is_never_retried(host, make_runtime, monkeypatch):
     monkeypatch.setenv("CUSTMAST_TEST_PASSWORD", "wrong-pass")
     runtime = make_runtime(custmast_config(host, user="LOCKTEST", pool={"min_size": 1, "max_size": 1}))
     pool = runtime.bridges["custmast"].bridge.pool
-    assert _wait_for(lambda: pool.status()["open_failures"] >= 1)
+    assert wait_until(lambda: pool.status()["open_failures"] >= 1, timeout=10.0)
     for _ in range(3):
         with pytest.raises(LegacyError, match="user id or password") as err:
             runtime.call("custmast", "get_customer", {"customer": "C-00001"})
