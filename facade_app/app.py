@@ -25,8 +25,9 @@ from facade_app.audit import AuditLog
 from facade_app.auth import Caller, KeyRing, presented_key
 from facade_app.operations import register_operations
 from facade_app.pages import register_pages
-from facade_app.problems import http_problem, install_error_handlers
+from facade_app.problems import install_error_handlers, problem_response
 from facade_app.ratelimit import Budget, RateLimits
+from facade_app.request_input import buffer_request
 from facade_app.review_store import ReviewStore
 from facade_app.reviews import register_reviews
 
@@ -36,25 +37,36 @@ log = logging.getLogger("legacy_bridges.facade")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
+class _Facade(Flask):
+    """Flask, answering OPTIONS with 204 and ``Allow`` only (no body, no CORS, no key needed)."""
+
+    def make_default_options_response(self) -> Response:
+        response = super().make_default_options_response()
+        response.status_code = 204
+        response.headers.pop("Content-Type", None)
+        return response
+
+
 def create_app(config: Config, runtime: Runtime | None = None) -> Flask:
     """Build the facade for ``config`` (building its bridges unless ``runtime`` is given)."""
     runtime = runtime if runtime is not None else build_runtime(config)
-    app = Flask("facade_app")
+    app = _Facade("facade_app")
     app.config.update(MAX_CONTENT_LENGTH=config.facade.max_body_bytes, JSON_SORT_KEYS=False)
     app.json.sort_keys = False
     app.json.ensure_ascii = False  # UTF-8 bodies: legacy names stay readable
     app.extensions["legacy_bridges"] = {"config": config, "runtime": runtime}
     keyring = KeyRing(config.api_keys)
     audit = AuditLog(config.path(config.facade.audit_log) if config.facade.audit_log else None)
+    audited = {op.tool_name for _, op in runtime.operations()}  # endpoints of the operation routes
 
     @app.before_request
     def _identify() -> Response | None:
         g.started = time.perf_counter()
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if _REQUEST_ID.match(incoming) else secrets.token_hex(16)
-        if len(request.query_string) > config.facade.max_query_bytes:
-            return http_problem(414, "URI Too Long", f"the query string exceeds {config.facade.max_query_bytes} bytes",
-                                "uri-too-long")
+        buffer_request(config.facade.max_query_bytes, config.facade.max_body_bytes, config.facade.body_timeout_s)
+        if g.input_error is not None and request.endpoint not in audited:
+            return problem_response(g.input_error)  # an operation's view raises it, to audit it
         key = presented_key(request.headers)
         g.caller = None
         g.auth_error = None

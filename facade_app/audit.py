@@ -18,19 +18,32 @@ __all__ = ["AuditLog"]
 
 _SECRET_NAMES = ("password", "passwd", "secret", "token", "key", "credential", "cookie")
 _MAX_VALUE = 256
+_MAX_DEPTH = 8
 log = logging.getLogger("legacy_bridges.audit")
 
 
-def _safe(value: Any, name: str = "") -> Any:
+def _safe(value: Any, name: str = "", depth: int = 0) -> Any:
     if any(s in name.lower() for s in _SECRET_NAMES):
         return "<<REDACTED>>"
     if isinstance(value, str):
         return value if len(value) <= _MAX_VALUE else value[:_MAX_VALUE] + f"…({len(value)} chars)"
+    if depth >= _MAX_DEPTH and isinstance(value, dict | list | tuple):
+        return f"<<nested deeper than {_MAX_DEPTH}>>"
     if isinstance(value, dict):
-        return {str(k)[:64]: _safe(v, str(k)) for k, v in list(value.items())[:50]}
+        return {str(k)[:64]: _safe(v, str(k), depth + 1) for k, v in list(value.items())[:50]}
     if isinstance(value, list | tuple):
-        return [_safe(v) for v in value[:50]]
+        return [_safe(v, "", depth + 1) for v in value[:50]]
     return value
+
+
+def _line(entry: dict[str, Any]) -> str:
+    """One JSON line that always encodes as UTF-8: a lone surrogate is escaped (``\\ud800``)."""
+    line = json.dumps(entry, ensure_ascii=False, default=str)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        line = json.dumps(entry, default=str)
+    return line
 
 
 class AuditLog:
@@ -45,7 +58,27 @@ class AuditLog:
     def record(self, *, event: str, effect: str, caller: str | None, request_id: str, status: int,
                duration_ms: float, inputs: dict[str, Any] | None, outcome: str) -> None:
         """Write one event; a failure to write is logged, never raised to the caller."""
-        entry = {
+        try:
+            line = _line(self._entry(event=event, effect=effect, caller=caller, request_id=request_id,
+                                     status=status, duration_ms=duration_ms, inputs=inputs, outcome=outcome))
+        except Exception:  # a value that cannot even be escaped: keep the event, drop the input
+            log.exception("cannot encode the audit event of %s; its input is left out", request_id)
+            line = _line(self._entry(event=event, effect=effect, caller=caller, request_id=request_id,
+                                     status=status, duration_ms=duration_ms, inputs={"<<unencodable>>": True},
+                                     outcome=outcome))
+        log.info(line)
+        if self.path is None:
+            return
+        try:
+            with self._lock, self.path.open("a", encoding="utf-8") as fh:
+                fh.write(line + "\n")
+        except OSError:
+            log.exception("cannot write the audit file")
+
+    @staticmethod
+    def _entry(*, event: str, effect: str, caller: str | None, request_id: str, status: int,
+               duration_ms: float, inputs: dict[str, Any] | None, outcome: str) -> dict[str, Any]:
+        return {
             "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
             "event": event,
             "effect": effect,
@@ -57,12 +90,3 @@ class AuditLog:
             "input": _safe(inputs or {}),
             "pid": os.getpid(),
         }
-        line = json.dumps(entry, ensure_ascii=False, default=str)
-        log.info(line)
-        if self.path is None:
-            return
-        try:
-            with self._lock, self.path.open("a", encoding="utf-8") as fh:
-                fh.write(line + "\n")
-        except OSError:
-            log.exception("cannot write the audit file")

@@ -16,6 +16,7 @@ from bridges.core.runtime import BridgeRuntime, Runtime
 from bridges.core.streaming import RowStream
 from facade_app.audit import AuditLog
 from facade_app.problems import problem_response
+from facade_app.request_input import json_object, pending_error
 from facade_app.review_store import ReviewStore
 from facade_app.reviews import queue_for_review
 from facade_app.streaming import stream_response
@@ -46,6 +47,7 @@ def _parameter_names(model: type[BaseModel]) -> frozenset[str]:
 
 def _read_input(op: Operation) -> dict[str, Any]:
     if op.effect is Effect.READ:
+        pending_error()  # a bad query string or body, found before the view
         fields = _parameter_names(op.input_model)
         unknown = [k for k in request.args if k not in fields]
         repeated = [k for k in request.args if len(request.args.getlist(k)) > 1]
@@ -54,14 +56,7 @@ def _read_input(op: Operation) -> dict[str, Any]:
         if problems:
             raise InvalidInput(f"invalid query parameters for {op.qualified_name}", errors=problems)
         return request.args.to_dict()
-    if not request.is_json:
-        raise InvalidInput("send the input as a JSON object with 'Content-Type: application/json'",
-                           errors=[{"field": "(body)", "message": "not JSON", "type": "content_type"}])
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise InvalidInput("the request body must be a JSON object",
-                           errors=[{"field": "(body)", "message": "malformed JSON or not an object", "type": "json"}])
-    return body
+    return json_object()
 
 
 def _conditional(body: str) -> Response:

@@ -5,27 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import NotFound
 
-from bridges.core.errors import NotFound
 from bridges.core.runtime import Runtime
 from facade_app.openapi import build_openapi
+from facade_app.problems import PROBLEM_TYPES
 from facade_app.tools import anthropic_tools, openai_tools
 
 __all__ = ["register_pages"]
-
-_PROBLEM_TEXT = {
-    "invalid-input": "The input failed validation. `errors` lists each field with its problem.",
-    "not-found": "The legacy system says the record does not exist.",
-    "unauthenticated": "No API key was sent, or it is not valid.",
-    "forbidden": "The API key lacks a scope the operation requires.",
-    "refused": "A write or a non-SELECT statement reached a read-only path.",
-    "rate-limited": "The key's request budget is spent; retry after the Retry-After header's seconds.",
-    "unavailable": "The legacy system cannot take the call now; retry after Retry-After.",
-    "timeout": "The deadline passed; the session or connection used was discarded.",
-    "legacy-error": "The legacy system answered something the bridge does not recognise.",
-    "unexpected-screen": "A terminal showed a screen no declaration recognises; a redacted snapshot is kept.",
-    "layout-changed": "A page no longer matches the selectors declared for it.",
-}
 
 
 def register_pages(app: Flask, runtime: Runtime) -> None:
@@ -56,7 +43,7 @@ def register_pages(app: Flask, runtime: Runtime) -> None:
         """AI tool definitions: ``openai`` or ``anthropic``."""
         makers: dict[str, Any] = {"openai": openai_tools, "anthropic": anthropic_tools}
         if flavour not in makers:
-            raise NotFound(f"no tool flavour {flavour!r}; try openai or anthropic")
+            raise NotFound("no such tool flavour; try openai or anthropic")
         return jsonify(makers[flavour](operations))
 
     @app.get("/")
@@ -72,6 +59,6 @@ def register_pages(app: Flask, runtime: Runtime) -> None:
     @app.get("/problems/<slug>")
     def problem_type(slug: str) -> Response:
         """What a problem type means."""
-        if slug not in _PROBLEM_TEXT:
-            raise NotFound(f"no problem type {slug!r}")
-        return jsonify(type=f"/problems/{slug}", description=_PROBLEM_TEXT[slug])
+        if slug not in PROBLEM_TYPES:
+            raise NotFound("no such problem type")
+        return jsonify(type=f"/problems/{slug}", description=PROBLEM_TYPES[slug])

@@ -21,6 +21,7 @@ from bridges.core.operation import Operation
 from bridges.core.runtime import Runtime, validation_errors
 from facade_app.audit import AuditLog
 from facade_app.auth import Caller, scope_granted
+from facade_app.request_input import json_object
 from facade_app.review_models import Rejection
 from facade_app.review_store import Review, ReviewStore
 
@@ -108,7 +109,7 @@ def register_reviews(app: Flask, runtime: Runtime, store: ReviewStore, audit: Au
         """Reject a pending write with a reason (needs ``<bridge>:review``)."""
         caller, review = decidable(review_id)
         try:
-            reason = Rejection.model_validate(request.get_json(silent=True) or {}).reason
+            reason = Rejection.model_validate(json_object()).reason
         except ValidationError as exc:
             raise InvalidInput("a rejection needs a reason", errors=validation_errors(exc)) from None
         if not store.decide(review_id, to="rejected", by=caller.name, reason=reason):

@@ -96,6 +96,8 @@ class FacadeSettings(BaseModel):
     audit_log: Path | None = Field(None, description="JSON-lines audit file; None logs to the 'audit' logger only.")
     max_body_bytes: int = Field(1_048_576, ge=1024, description="Larger request bodies get 413.")
     max_query_bytes: int = Field(8192, ge=256, description="Longer query strings get 414.")
+    body_timeout_s: float = Field(10, gt=0, le=300, description="A request body not received in full within "
+                                  "this gets 408 and frees the worker.")
     review_store: str = Field("sqlite:///:memory:", description="SQLAlchemy URL of the write-review queue; "
                               "a file or server database when several workers serve.")
     review_ttl_s: float = Field(86_400, gt=0, description="A write waiting for review expires after this.")
