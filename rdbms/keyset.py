@@ -1,25 +1,67 @@
 """Keyset pagination: opaque, signed page cursors (itsdangerous), and exports as keyset chunks.
 
-A cursor carries the sort key of the last row served and a fingerprint of the query
-it belongs to; a tampered cursor, or one replayed against other filters, is refused
-as invalid input rather than silently paging something else.
+A cursor carries the sort key of the last row served — the values as the database
+returned them, one per key column — and a fingerprint of the query it belongs to; a
+tampered cursor, or one replayed against other filters, is refused as invalid input
+rather than silently paging something else. :func:`after_clause` is the predicate of
+"the rows after this key" for a key of any width, and :func:`bind_key` turns a key value
+back into the parameter that compares equal to the stored one on each driver.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable, Iterator, Sequence
+from decimal import Decimal
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from bridges.core.deadline import Deadline, deadline_scope
 from bridges.core.errors import InvalidInput
-from rdbms.types import QueryResult, ReadOnlyConnection, RowCursor
+from rdbms.types import Dialect, QueryResult, ReadOnlyConnection, RowCursor
 from rdbms.values import decode_value, encode_value
 
-__all__ = ["KeysetCursors", "keyset_chunks"]
+__all__ = ["KeysetCursors", "after_clause", "bind_key", "keyset_chunks"]
+
+
+def after_clause(columns: Sequence[str], values: Sequence[Any]) -> tuple[str, list[Any]]:
+    """``(a > ?) OR (a = ? AND b > ?) OR …``: the rows after ``values`` in ``columns`` order.
+
+    Spelled out rather than as a row comparison ``(a, b) > (?, ?)``, which not every
+    database plans with its index. Key columns must not hold NULL (the key check
+    refuses such a key)."""
+    if len(columns) != len(values) or not columns:
+        raise ValueError("a key value per key column")
+    terms, params = [], []
+    for i, column in enumerate(columns):
+        equal = [f"{c} = ?" for c in columns[:i]]
+        terms.append("(" + " AND ".join([*equal, f"{column} > ?"]) + ")")
+        params += [*values[:i], values[i]]
+    return "(" + " OR ".join(terms) + ")", params
+
+
+def bind_key(dialect: Dialect | str, value: Any) -> Any:
+    """A key value read from the database, as the parameter that equals what is stored.
+
+    SQLite stores timestamps as text (``'2024-02-29 00:00:00'``), but a bound
+    ``datetime`` arrives as ``'… 00:00:00.000'``, which compares unequal: datetimes,
+    dates and times are bound in the stored text form (ISO, a space between date and
+    time, fractions only when present). A float read from a SQLite NUMERIC is bound
+    as that float (never a rounded Decimal). PostgreSQL and MariaDB compare typed
+    parameters exactly; CHAR padding is kept because the cursor holds the value as read.
+    """
+    if Dialect(dialect) is not Dialect.SQLITE:
+        return value
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        return int(value)
+    return value
 
 
 class KeysetCursors:

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from decimal import Decimal
 from typing import Any
 
-from pydantic import Field
-
 from bridges.core.codecs import cents_to_decimal, format_cyymmdd, pad_char, strip_char
-from bridges.core.errors import NotFound, Refused
-from bridges.core.operation import Bridge, BridgeContext, Example, operation
+from bridges.core.errors import NotFound
+from bridges.core.operation import Example, operation
 from bridges.core.streaming import RowStream
 from bridges.orders import normalise
 from bridges.orders.models import (
@@ -24,28 +21,19 @@ from bridges.orders.models import (
     OrderPage,
     OrderSummary,
     ProductStatus,
-    RawRows,
-    RawSql,
 )
-from rdbms import KeysetCursors, RdbmsSettings, open_connection
+from rdbms.bridge import DatabaseBridge, DatabaseSettings
 from rdbms.dialects import rules_for
 from rdbms.keyset import keyset_chunks
-from rdbms.tables import DeclaredView, ViewColumn, verify_columns
-from rdbms.values import encode_value
+from rdbms.tables import DeclaredView, ViewColumn
 
 __all__ = ["OrdersBridge", "OrdersSettings"]
 
 log = logging.getLogger("legacy_bridges.orders")
 
 
-class OrdersSettings(RdbmsSettings):
-    """ORDERS options: the connection (see :class:`rdbms.RdbmsSettings`) and the bridge's own."""
-
-    db_schema: str | None = Field(
-        None, pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,62}$",
-        description="Schema (PostgreSQL) or database (MariaDB) holding the views, when not the default.",
-    )
-    raw_sql: bool = Field(False, description="Serve `run_sql` (one gated SELECT, parameters bound). Off by default.")
+class OrdersSettings(DatabaseSettings):
+    """ORDERS options: those of every database bridge (:class:`rdbms.bridge.DatabaseSettings`)."""
 
     model_config = {"extra": "forbid"}
 
@@ -76,16 +64,10 @@ PRODUCTS = DeclaredView(
 )
 
 _HEADER = ", ".join(normalise.HEADER_COLUMNS)
-# Every view and column the bridge reads, checked at start-up.
-_DECLARED_COLUMNS = (
-    ("VORDHDR", normalise.HEADER_COLUMNS),
-    ("VORDLIN", ("OLORNO", *normalise.LINE_COLUMNS)),
-    (PRODUCTS.relation, tuple(c.column for c in PRODUCTS.columns)),
-)
 _LINES = ", ".join(normalise.LINE_COLUMNS)
 
 
-class OrdersBridge(Bridge):
+class OrdersBridge(DatabaseBridge):
     """Orders, order lines and products of the ORDERS database (AS/400 style, read-only).
 
     Keys CHAR-padded, dates CYYMMDD with sentinels, amounts in cents, one-letter
@@ -98,27 +80,9 @@ class OrdersBridge(Bridge):
                    "order history, exports and the product master — normalised (ISO dates, Decimal amounts, "
                    "named statuses, canonical customer ids).")
     Settings = OrdersSettings
-
-    def __init__(self, settings: OrdersSettings, context: BridgeContext) -> None:  # type: ignore[override]
-        super().__init__(settings, context)
-        self.db = open_connection(settings, system="orders", cassette=context.cassette, secrets=context.secrets)
-        secret = context.secrets.get("cursor_key") or hashlib.sha256(
-            f"legacy-bridges orders {context.instance_name} {settings.connection}".encode()
-        ).hexdigest()
-        self.keyset = KeysetCursors(secret)
-        if not settings.raw_sql:
-            self.operations = {k: v for k, v in type(self).operations.items() if k != "run_sql"}
-        try:
-            for view, columns in _DECLARED_COLUMNS:
-                verify_columns(self.db, self.relation(view), columns)
-        except BaseException:
-            self.db.close()
-            raise
-
-    def relation(self, view: str) -> str:
-        """``view`` qualified by the configured schema."""
-        schema = self.settings.db_schema  # type: ignore[attr-defined]
-        return f"{schema}.{view}" if schema else view
+    views = (PRODUCTS,)
+    # The views the bridge reads with its own SQL (checked at start-up, readable by run_sql).
+    relations = (("VORDHDR", normalise.HEADER_COLUMNS), ("VORDLIN", ("OLORNO", *normalise.LINE_COLUMNS)))
 
     # -- orders -----------------------------------------------------------------------
 
@@ -228,33 +192,4 @@ class OrdersBridge(Bridge):
 
     list_products, export_products = PRODUCTS.operations()
 
-    # -- raw SQL (off unless configured) ------------------------------------------------------
-
-    @operation(
-        summary="Run one read-only SELECT (when switched on)",
-        examples=[Example({"sql": "SELECT OHSTAT, COUNT(*) AS N FROM VORDHDR GROUP BY OHSTAT"})],
-    )
-    def run_sql(self, query: RawSql) -> RawRows:
-        """One SELECT with `?` parameters, through the same gate as every declared query (one statement,
-        SELECT/UNION only, no write node, allow-listed functions) and the same read-only transaction.
-        Served only when the bridge's `raw_sql` option is on."""
-        if not self.settings.raw_sql:  # type: ignore[attr-defined]
-            raise Refused("raw SQL is switched off for this bridge")
-        result = self.db.query(query.sql, query.params, max_rows=min(query.limit, self.settings.max_rows),
-                               max_bytes=self.settings.max_bytes)
-        return RawRows(columns=result.names, rows=[[encode_value(v) for v in row] for row in result.rows],
-                       truncated=result.truncated)
-
-    # -- lifecycle -------------------------------------------------------------------------------
-
-    def ping(self) -> dict[str, Any]:
-        """One round trip (none when replaying)."""
-        return self.db.ping()
-
-    def status(self) -> dict[str, Any]:
-        """Pool or cassette state."""
-        return self.db.status()
-
-    def close(self) -> None:
-        """Close the pool (and write the cassette when recording)."""
-        self.db.close()
+    # -- run_sql (off unless configured), ping, status and close: from DatabaseBridge ----------------

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field, model_validator
 
 from bridges.core.codecs import StatusMap
+from rdbms.raw import RawRows, RawSql  # re-exported: run_sql now lives in rdbms
 
 __all__ = [
     "ExportOrders",
@@ -132,21 +133,3 @@ class OrderPage(BaseModel):
     orders: list[OrderSummary]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
     truncated: bool = Field(False, description="A row or byte cap cut this page short.")
-
-
-class RawSql(BaseModel):
-    """One SELECT statement with `?` parameters (only when raw SQL is switched on)."""
-
-    model_config = {"extra": "forbid"}
-    sql: str = Field(min_length=1, max_length=20_000, description="One SELECT (or UNION); `?` marks a parameter.")
-    params: list[str | int | float | bool | None] = Field(
-        default_factory=list, max_length=100, description="Values bound to the `?` markers, in order.")
-    limit: int = Field(100, ge=1, le=1000, description="Most rows returned (then `truncated`).")
-
-
-class RawRows(BaseModel):
-    """Rows of a raw SELECT, values as JSON."""
-
-    columns: list[str]
-    rows: list[list[Any]]
-    truncated: bool

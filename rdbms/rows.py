@@ -1,0 +1,143 @@
+"""Per-view row functions: database tuples → rows that already satisfy the output model.
+
+A declared view's columns are known when the bridge class is made, so its row function
+is generated once (one dict literal, each column's codec and type check inlined) rather
+than looping over columns per row. Each value then has its field's type: a Decimal
+field is an exact ``Decimal`` on every database (sqliteodbc's NUMERIC float made exact
+through its shortest repr, then quantised to the column's scale), an int field an
+``int``, and a float field a finite float or — the one policy for non-finite values —
+the string ``"NaN"``, ``"Infinity"`` or ``"-Infinity"`` (never null, never a bare
+``Infinity`` in JSON, the same text in CSV). A value that cannot have its field's type
+is a :class:`~bridges.core.errors.LegacyError`, never a silently wrong row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from bridges.core.errors import LegacyError
+
+__all__ = ["NON_FINITE", "compile_row", "json_float", "to_decimal", "to_float", "to_int"]
+
+NON_FINITE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+"""How NaN and ±Infinity leave the service: as these strings, in every format."""
+
+
+def json_float(value: float) -> float | str:
+    """A float as it is served: itself when finite, else ``"NaN"`` / ``"Infinity"`` / ``"-Infinity"``."""
+    return value if math.isfinite(value) else NON_FINITE[repr(value)]
+
+
+def _bad(field: str, want: str, value: Any) -> LegacyError:
+    return LegacyError(f"column {field}: the database returned a {type(value).__name__} where {want} was declared")
+
+
+def to_decimal(value: Any, scale: int | None = None, field: str = "") -> Decimal | None:
+    """``value`` as an exact Decimal (quantised to ``scale`` places when given)."""
+    if value is None:
+        return None
+    try:
+        if isinstance(value, Decimal):
+            number = value
+        elif isinstance(value, float):
+            if not math.isfinite(value):
+                raise _bad(field, "a finite decimal", value)
+            number = Decimal(repr(value))  # the shortest repr is what was stored (15 significant digits or fewer)
+        elif isinstance(value, int | str) and not isinstance(value, bool):
+            number = Decimal(value.strip() if isinstance(value, str) else value)
+        else:
+            raise _bad(field, "a decimal", value)
+        return number if scale is None else number.quantize(Decimal(1).scaleb(-scale))
+    except InvalidOperation:
+        raise _bad(field, "a decimal", value) from None
+
+
+def to_int(value: Any, field: str = "") -> int | None:
+    """``value`` as an int (a whole float or Decimal, as sqliteodbc and NUMERIC(n,0) give)."""
+    if value is None or (type(value) is int):
+        return value
+    if isinstance(value, float | Decimal) and not isinstance(value, bool) and value == value and \
+            value not in (float("inf"), float("-inf")) and value == int(value):
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    raise _bad(field, "an integer", value)
+
+
+def to_float(value: Any, field: str = "") -> float | str | None:
+    """``value`` as a float, non-finite ones as the strings of :data:`NON_FINITE`."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        return json_float(value)
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+        return json_float(float(value))
+    raise _bad(field, "a number", value)
+
+
+def _to_str(value: Any, field: str = "") -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise _bad(field, "text", value)
+
+
+def _to_temporal(kind: type) -> Callable[[Any, str], Any]:
+    def convert(value: Any, field: str = "") -> Any:
+        if value is None or type(value) is kind:
+            return value
+        if kind is dt.date and isinstance(value, dt.datetime) and value.time() == dt.time():
+            return value.date()
+        if isinstance(value, str):
+            try:
+                return kind.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        raise _bad(field, kind.__name__, value)
+    return convert
+
+
+def _checker(kind: Any, scale: int | None) -> tuple[type | None, Callable[..., Any]] | None:
+    """(the type that needs no work, the converter) for a field type; None: taken as is."""
+    if kind is Decimal:
+        return (None if scale is not None else Decimal), lambda v, f: to_decimal(v, scale, f)
+    if kind is bool:
+        return None
+    if kind is int:
+        return int, to_int
+    if kind is float:
+        return None, to_float
+    if kind is str:
+        return str, _to_str
+    if kind in (dt.date, dt.datetime, dt.time):
+        return kind, _to_temporal(kind)
+    return None
+
+
+def compile_row(columns: Sequence[Any], identity: Callable[[Any], Any]) -> Callable[[Sequence[Any]], dict[str, Any]]:
+    """The row function of ``columns`` (:class:`~rdbms.tables.ViewColumn`): a tuple → the row dict.
+
+    ``identity`` marks a column without a read codec."""
+    env: dict[str, Any] = {}
+    items = []
+    for i, column in enumerate(columns):
+        expr = f"v[{i}]"
+        if column.read is not identity:
+            env[f"r{i}"] = column.read
+            expr = f"r{i}({expr})"
+        check = _checker(column.type, getattr(column, "scale", None))
+        if check is not None:
+            fast, convert = check
+            env[f"c{i}"], env[f"n{i}"] = convert, column.field
+            if fast is None:
+                expr = f"c{i}({expr}, n{i})"
+            else:
+                env[f"t{i}"] = fast
+                expr = f"(x if (x := {expr}).__class__ is t{i} or x is None else c{i}(x, n{i}))"
+        items.append(f"{column.field!r}: {expr}")
+    source = "def row(v):\n    return {" + ", ".join(items) + "}\n"
+    exec(compile(source, "<row function>", "exec"), env)  # generated from declared names only
+    return env["row"]
