@@ -21,14 +21,13 @@ from bridges.core.config import Config
 from bridges.core.errors import Unauthenticated
 from bridges.core.registry import build_runtime
 from bridges.core.runtime import Runtime
-from facade_app.audit import AuditLog
-from facade_app.auth import Caller, KeyRing, presented_key
+from facade_app.auth import KeyRing, presented_key
 from facade_app.operations import register_operations
 from facade_app.pages import register_pages
+from facade_app.pipeline import Pipeline
 from facade_app.problems import install_error_handlers, problem_response
-from facade_app.ratelimit import Budget, RateLimits
+from facade_app.ratelimit import Budget
 from facade_app.request_input import buffer_request
-from facade_app.review_store import ReviewStore
 from facade_app.reviews import register_reviews
 
 __all__ = ["create_app"]
@@ -56,8 +55,8 @@ def create_app(config: Config, runtime: Runtime | None = None) -> Flask:
     app.json.ensure_ascii = False  # UTF-8 bodies: legacy names stay readable
     app.extensions["legacy_bridges"] = {"config": config, "runtime": runtime}
     keyring = KeyRing(config.api_keys)
-    audit = AuditLog(config.path(config.facade.audit_log) if config.facade.audit_log else None)
-    audited = {op.tool_name for _, op in runtime.operations()}  # endpoints of the operation routes
+    # endpoints of the operation routes and review decisions (their views raise it, to audit it)
+    audited = {op.tool_name for _, op in runtime.operations()} | {"approve", "reject"}
 
     @app.before_request
     def _identify() -> Response | None:
@@ -86,25 +85,12 @@ def create_app(config: Config, runtime: Runtime | None = None) -> Flask:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response
 
-    limits = RateLimits(config.facade.rate_limit_storage)
-    for limit in [config.facade.rate_limit, *(k.rate_limit for k in config.api_keys if k.rate_limit)]:
-        limits.validate(limit)  # a malformed limit fails at start, not on the first call
-
-    def spend() -> Budget:
-        """Charge the caller's budget (the client address's, before authentication)."""
-        caller: Caller | None = g.get("caller")
-        if caller is None:
-            return limits.hit(f"ip:{request.remote_addr}", config.facade.rate_limit)
-        budget = limits.hit(f"key:{caller.name}", caller.rate_limit or config.facade.rate_limit)
-        g.budget = budget
-        return budget
-
     install_error_handlers(app)
 
-    store = ReviewStore(config.facade.review_store, config.facade.review_ttl_s)
-    reviewed = {name: store for name, entry in config.bridges.items() if entry.review_writes}
-    register_operations(app, runtime, audit, spend, reviewed)
-    register_reviews(app, runtime, store, audit, spend)
+    pipeline = Pipeline.from_config(config, runtime)
+    app.extensions["legacy_bridges"]["pipeline"] = pipeline
+    register_operations(app, pipeline)
+    register_reviews(app, pipeline)
     register_pages(app, runtime)
     atexit.register(runtime.close)
     return app

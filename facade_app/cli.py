@@ -62,9 +62,12 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     check_config(config)
     KeyRing(config.api_keys)
-    from facade_app.server import run_gunicorn
+    from facade_app.server import check_shared_state, run_gunicorn
 
-    run_gunicorn(args.config, args.host, args.port, args.workers)
+    check_shared_state(config, args.workers)
+    host = args.host if args.host is not None else config.facade.host
+    port = args.port if args.port is not None else config.facade.port
+    run_gunicorn(args.config, host, port, args.workers)
     return 0
 
 
@@ -72,15 +75,14 @@ def _cmd_mcp(args: argparse.Namespace) -> int:
     import os
 
     from bridges.core.registry import build_runtime
-    from facade_app.audit import AuditLog
     from facade_app.mcp_tools import build_mcp_server
+    from facade_app.pipeline import Pipeline
 
     config = load_config(args.config)
     caller = KeyRing(config.api_keys).authenticate(os.environ.get(args.key_env))
     runtime = build_runtime(config)
-    audit = AuditLog(config.path(config.facade.audit_log) if config.facade.audit_log else None)
     try:
-        build_mcp_server(runtime, caller, audit).run("stdio")
+        build_mcp_server(Pipeline.from_config(config, runtime), caller).run("stdio")
     finally:
         runtime.close()
     return 0
@@ -100,9 +102,10 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("serve", help="serve the facade under gunicorn")
     p.add_argument("--config", default="bridges.toml", help="TOML configuration file")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8080)
-    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--host", help="overrides facade.host (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="overrides facade.port (default 8080)")
+    p.add_argument("--workers", type=int, default=2,
+                   help="worker processes; more than 1 needs shared stores (Redis rate limits)")
     p.set_defaults(func=_cmd_serve)
 
     for name, func, text in (("list", _cmd_list, "list bridges and operations"),

@@ -2,90 +2,96 @@
 
     bridges mcp --config bridges.toml --key-env MY_AGENT_KEY
 
-Each operation becomes a tool named ``<bridge>_<operation>`` with the operation's input
-model as its parameters. Tool annotations (read-only, destructive) are hints to the
-model; the server itself enforces the key's scopes, runs each call through the same
-guard, and writes the same audit events as the HTTP facade.
+Each operation becomes a tool named ``<bridge>_<operation>`` whose input schema is the
+operation's input model. Tool annotations (read-only, destructive) are hints to the
+model; every call is the MCP adapter of :class:`facade_app.pipeline.Pipeline`, so it
+runs the same rules as HTTP: the key's scopes and budget, validation by the operation's
+own model, the review queue for bridges with ``review_writes`` (a queued write answers
+the pending review, and nothing runs until a second person approves it over HTTP), the
+guard, one audit line per call — failed and refused ones included. Errors are the
+problem+json of HTTP, never echoing an input value.
 """
 
 from __future__ import annotations
 
-import inspect
 import json
-import time
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
 import anyio
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.tools import Tool
+from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase
 from mcp.types import ToolAnnotations
+from pydantic import ConfigDict
 
 from bridges.core.errors import BridgeError
 from bridges.core.operation import Effect, Operation
-from bridges.core.runtime import BridgeRuntime, Runtime
-from facade_app.audit import AuditLog
 from facade_app.auth import Caller
+from facade_app.pipeline import Attempt, Pipeline
 from facade_app.tools import tool_description
 
 __all__ = ["build_mcp_server"]
 
 
-def build_mcp_server(runtime: Runtime, caller: Caller, audit: AuditLog | None = None) -> MCPServer:
+class _RawArguments(ArgModelBase):
+    """Takes the arguments as given: the operation's own model validates them in the
+    pipeline (the SDK's own validation would echo rejected values in its message)."""
+
+    model_config = ConfigDict(extra="allow", arbitrary_types_allowed=True)
+
+    def model_dump_one_level(self) -> dict[str, Any]:
+        """Every argument, under one keyword."""
+        return {"arguments": dict(self.model_extra or {})}
+
+
+def build_mcp_server(pipeline: Pipeline, caller: Caller) -> MCPServer:
     """An MCP server exposing the operations ``caller`` may call (others are not listed)."""
-    server = MCPServer(name="legacy-bridges", instructions="Typed operations on legacy systems of record. "
-                       "Tools marked destructive change the legacy system.")
-    audit = audit or AuditLog(None)
-    for instance, op in runtime.operations():
+    tools = []
+    for instance, op in pipeline.runtime.operations():
         if op.streaming:
             continue  # row streams are for HTTP exports, not for a model's context window
         try:
             caller.require(op)
         except BridgeError:
             continue
-        server.add_tool(
-            _tool(runtime.bridges[instance], op, caller, audit),
-            name=op.tool_name,
-            title=op.summary,
-            description=tool_description(op),
-            annotations=ToolAnnotations(
-                read_only_hint=op.effect is Effect.READ,
-                destructive_hint=op.effect is Effect.WRITE,
-                idempotent_hint=op.effect is Effect.READ,
-                open_world_hint=False,
-            ),
-            structured_output=True,
-        )
-    return server
+        tools.append(_tool(pipeline, instance, op, caller))
+    return MCPServer(name="legacy-bridges", tools=tools,
+                     instructions="Typed operations on legacy systems of record. Tools marked destructive change "
+                                  "the legacy system; on bridges that review writes they queue the change for a "
+                                  "second person's approval and answer the pending review.")
 
 
-def _tool(bridge: BridgeRuntime, op: Operation, caller: Caller, audit: AuditLog) -> Any:
+def _tool(pipeline: Pipeline, instance: str, op: Operation, caller: Caller) -> Tool:
+    description = tool_description(op)
+    if op.effect is Effect.WRITE and instance in pipeline.reviewed:
+        description += (" On this server the change is queued for a second person's approval: the answer is the "
+                        "review (status pending), not the change.")
+
     def call(arguments: dict[str, Any]) -> dict[str, Any]:
-        started, status, outcome = time.perf_counter(), 500, "error"
-        try:
-            caller.require(op)  # enforced here too: annotations are only hints
-            result = bridge.call(op, arguments)
-            status, outcome = 200, "ok"
-            return result.model_dump(mode="json")  # type: ignore[union-attr]
-        except BridgeError as exc:
-            status, outcome = exc.status, exc.slug
-            raise ToolError(json.dumps(exc.to_problem(), ensure_ascii=False)) from None
-        finally:
-            audit.record(event=op.qualified_name, effect=op.effect.value, caller=caller.name,
-                         request_id="mcp-" + uuid.uuid4().hex, status=status,
-                         duration_ms=(time.perf_counter() - started) * 1000, inputs=arguments, outcome=outcome)
+        attempt = Attempt(caller=caller, request_id="mcp-" + uuid.uuid4().hex, client="mcp")
+        outcome = pipeline.call(attempt, instance, op, lambda: arguments)
+        if outcome.error is not None:
+            problem = {**outcome.error.to_problem(), "request_id": attempt.request_id}
+            raise ToolError(json.dumps(problem, ensure_ascii=False))
+        if outcome.review is not None:
+            return outcome.review.public()
+        return outcome.result.model_dump(mode="json")  # type: ignore[union-attr]
 
-    async def tool(**arguments: Any) -> dict[str, Any]:
-        given = {k: v for k, v in arguments.items() if v is not inspect.Parameter.empty}
-        return await anyio.to_thread.run_sync(call, given)
+    async def run(arguments: dict[str, Any]) -> dict[str, Any]:
+        return await anyio.to_thread.run_sync(call, arguments)
 
-    # The SDK reads a tool's parameters from its signature: give it the input model's fields.
-    params = []
-    for name, field in op.input_model.model_fields.items():
-        default = inspect.Parameter.empty if field.is_required() else field.get_default(call_default_factory=True)
-        params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default,
-                                        annotation=Annotated[field.annotation, field]))
-    tool.__signature__ = inspect.Signature(params, return_annotation=dict[str, Any])  # type: ignore[attr-defined]
-    tool.__name__ = op.tool_name
-    tool.__doc__ = tool_description(op)
-    return tool
+    tool = Tool.from_function(
+        run, name=op.tool_name, title=op.summary, description=description, structured_output=True,
+        annotations=ToolAnnotations(
+            read_only_hint=op.effect is Effect.READ,
+            destructive_hint=op.effect is Effect.WRITE,
+            idempotent_hint=op.effect is Effect.READ,
+            open_world_hint=False,
+        ),
+    )
+    # Advertise the operation's input model; accept the arguments as given (see _RawArguments).
+    metadata = tool.fn_metadata.model_copy(update={"arg_model": _RawArguments})
+    return tool.model_copy(update={"parameters": op.input_model.model_json_schema(by_alias=True),
+                                   "fn_metadata": metadata})

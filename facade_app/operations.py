@@ -1,62 +1,80 @@
-"""Operation routes: GET for reads (query parameters), POST for writes (JSON body)."""
+"""Operation routes: GET for reads (query parameters), POST for writes (JSON body).
+
+Each route is the HTTP adapter of :class:`facade_app.pipeline.Pipeline`: it reads the
+input the HTTP way and renders the outcome as a response; the rules live in the pipeline.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-from flask import Flask, Response, g, request
-from pydantic import BaseModel
+from flask import Flask, Response, g, jsonify, request
+from werkzeug.exceptions import HTTPException
 
-from bridges.core.errors import BridgeError, InvalidInput, Unauthenticated
+from bridges.core.errors import BridgeError, InvalidInput
 from bridges.core.operation import Effect, Operation
-from bridges.core.runtime import BridgeRuntime, Runtime
 from bridges.core.streaming import RowStream
-from facade_app.audit import AuditLog
+from facade_app.pipeline import Attempt, Outcome, Pipeline
+from facade_app.pipeline import parameter_names as _parameter_names  # noqa: F401  (tests use it)
 from facade_app.problems import problem_response
 from facade_app.request_input import json_object, pending_error
-from facade_app.review_store import ReviewStore
-from facade_app.reviews import queue_for_review
 from facade_app.streaming import stream_response
 
-__all__ = ["register_operations"]
+__all__ = ["HttpRefusal", "http_attempt", "http_input", "json_body", "register_operations", "render_review"]
+
+T = TypeVar("T")
 
 
-def register_operations(app: Flask, runtime: Runtime, audit: AuditLog, spend: Callable[[], Any],
-                        reviews: dict[str, ReviewStore]) -> None:
-    """Add one route per operation served by ``runtime``. ``spend`` charges the caller's
-    rate budget; ``reviews`` maps the instances whose writes wait for a second person."""
-    for instance, op in runtime.operations():
-        view = _make_view(runtime.bridges[instance], op, audit, spend, reviews.get(instance))
+def register_operations(app: Flask, pipeline: Pipeline) -> None:
+    """Add one route per operation served by ``pipeline``'s runtime."""
+    for instance, op in pipeline.runtime.operations():
+        view = _make_view(pipeline, instance, op)
         app.add_url_rule(op.path, endpoint=op.tool_name, view_func=view, methods=[op.http_method])
 
 
-def _parameter_names(model: type[BaseModel]) -> frozenset[str]:
-    """The names a query may use: each field's alias (``from``) or its own name."""
-    names = set()
-    by_name = model.model_config.get("populate_by_name") or model.model_config.get("validate_by_name")
-    for name, field in model.model_fields.items():
-        alias = field.validation_alias if isinstance(field.validation_alias, str) else field.alias
-        names.add(alias or name)
-        if by_name or not alias:
-            names.add(name)
-    return frozenset(names)
+def http_attempt() -> Attempt:
+    """The current request as the pipeline sees it (set up by the app's request hooks)."""
+    return Attempt(caller=g.caller, request_id=g.request_id, auth_error=g.auth_error,
+                   client=str(request.remote_addr), started=g.started)
 
 
-def _read_input(op: Operation) -> dict[str, Any]:
-    if op.effect is Effect.READ:
-        pending_error()  # a bad query string or body, found before the view
-        fields = _parameter_names(op.input_model)
-        unknown = [k for k in request.args if k not in fields]
-        repeated = [k for k in request.args if len(request.args.getlist(k)) > 1]
-        problems = [{"field": k, "message": "unknown parameter", "type": "extra_forbidden"} for k in unknown[:20]]
-        problems += [{"field": k, "message": "given more than once", "type": "repeated"} for k in repeated[:20]]
-        if problems:
-            raise InvalidInput(f"invalid query parameters for {op.qualified_name}", errors=problems)
-        return request.args.to_dict()
+class HttpRefusal(BridgeError):
+    """An HTTP-level refusal met while reading input (413 and the like), as a core error
+    so the pipeline audits and answers it like any other."""
+
+    def __init__(self, error: HTTPException) -> None:
+        super().__init__(error.description or error.name or "")
+        self.status = error.code or 400  # type: ignore[misc]
+        self.slug = (error.name or "error").lower().replace(" ", "-")  # type: ignore[misc]
+        self.title = error.name or "Bad request"  # type: ignore[misc]
+
+
+def http_input(reader: Callable[[], T]) -> Callable[[], T]:
+    """``reader`` with Werkzeug's HTTP errors turned into :class:`HttpRefusal`."""
+
+    def read() -> T:
+        try:
+            return reader()
+        except HTTPException as exc:
+            raise HttpRefusal(exc) from None
+
+    return read
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object, or :class:`InvalidInput` (the one place a body is parsed)."""
     return json_object()
+
+
+def _query_input(op: Operation) -> dict[str, Any]:
+    pending_error()  # a bad query string or body, found before the view
+    repeated = [k for k in request.args if len(request.args.getlist(k)) > 1]
+    problems = [{"field": k, "message": "given more than once", "type": "repeated"} for k in repeated[:20]]
+    if problems:  # (unknown names are refused by the pipeline, on every path)
+        raise InvalidInput(f"invalid query parameters for {op.qualified_name}", errors=problems)
+    return request.args.to_dict()
 
 
 def _conditional(body: str) -> Response:
@@ -72,43 +90,33 @@ def _conditional(body: str) -> Response:
     return Response(body, mimetype="application/json", headers=headers)
 
 
-def _make_view(bridge: BridgeRuntime, op: Operation, audit: AuditLog, spend: Callable[[], Any],
-               review: ReviewStore | None) -> Callable[[], Response]:
+def render_review(outcome: Outcome) -> Response:
+    """A review outcome as HTTP: 202 with ``Location`` when queued, else the review."""
+    assert outcome.review is not None
+    response = jsonify(outcome.review.public())
+    response.status_code = outcome.status
+    if outcome.status == 202:
+        response.headers["Location"] = f"/v1/reviews/{outcome.review.id}"
+    return response
+
+
+def _make_view(pipeline: Pipeline, instance: str, op: Operation) -> Callable[[], Response]:
     fields = list(op.output_model.model_fields)
+    read_input = http_input((lambda: _query_input(op)) if op.effect is Effect.READ else json_body)
 
     def view() -> Response:
-        status, outcome, inputs = 500, "error", None
-        try:
-            spend()
-            if g.caller is None:
-                raise g.auth_error or Unauthenticated("an API key is required: send 'Authorization: Bearer <key>'")
-            g.caller.require(op)
-            inputs = _read_input(op)
-            if review is not None and op.effect is Effect.WRITE:
-                parsed = bridge.parse_input(op, inputs)
-                if not getattr(parsed, "dry_run", False):  # a dry run changes nothing: no review
-                    status, outcome = 202, "queued-for-review"
-                    return queue_for_review(review, op, parsed.model_dump(mode="json"), g.caller)
-            result = bridge.call(op, inputs)
-            if isinstance(result, RowStream):
-                status, outcome = 200, "streamed"
-                return stream_response(result, fields, request.headers.get("Accept", ""), op.tool_name)
-            body = result.model_dump_json()
-            if op.effect is Effect.WRITE:
-                status, outcome = 200, "ok"
-                return Response(body, mimetype="application/json")
-            response = _conditional(body)
-            status, outcome = response.status_code, "ok"
-            return response
-        except BridgeError as exc:
-            status, outcome = exc.status, exc.slug
-            return problem_response(exc)
-        finally:
-            audit.record(
-                event=op.qualified_name, effect=op.effect.value,
-                caller=g.caller.name if g.caller else None, request_id=g.request_id, status=status,
-                duration_ms=(time.perf_counter() - g.started) * 1000, inputs=inputs, outcome=outcome,
-            )
+        outcome = pipeline.call(http_attempt(), instance, op, read_input)
+        g.budget = outcome.budget
+        if outcome.error is not None:
+            return problem_response(outcome.error)
+        if outcome.review is not None:
+            return render_review(outcome)
+        if isinstance(outcome.result, RowStream):
+            return stream_response(outcome.result, fields, request.headers.get("Accept", ""), op.tool_name)
+        body = outcome.result.model_dump_json()  # type: ignore[union-attr]
+        if op.effect is Effect.WRITE:
+            return Response(body, mimetype="application/json")
+        return _conditional(body)
 
     view.__name__ = op.tool_name
     view.__doc__ = op.summary

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -19,14 +20,14 @@ class ReviewOut(BaseModel):
     operation: str
     input: dict[str, Any] = Field(description="The validated input of the write.")
     requested_by: str = Field(description="The name of the key that asked for the write.")
-    requested_at: float = Field(description="Unix time.")
-    expires_at: float = Field(description="Unix time after which a pending review expires.")
+    requested_at: datetime = Field(description="When the write was asked for (ISO 8601, UTC).")
+    expires_at: datetime = Field(description="When a pending review expires (ISO 8601, UTC).")
     status: ReviewStatus
     decided_by: str | None = None
-    decided_at: float | None = None
+    decided_at: datetime | None = Field(None, description="When it was approved or rejected (ISO 8601, UTC).")
     reason: str | None = Field(None, description="Why it was rejected.")
     result: dict[str, Any] | None = Field(None, description="The write's output, or its problem when it failed.")
-    links: dict[str, str]
+    links: dict[str, str] = Field(description="self; approve and reject only while the review is pending.")
 
 
 class ReviewList(BaseModel):

@@ -1,22 +1,46 @@
-"""The write-review queue, kept with SQLAlchemy Core (SQLite by default, any database it speaks).
+"""The write-review queue, kept with SQLAlchemy Core (a SQLite file by default, any database it speaks).
 
 A review moves ``pending`` → ``approved`` → ``executed`` | ``failed``, or ``pending`` →
 ``rejected`` | ``expired``. Every move is one conditional UPDATE, so two reviewers
-racing on the same request cannot both approve it.
+racing on the same request — in one process or in several — cannot both approve it.
+Expiry is decided when read (a pending review past ``expires_at`` *is* expired), so
+lookups never write.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, Float, MetaData, String, Table, Text, create_engine, insert, select, update
+from sqlalchemy import (
+    Column,
+    Engine,
+    Float,
+    MetaData,
+    String,
+    Table,
+    Text,
+    and_,
+    create_engine,
+    event,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import StaticPool
 
-__all__ = ["Review", "ReviewStore"]
+from bridges.core.config import Config
+
+__all__ = ["Review", "ReviewStore", "is_per_process", "review_store_url"]
 
 _meta = MetaData()
 _reviews = Table(
@@ -54,23 +78,56 @@ class Review:
     result: dict[str, Any] | None = None
 
     def public(self) -> dict[str, Any]:
-        """The review as the API shows it."""
-        body = asdict(self)
-        body["links"] = {"self": f"/v1/reviews/{self.id}", "approve": f"/v1/reviews/{self.id}/approve",
-                         "reject": f"/v1/reviews/{self.id}/reject"}
-        return body
+        """The review as the API shows it: ISO 8601 times; decision links only while it waits."""
+        links = {"self": f"/v1/reviews/{self.id}"}
+        if self.status == "pending":
+            links.update(approve=f"/v1/reviews/{self.id}/approve", reject=f"/v1/reviews/{self.id}/reject")
+        return {
+            "id": self.id, "bridge": self.bridge, "operation": self.operation, "input": self.input,
+            "requested_by": self.requested_by, "requested_at": _iso(self.requested_at),
+            "expires_at": _iso(self.expires_at), "status": self.status, "decided_by": self.decided_by,
+            "decided_at": _iso(self.decided_at), "reason": self.reason, "result": self.result, "links": links,
+        }
+
+
+def _iso(t: float | None) -> str | None:
+    return None if t is None else datetime.fromtimestamp(t, UTC).isoformat(timespec="milliseconds")
+
+
+def review_store_url(config: Config) -> str:
+    """The review queue's URL: ``facade.review_store``, or ``reviews.db`` in ``facade.state_dir``."""
+    if config.facade.review_store:
+        return config.facade.review_store
+    return f"sqlite:///{config.path(config.facade.state_dir) / 'reviews.db'}"
+
+
+def is_per_process(url: str) -> bool:
+    """True when a review store at ``url`` lives in one process's memory."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return False  # not a URL at all: connecting says so
+    database = parsed.database or ""
+    return parsed.get_backend_name() == "sqlite" and (database in ("", ":memory:") or "mode=memory" in url)
 
 
 class ReviewStore:
-    """Reviews in a SQL database named by a SQLAlchemy URL."""
+    """Reviews in a SQL database named by a SQLAlchemy URL (connected on first use)."""
 
     def __init__(self, url: str, ttl_s: float) -> None:
-        kwargs: dict[str, Any] = {}
-        if url.startswith("sqlite") and ":memory:" in url:  # one shared in-process database
-            kwargs = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
-        self.engine = create_engine(url, **kwargs)
+        self.url = url
         self.ttl_s = ttl_s
-        _meta.create_all(self.engine)
+        self._engine: Engine | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def engine(self) -> Engine:
+        """The database engine; the first use creates the table (and a SQLite file's folder)."""
+        with self._lock:
+            if self._engine is None:
+                self._engine = _connect(self.url)
+                _meta.create_all(self._engine)
+            return self._engine
 
     def submit(self, bridge: str, operation: str, data: dict[str, Any], requested_by: str) -> Review:
         """Queue a write; it waits as ``pending``."""
@@ -80,31 +137,37 @@ class ReviewStore:
                "status": "pending"}
         with self.engine.begin() as conn:
             conn.execute(insert(_reviews).values(**row))
-        return self.get(row["id"])  # type: ignore[return-value]
+        return _review(row)
 
     def get(self, review_id: str) -> Review | None:
         """One review, or None."""
-        self._expire()
         with self.engine.connect() as conn:
             row = conn.execute(select(_reviews).where(_reviews.c.id == review_id)).mappings().first()
         return _review(row) if row else None
 
     def list(self, status: str | None = None, limit: int = 100) -> list[Review]:
         """Reviews, newest first."""
-        self._expire()
         query = select(_reviews).order_by(_reviews.c.requested_at.desc()).limit(limit)
-        if status:
+        now = time.time()
+        waiting = and_(_reviews.c.status == "pending", _reviews.c.expires_at >= now)
+        if status == "pending":
+            query = query.where(waiting)
+        elif status == "expired":
+            query = query.where(or_(_reviews.c.status == "expired",
+                                    and_(_reviews.c.status == "pending", _reviews.c.expires_at < now)))
+        elif status:
             query = query.where(_reviews.c.status == status)
         with self.engine.connect() as conn:
             return [_review(row) for row in conn.execute(query).mappings()]
 
     def decide(self, review_id: str, *, to: str, by: str, reason: str | None = None) -> bool:
-        """Move a pending review to ``approved`` or ``rejected``; False if it was not pending."""
-        self._expire()
+        """Move a pending, unexpired review to ``approved`` or ``rejected``; False if it was not."""
+        now = time.time()
         with self.engine.begin() as conn:
             done = conn.execute(
-                update(_reviews).where(_reviews.c.id == review_id, _reviews.c.status == "pending")
-                .values(status=to, decided_by=by, decided_at=time.time(), reason=reason)
+                update(_reviews).where(_reviews.c.id == review_id, _reviews.c.status == "pending",
+                                       _reviews.c.expires_at >= now)
+                .values(status=to, decided_by=by, decided_at=now, reason=reason)
             )
         return done.rowcount == 1
 
@@ -114,14 +177,26 @@ class ReviewStore:
             conn.execute(update(_reviews).where(_reviews.c.id == review_id, _reviews.c.status == "approved")
                          .values(status="executed" if ok else "failed", result=json.dumps(result)))
 
-    def _expire(self) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(update(_reviews).where(_reviews.c.status == "pending", _reviews.c.expires_at < time.time())
-                         .values(status="expired"))
+
+def _connect(url: str) -> Engine:
+    if is_per_process(url):  # one shared in-process database
+        return create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
+    if make_url(url).get_backend_name() == "sqlite":
+        Path(make_url(url).database or "").parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _wal(dbapi_connection: Any, _: Any) -> None:  # readers never wait for a writer (several workers)
+            dbapi_connection.execute("PRAGMA journal_mode=WAL")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
 
 
 def _review(row: Any) -> Review:
     data = dict(row)
     data["input"] = json.loads(data["input"])
-    data["result"] = json.loads(data["result"]) if data["result"] else None
-    return Review(**data)
+    data["result"] = json.loads(data["result"]) if data.get("result") else None
+    if data["status"] == "pending" and data["expires_at"] < time.time():
+        data["status"] = "expired"
+    return Review(**{k: data.get(k) for k in Review.__dataclass_fields__})

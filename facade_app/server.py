@@ -8,7 +8,29 @@ from typing import Any
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
-__all__ = ["make_dev_server", "run_gunicorn"]
+from bridges.core.config import Config
+from bridges.core.errors import ConfigError
+
+__all__ = ["check_shared_state", "make_dev_server", "run_gunicorn"]
+
+
+def check_shared_state(config: Config, workers: int) -> None:
+    """Raise :class:`ConfigError`, naming each key, when several workers would each keep
+    their own copy of state that must be shared (a review queue, rate-limit counters)."""
+    if workers <= 1:
+        return
+    from facade_app.review_store import is_per_process, review_store_url
+
+    problems = []
+    if is_per_process(review_store_url(config)):
+        problems.append("facade.review_store is in one process's memory (each worker would see its own "
+                        "queue): use a file or server database, or leave it unset")
+    if config.facade.rate_limit_storage.startswith("memory://"):
+        problems.append("facade.rate_limit_storage = memory:// counts per worker (each would grant the whole "
+                        "budget): use redis://host:port")
+    if problems:
+        raise ConfigError(f"{workers} workers cannot share per-process state: " + "; ".join(problems)
+                          + " — or serve with --workers 1")
 
 
 def run_gunicorn(config_path: str, host: str, port: int, workers: int, threads: int = 8,

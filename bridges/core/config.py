@@ -22,9 +22,9 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 
 from bridges.core.cassette import CassetteSettings
 from bridges.core.errors import ConfigError
@@ -98,9 +98,14 @@ class FacadeSettings(BaseModel):
     max_query_bytes: int = Field(8192, ge=256, description="Longer query strings get 414.")
     body_timeout_s: float = Field(10, gt=0, le=300, description="A request body not received in full within "
                                   "this gets 408 and frees the worker.")
-    review_store: str = Field("sqlite:///:memory:", description="SQLAlchemy URL of the write-review queue; "
-                              "a file or server database when several workers serve.")
+    state_dir: Path = Field(Path("var"), description="Folder of the facade's own state (the review queue's "
+                            "database), relative to the configuration file.")
+    review_store: str | None = Field(None, description="SQLAlchemy URL of the write-review queue; default: "
+                                     "the SQLite file reviews.db in state_dir (shared by every worker).")
     review_ttl_s: float = Field(86_400, gt=0, description="A write waiting for review expires after this.")
+    readiness_ttl_s: float = Field(10, gt=0, description="How long /readyz trusts a bridge's last ping.")
+    ready_requires: Literal["all", "any"] | list[str] = Field(
+        "any", description="Which bridges must be ok for /readyz to answer 200: all, any, or a list of names.")
 
 
 class BridgeEntry(BaseModel):
@@ -135,6 +140,14 @@ class Config(BaseModel):
             if not name.replace("_", "").isalnum() or not name[:1].isalpha() or name != name.lower():
                 raise ValueError(f"bridge name {name!r} must be lower-case letters, digits and '_'")
         return value
+
+    @model_validator(mode="after")
+    def _ready_requires_known_bridges(self) -> Config:
+        if isinstance(self.facade.ready_requires, list):
+            unknown = [n for n in self.facade.ready_requires if n not in self.bridges]
+            if unknown:
+                raise ValueError(f"facade.ready_requires names bridges not configured: {', '.join(unknown)}")
+        return self
 
     def path(self, value: Path | str) -> Path:
         """``value`` resolved against the configuration file's folder."""

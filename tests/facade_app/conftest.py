@@ -94,7 +94,7 @@ def make_config(**facade):
     from bridges.core.config import parse_config
 
     return parse_config({
-        "facade": {"rate_limit": "1000/minute", **facade},
+        "facade": {"rate_limit": "1000/minute", "review_store": "sqlite:///:memory:", **facade},
         "api_keys": [
             {"name": "all", "key": {"env": "T_KEY_ALL", "default": KEY}, "scopes": ["shop:*"]},
             {"name": "ro", "key": {"env": "T_KEY_RO", "default": READONLY_KEY}, "scopes": ["shop:read"],

@@ -111,3 +111,42 @@ def test_serve_refuses_a_key_that_is_not_set_before_starting_workers(tmp_path):
     config.write_text('[[api_keys]]\nname = "svc"\nkey = { env = "LB_TEST_UNSET_KEY" }\n', encoding="utf-8")
     out = _bridges("serve", "--config", str(config))
     assert out.returncode == 2 and "api_keys.0.key: environment variable LB_TEST_UNSET_KEY is not set" in out.stderr
+
+
+@pytest.mark.unit
+def test_serve_with_several_workers_refuses_per_process_state_naming_the_key(tmp_path):
+    config = tmp_path / "b.toml"
+    config.write_text("[facade]\n", encoding="utf-8")
+    out = _bridges("serve", "--config", str(config))  # 2 workers, rate limits in memory
+    assert out.returncode == 2 and "facade.rate_limit_storage" in out.stderr
+    assert "facade.review_store" not in out.stderr  # the default review queue is a shared file
+    config.write_text('[facade]\nrate_limit_storage = "redis://127.0.0.1:6379"\n'
+                      'review_store = "sqlite:///:memory:"\n', encoding="utf-8")
+    out = _bridges("serve", "--config", str(config), "--workers", "4")
+    assert out.returncode == 2 and "facade.review_store" in out.stderr and "rate_limit" not in out.stderr
+
+
+def _serving(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@pytest.mark.live
+def test_serve_listens_where_the_config_says_and_flags_override(tmp_path):
+    from bridges.core.testing import wait_until
+
+    configured, flagged = _free_port(), _free_port()
+    config = tmp_path / "b.toml"
+    config.write_text(f'[facade]\nhost = "127.0.0.1"\nport = {configured}\n', encoding="utf-8")
+    for extra, port in (((), configured), (("--port", str(flagged)), flagged)):
+        proc = subprocess.Popen([sys.executable, "-m", "facade_app.cli", "serve", "--config", str(config),
+                                 "--workers", "1", *extra], cwd=ROOT, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True)
+        try:
+            assert wait_until(lambda p=port, c=proc: _serving(p) or c.poll() is not None, timeout=60)
+            assert _serving(port), proc.stderr.read() if proc.poll() is not None else "not listening"
+        finally:
+            proc.terminate()
+            proc.communicate(timeout=30)

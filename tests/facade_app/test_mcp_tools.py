@@ -12,6 +12,9 @@ from bridges.core.runtime import BridgeRuntime, Runtime
 from facade_app.audit import AuditLog
 from facade_app.auth import Caller
 from facade_app.mcp_tools import build_mcp_server
+from facade_app.pipeline import Pipeline
+from facade_app.ratelimit import RateLimits
+from facade_app.review_store import ReviewStore
 from tests.facade_app.conftest import Shop
 
 pytestmark = pytest.mark.unit
@@ -20,7 +23,9 @@ pytestmark = pytest.mark.unit
 def _server(scopes, audit=None):
     shop = Shop(NoSettings(), BridgeContext("shop"))
     runtime = Runtime({"shop": BridgeRuntime(shop, Guard(GuardSettings(read_retries=0)))})
-    return build_mcp_server(runtime, Caller("agent", frozenset(scopes)), audit), shop
+    pipeline = Pipeline(runtime, audit or AuditLog(None), RateLimits("memory://"), "1000/minute",
+                        ReviewStore("sqlite://", 60))
+    return build_mcp_server(pipeline, Caller("agent", frozenset(scopes))), shop
 
 
 async def _session(server, *calls):

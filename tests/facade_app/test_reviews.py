@@ -53,8 +53,10 @@ def test_approval_by_a_reviewer_executes_the_write_once(reviewed):
     again = client.post(location + "/approve", headers=auth(REVIEWER))
     assert again.status_code == 409 and again.get_json()["type"] == "/problems/conflict"
     assert client.get(location, headers=auth()).get_json()["status"] == "executed"  # the requester can follow it
-    events = [json.loads(line)["event"] for line in (tmp / "a.jsonl").read_text().splitlines()]
-    assert events == ["shop.rename", "shop.rename.approve"]
+    events = [json.loads(line) for line in (tmp / "a.jsonl").read_text().splitlines()]
+    assert [(e["event"], e["status"], e["outcome"]) for e in events] == [
+        ("shop.rename", 202, "queued-for-review"), ("shop.rename.approve", 200, "executed"),
+        ("shop.rename.approve", 409, "conflict")]  # the second decision is refused, and audited
 
 
 def test_nobody_approves_their_own_write_or_without_the_review_scope(reviewed):
@@ -127,3 +129,53 @@ def test_the_typed_client_raises_review_queued_and_follows_it(reviewed):
             typed.bridge(Shop).rename(item_no="0001", name="Assam")
         review_id = queued.value.review["id"]
         assert typed.review(review_id)["status"] == "pending"
+
+
+def _events(tmp):
+    return [json.loads(line) for line in (tmp / "a.jsonl").read_text().splitlines()]
+
+
+def test_every_refused_decision_is_audited(reviewed):
+    from sqlalchemy import text
+
+    client, shop, tmp = reviewed
+    location = _rename(client).headers["Location"]
+    review_id = location.rsplit("/", 1)[1]
+    assert client.post(location + "/approve", headers=auth()).status_code == 403  # self-approval
+    assert client.post(location + "/approve", headers=auth(READONLY_KEY)).status_code == 404  # no review scope
+    assert client.post(location + "/reject", json={"reason": "no"}, headers=auth(READONLY_KEY)).status_code == 404
+    assert client.post("/v1/reviews/nope/approve", headers=auth(REVIEWER)).status_code == 404
+    assert client.post(location + "/reject", json={"reason": "no"}, headers=auth(REVIEWER)).status_code == 200
+    assert client.post(location + "/reject", json={"reason": "again"}, headers=auth(REVIEWER)).status_code == 409
+    late = _rename(client, "Late").headers["Location"]
+    store = client.application.extensions["legacy_bridges"]["pipeline"].reviews
+    with store.engine.begin() as conn:  # its time is up
+        conn.execute(text("UPDATE lb_write_reviews SET expires_at = 0 WHERE id = :id"), {"id": late.rsplit("/", 1)[1]})
+    assert client.get(late, headers=auth(REVIEWER)).get_json()["status"] == "expired"
+    assert client.post(late + "/approve", headers=auth(REVIEWER)).status_code == 409  # after expiry
+    assert shop.items["0001"][0] == "Grüner Tee"
+    decisions = [(e["event"], e["caller"], e["status"], e["outcome"]) for e in _events(tmp) if e["status"] != 202]
+    assert decisions == [
+        ("shop.rename.approve", "clerk", 403, "forbidden"),
+        ("shop.rename.approve", "ro", 404, "not-found"),
+        ("shop.rename.reject", "ro", 404, "not-found"),
+        ("reviews.approve", "boss", 404, "not-found"),
+        ("shop.rename.reject", "boss", 200, "rejected"),
+        ("shop.rename.reject", "boss", 409, "conflict"),
+        ("shop.rename.approve", "boss", 409, "conflict"),
+    ]
+    assert _events(tmp)[1]["input"] == {"review_id": review_id, "requested_by": "clerk"}
+
+
+def test_reviews_carry_iso_times_and_decision_links_only_while_pending(reviewed):
+    from datetime import datetime
+
+    client, _, _ = reviewed
+    body = _rename(client).get_json()
+    for key in ("requested_at", "expires_at"):
+        assert datetime.fromisoformat(body[key]).utcoffset().total_seconds() == 0
+    assert body["decided_at"] is None and set(body["links"]) == {"self", "approve", "reject"}
+    done = client.post(body["links"]["approve"], headers=auth(REVIEWER)).get_json()
+    assert done["status"] == "executed" and done["links"] == {"self": body["links"]["self"]}
+    assert datetime.fromisoformat(done["decided_at"]) >= datetime.fromisoformat(body["requested_at"])
+    ReviewOut.model_validate(done)

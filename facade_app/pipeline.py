@@ -1,0 +1,248 @@
+"""One pipeline for every caller path: HTTP routes, MCP tools, review decisions.
+
+    outcome = pipeline.call(attempt, "custmast", op, read_input)
+
+Each path is a thin adapter: it says who is calling (:class:`Attempt`) and how to read
+the raw input, then renders the :class:`Outcome` its own way (an HTTP response, an MCP
+tool result). The rules run here, once, in this order:
+
+authentication → rate budget → scopes → input → validation → policy (direct, review
+queue, dry run; for decisions: the four-eyes rules) → the guard → audit → error mapping.
+
+Every attempt writes exactly one audit line, refused ones included; no exception
+escapes — an unexpected one is logged with the request id and answered as a generic
+internal error that never echoes its text.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from bridges.core.config import Config
+from bridges.core.errors import BridgeError, Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
+from bridges.core.operation import Effect, Operation
+from bridges.core.runtime import Runtime
+from bridges.core.streaming import RowStream
+from facade_app.audit import AuditLog
+from facade_app.auth import Caller, scope_granted
+from facade_app.ratelimit import Budget, RateLimits
+from facade_app.review_store import Review, ReviewStore, review_store_url
+
+__all__ = ["Attempt", "Outcome", "Pipeline", "can_review", "parameter_names", "visible"]
+
+log = logging.getLogger("legacy_bridges.facade")
+
+Decision = Literal["approve", "reject"]
+
+
+@dataclass
+class Attempt:
+    """Who is calling, as the adapter knows it.
+
+    ``caller`` is None when no valid key came with the call (``auth_error`` says why);
+    ``client`` names the budget charged before authentication (an address)."""
+
+    caller: Caller | None
+    request_id: str
+    auth_error: BridgeError | None = None
+    client: str = "local"
+    started: float = field(default_factory=time.perf_counter)
+
+
+@dataclass
+class Outcome:
+    """What became of an attempt: the answer (``result`` or ``review``) or ``error``."""
+
+    status: int
+    outcome: str
+    result: BaseModel | RowStream | None = None
+    review: Review | None = None
+    error: BridgeError | None = None
+    budget: Budget | None = None
+
+
+@dataclass
+class _Audit:
+    """What the audit line of one attempt will say (filled in as the attempt goes)."""
+
+    event: str
+    effect: str
+    inputs: dict[str, Any] | None = None
+
+
+def parameter_names(model: type[BaseModel]) -> frozenset[str]:
+    """The input names an operation takes: each field's alias (``from``) or its own name."""
+    names = set()
+    by_name = model.model_config.get("populate_by_name") or model.model_config.get("validate_by_name")
+    for name, info in model.model_fields.items():
+        alias = info.validation_alias if isinstance(info.validation_alias, str) else info.alias
+        names.add(alias or name)
+        if by_name or not alias:
+            names.add(name)
+    return frozenset(names)
+
+
+def _refuse_unknown(op: Operation, raw: Mapping[str, Any]) -> None:
+    known = parameter_names(op.input_model)
+    unknown = [str(k)[:64] for k in raw if k not in known]
+    if unknown:
+        raise InvalidInput(f"unknown input for {op.qualified_name}",
+                           errors=[{"field": k, "message": "unknown parameter", "type": "extra_forbidden"}
+                                   for k in unknown[:20]])
+
+
+def can_review(caller: Caller, review: Review) -> bool:
+    """True when ``caller`` may decide ``review`` (``<bridge>:review``)."""
+    return scope_granted(f"{review.bridge}:review", caller.scopes)
+
+
+def visible(caller: Caller, review: Review) -> bool:
+    """True when ``caller`` asked for ``review`` or may decide it."""
+    return review.requested_by == caller.name or can_review(caller, review)
+
+
+class Pipeline:
+    """The rules every caller path runs through (see the module's docstring)."""
+
+    def __init__(self, runtime: Runtime, audit: AuditLog, limits: RateLimits, default_limit: str,
+                 reviews: ReviewStore, reviewed: frozenset[str] = frozenset()) -> None:
+        self.runtime = runtime
+        self.audit = audit
+        self.limits = limits
+        self.default_limit = default_limit
+        self.reviews = reviews
+        self.reviewed = reviewed  # instances whose writes wait for a second person
+
+    @classmethod
+    def from_config(cls, config: Config, runtime: Runtime) -> Pipeline:
+        """The pipeline a configuration describes (audit file, rate limits, review queue)."""
+        audit = AuditLog(config.path(config.facade.audit_log) if config.facade.audit_log else None)
+        limits = RateLimits(config.facade.rate_limit_storage)
+        for limit in [config.facade.rate_limit, *(k.rate_limit for k in config.api_keys if k.rate_limit)]:
+            limits.validate(limit)  # a malformed limit fails at start, not on the first call
+        store = ReviewStore(review_store_url(config), config.facade.review_ttl_s)
+        reviewed = frozenset(name for name, entry in config.bridges.items() if entry.review_writes)
+        return cls(runtime, audit, limits, config.facade.rate_limit, store, reviewed)
+
+    # -- the steps every path shares -------------------------------------------------
+
+    def admit(self, attempt: Attempt) -> tuple[Caller, Budget]:
+        """Authentication and the rate budget (the client's, when there is no valid key)."""
+        caller = attempt.caller
+        if caller is None:
+            self.limits.hit(f"ip:{attempt.client}", self.default_limit)
+            raise attempt.auth_error or Unauthenticated("an API key is required: send 'Authorization: Bearer <key>'")
+        return caller, self.limits.hit(f"key:{caller.name}", caller.rate_limit or self.default_limit)
+
+    def _run(self, attempt: Attempt, audit: _Audit, steps: Callable[[Caller, Outcome], Outcome]) -> Outcome:
+        """Admit, run ``steps``, map any error, and write the one audit line."""
+        outcome = Outcome(500, "error")
+        caller: Caller | None = None
+        try:
+            caller, budget = self.admit(attempt)
+            outcome.budget = budget
+            outcome = steps(caller, outcome)
+        except BridgeError as exc:
+            outcome = Outcome(exc.status, exc.slug, error=exc, budget=outcome.budget)
+        except Exception:
+            # Never echo an unexpected exception: its text may hold data or secrets.
+            log.exception("unexpected error in %s (request %s)", audit.event, attempt.request_id)
+            error = BridgeError("an unexpected error occurred; quote the request id when reporting it")
+            outcome = Outcome(500, "internal", error=error, budget=outcome.budget)
+        finally:
+            self.audit.record(event=audit.event, effect=audit.effect, caller=caller.name if caller else None,
+                              request_id=attempt.request_id, status=outcome.status,
+                              duration_ms=(time.perf_counter() - attempt.started) * 1000,
+                              inputs=audit.inputs, outcome=outcome.outcome)
+        return outcome
+
+    # -- operations ------------------------------------------------------------------
+
+    def call(self, attempt: Attempt, instance: str, op: Operation,
+             read_input: Callable[[], Mapping[str, Any]]) -> Outcome:
+        """Run one operation for ``attempt``; ``read_input`` gives its raw input (after the
+        key and its scopes are checked, so a refused caller's body is never read)."""
+        audit = _Audit(op.qualified_name, op.effect.value)
+        bridge = self.runtime.bridges[instance]
+
+        def steps(caller: Caller, outcome: Outcome) -> Outcome:
+            caller.require(op)
+            raw = dict(read_input())
+            audit.inputs = raw
+            _refuse_unknown(op, raw)
+            parsed = bridge.parse_input(op, raw)
+            audit.inputs = parsed.model_dump(mode="json", by_alias=True, exclude_unset=True)
+            if (op.effect is Effect.WRITE and instance in self.reviewed
+                    and not getattr(parsed, "dry_run", False)):  # a dry run changes nothing: no review
+                data = parsed.model_dump(mode="json", by_alias=True)
+                review = self.reviews.submit(op.bridge, op.name, data, caller.name)
+                return Outcome(202, "queued-for-review", review=review, budget=outcome.budget)
+            result = bridge.call(op, parsed)
+            if isinstance(result, RowStream):
+                return Outcome(200, "streamed", result=result, budget=outcome.budget)
+            return Outcome(200, "ok", result=result, budget=outcome.budget)
+
+        return self._run(attempt, audit, steps)
+
+    # -- review decisions ------------------------------------------------------------
+
+    def find_review(self, caller: Caller, review_id: str) -> Review:
+        """A review ``caller`` may see, or :class:`NotFound` (others' reviews are not disclosed)."""
+        review = self.reviews.get(review_id)
+        if review is None or not visible(caller, review):
+            raise NotFound(f"no review {review_id}")
+        return review
+
+    def decide(self, attempt: Attempt, review_id: str, decision: Decision,
+               read_reason: Callable[[], str] | None = None, check_input: Callable[[], None] | None = None) -> Outcome:
+        """Approve (and execute through the guard) or reject a queued write.
+
+        The four-eyes rules: the key holds ``<bridge>:review``; nobody decides their own
+        request; a review is decided once, and not after it expired. Each refusal is
+        audited like any other attempt."""
+        audit = _Audit(f"reviews.{decision}", "write", {"review_id": review_id[:64]})
+
+        def steps(caller: Caller, outcome: Outcome) -> Outcome:
+            known = self.reviews.get(review_id)
+            if known is not None:  # the audit names it, even for a caller it stays hidden from
+                audit.event = f"{known.bridge}.{known.operation}.{decision}"
+                audit.inputs = {"review_id": known.id, "requested_by": known.requested_by}
+            review = self.find_review(caller, review_id)
+            if not can_review(caller, review):
+                raise Forbidden(f"key '{caller.name}' lacks scope {review.bridge}:review")
+            if check_input:
+                check_input()  # what the adapter refused in the request, audited here
+            reason = read_reason() if read_reason else None
+            if reason is not None:
+                audit.inputs = {**(audit.inputs or {}), "reason": reason}
+            if review.requested_by == caller.name:
+                raise Forbidden("a write is approved or rejected by someone other than who asked for it")
+            to = "approved" if decision == "approve" else "rejected"
+            if not self.reviews.decide(review.id, to=to, by=caller.name, reason=reason):
+                now = self.reviews.get(review.id)
+                raise Conflict(f"review {review.id} is {now.status if now else 'gone'}, not pending")
+            if decision == "reject":
+                return Outcome(200, "rejected", review=self.reviews.get(review.id), budget=outcome.budget)
+            return self._execute(review, outcome.budget)
+
+        return self._run(attempt, audit, steps)
+
+    def _execute(self, review: Review, budget: Budget | None) -> Outcome:
+        """Run an approved write through its bridge's guard and record what it did."""
+        try:
+            bridge, op = self.runtime.find(review.bridge, review.operation)
+            result = bridge.call(op, review.input)
+        except BridgeError as exc:
+            self.reviews.finish(review.id, ok=False, result=exc.to_problem())
+            return Outcome(exc.status, "failed", error=exc, review=self.reviews.get(review.id), budget=budget)
+        except Exception:
+            self.reviews.finish(review.id, ok=False, result={"status": 500, "title": "Internal error"})
+            raise
+        self.reviews.finish(review.id, ok=True, result=result.model_dump(mode="json"))  # type: ignore[union-attr]
+        return Outcome(200, "executed", review=self.reviews.get(review.id), budget=budget)
