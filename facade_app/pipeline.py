@@ -213,11 +213,11 @@ class Pipeline:
             if known is not None:  # the audit names it, even for a caller it stays hidden from
                 audit.event = f"{known.bridge}.{known.operation}.{decision}"
                 audit.inputs = {"review_id": known.id, "requested_by": known.requested_by}
+            if check_input:
+                check_input()  # what the adapter refused in the request, audited here
             review = self.find_review(caller, review_id)
             if not can_review(caller, review):
                 raise Forbidden(f"key '{caller.name}' lacks scope {review.bridge}:review")
-            if check_input:
-                check_input()  # what the adapter refused in the request, audited here
             reason = read_reason() if read_reason else None
             if reason is not None:
                 audit.inputs = {**(audit.inputs or {}), "reason": reason}
