@@ -43,7 +43,7 @@ _FORBIDDEN_NODES: tuple[type[exp.Expression], ...] = tuple(
 )
 
 # Operators sqlglot models as functions (AND, =, +…): they are syntax, not calls.
-_OPERATOR_NODES = (exp.Binary, exp.Connector, exp.Unary, exp.Paren)
+_OPERATOR_NODES = (exp.Binary, exp.Connector, exp.Unary, exp.Paren, exp.Exists)
 
 _EXECUTABLE_COMMENT = re.compile(r"/\*[!M+]")
 
