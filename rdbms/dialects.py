@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -146,11 +147,54 @@ class DialectRules:
             or "canceling statement" in text
         )
 
+    def is_connection_lost(self, sqlstate: str, message: str) -> bool:
+        """The connection is gone (killed, server restarted, network): never reuse it.
+
+        Not only SQLSTATE class 08: psqlODBC reports a terminated backend as 57P01
+        "The connection has been lost", MariaDB ODBC 3.1 a killed session as HY000
+        "Write error: Broken pipe (5014)" and then 08S01 "Server has gone away (2006)".
+        """
+        return sqlstate.startswith("08") or sqlstate in _LOST_SQLSTATES or bool(_LOST_TEXT.search(message))
+
+    def session_state_risk(self, sql: str) -> bool:
+        """Whether ``sql`` may leave state in the session that survives the request's
+        rollback (MariaDB user variables, user locks, LAST_INSERT_ID(x)); such a
+        connection is retired instead of pooled, as MariaDB Connector/ODBC 3.1 has no
+        COM_RESET_CONNECTION (it accepts ``SQL_ATTR_RESET_CONNECTION`` and ignores it)."""
+        return self.dialect is Dialect.MARIADB and bool(_MARIADB_SESSION_STATE.search(sql))
+
+    def reset(self, cnxn: Any) -> None:
+        """Reset session state before the connection goes back to the pool (after ``end``).
+
+        PostgreSQL: ``DISCARD ALL`` (session advisory locks, prepared plans, GUCs),
+        which must run outside a transaction block, so in autocommit for one statement.
+        MariaDB: see :meth:`session_state_risk`. SQLite: nothing (no session state a
+        read-only request can leave).
+        """
+        if self.dialect is Dialect.POSTGRESQL:
+            cnxn.autocommit = True
+            try:
+                cnxn.execute("DISCARD ALL").close()
+            finally:
+                cnxn.autocommit = False
+
     def is_permission_denied(self, sqlstate: str, message: str) -> bool:
         """The account lacks the privilege (a SELECT-only account met something else)."""
         text = message.lower()
         return sqlstate == "42501" or "permission denied" in text or "command denied" in text or "(1142)" in text
 
+
+_LOST_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})
+_LOST_TEXT = re.compile(
+    r"connection has been lost|server closed the connection|no connection to the server|could not (send|receive) data"
+    r"|terminating connection|connection not open|server has gone away|lost connection|broken pipe"
+    r"|connection reset|connection was killed|\((2006|2013|2055|1927|5014)\)",
+    re.IGNORECASE,
+)
+_MARIADB_SESSION_STATE = re.compile(
+    r"(?<!@)@(?!@)|\b(LAST_INSERT_ID\s*\(\s*[^)\s]|GET_LOCK|RELEASE_LOCK|NEXTVAL|SETVAL|LASTVAL|NEXT\s+VALUE)",
+    re.IGNORECASE,
+)
 
 _PG_PROBE_NAMES = ("superuser", "write privilege on a table or view", "CREATE on the database",
                    "CREATE on a schema")

@@ -12,10 +12,11 @@ from bridges.core.deadline import Deadline
 from bridges.core.errors import BridgeError, DeadlineExceeded, LegacyError, Refused, Unavailable
 from rdbms.connstr import redact
 
-__all__ = ["translate"]
+__all__ = ["parts", "translate"]
 
 
-def _parts(exc: Exception) -> tuple[str, str]:
+def parts(exc: Exception) -> tuple[str, str]:
+    """The SQLSTATE and message of a pyodbc error (``""`` when it has none)."""
     args = getattr(exc, "args", ())
     if len(args) >= 2 and isinstance(args[0], str):
         return args[0], str(args[1])
@@ -25,10 +26,12 @@ def _parts(exc: Exception) -> tuple[str, str]:
 def translate(exc: Exception, rules: Any, doing: str, *, secrets: list[str], deadline: Deadline | None = None,
               cancelled: bool = False) -> BridgeError:
     """The core error for a pyodbc error raised while ``doing`` something."""
-    sqlstate, message = _parts(exc)
+    sqlstate, message = parts(exc)
     first = redact(message.strip().splitlines()[0] if message.strip() else type(exc).__name__, secrets)[:300]
     if doing == "connecting":
         return Unavailable(f"cannot reach the database ({sqlstate or 'no SQLSTATE'}): {first}", retry_after=5)
+    if not cancelled and (deadline is None or not deadline.expired) and rules.is_connection_lost(sqlstate, message):
+        return Unavailable(f"lost the database connection ({sqlstate or 'no SQLSTATE'}): {first}", retry_after=1)
     if cancelled or (deadline is not None and deadline.expired) or rules.is_timeout(sqlstate, message):
         seconds = f" of {deadline.seconds:g}s" if deadline is not None else ""
         return DeadlineExceeded(f"deadline{seconds} passed while {doing}; the connection was discarded")

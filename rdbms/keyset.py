@@ -19,7 +19,7 @@ from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from bridges.core.deadline import Deadline, deadline_scope
+from bridges.core.deadline import Deadline, current_deadline, deadline_scope
 from bridges.core.errors import InvalidInput
 from rdbms.types import Dialect, QueryResult, ReadOnlyConnection, RowCursor
 from rdbms.values import decode_value, encode_value
@@ -102,23 +102,27 @@ def keyset_chunks(
     *,
     chunk_rows: int = 5000,
     deadline_s: float = 600.0,
+    idle_s: float | None = None,
 ) -> RowCursor:
     """An export as a series of keyset pages, for drivers that cannot stream a result.
 
     ``query_after(None)`` gives the first page's SQL (ordered by the key, without
     LIMIT), ``query_after(key)`` the SQL of the rows after ``key``; ``key_of(row)`` the
     key of a row. Memory stays at one page whatever the driver buffers; each page is
-    its own read-only transaction, under what is left of ``deadline_s``.
+    its own read-only transaction, under what is left of ``deadline_s``: the first
+    page also under the current (the guard's) deadline, each later one under ``idle_s``
+    (by default the connection's ``stream_idle_s``).
     """
     deadline = Deadline(deadline_s)
+    idle = idle_s or getattr(db, "stream_idle_s", 30.0)
 
-    def page(after: tuple[Any, ...] | None) -> QueryResult:
+    def page(after: tuple[Any, ...] | None, due: Deadline) -> QueryResult:
         sql, params = query_after(after)
-        with deadline_scope(Deadline(max(0.001, deadline.remaining()))):
+        with deadline_scope(Deadline(max(0.001, min(due.remaining(), deadline.remaining())))):
             deadline.check("the export")
             return db.query(f"{sql} LIMIT {int(chunk_rows)}", params, max_rows=chunk_rows)
 
-    first = page(None)
+    first = page(None, current_deadline(deadline_s))  # the first rows within the caller's (guard's) deadline
 
     def batches() -> Iterator[list[Sequence[Any]]]:
         current = first
@@ -127,6 +131,6 @@ def keyset_chunks(
                 yield list(current.rows)
             if len(current.rows) < chunk_rows:
                 return
-            current = page(key_of(current.rows[-1]))
+            current = page(key_of(current.rows[-1]), Deadline(idle))
 
     return RowCursor(first.columns, batches())

@@ -2,9 +2,14 @@
 
 Every query passes the SQL gate, runs in a read-only transaction with a server-side
 timeout, under a watchdog that cancels it when the caller's deadline passes, on a
-pooled connection health-checked after idling. A cancelled or broken connection is
-discarded, never reused. pyodbc is imported only when a live connection is opened,
-so replaying a cassette needs no ODBC driver at all.
+pooled connection. A cancelled connection, or one that reported a connection-class
+error, is discarded, never reused, whatever its rollback says; after any error on the
+pool every pooled connection is pinged before its next use (as is one idle too long),
+and a query that met a dead connection runs once more on a validated one, so a
+database restart costs a caller a reconnect, not an error. Session state is reset
+before a connection goes back to the pool (``DialectRules.reset``). pyodbc is
+imported only when a live connection is opened, so replaying a cassette needs no
+ODBC driver at all.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from bridges.core.deadline import Deadline, current_deadline, deadline_scope
 from bridges.core.errors import BridgeError, DeadlineExceeded, InvalidInput, Refused, Unavailable
 from rdbms import connstr
 from rdbms.dialects import rules_for
-from rdbms.errors import translate
+from rdbms.errors import parts, translate
 from rdbms.gate import SqlGate
 from rdbms.types import Column, Dialect, QueryResult, RowCursor
 from rdbms.values import type_name
@@ -68,6 +73,7 @@ class OdbcConnection:
         allow_write_account: bool = False,
         max_streams: int = 2,
         stream_deadline_s: float = 600.0,
+        stream_idle_s: float = 30.0,
     ) -> None:
         self.dialect = Dialect(dialect)
         self.rules = rules_for(self.dialect)
@@ -79,11 +85,15 @@ class OdbcConnection:
         self.connect_timeout_s = connect_timeout_s
         self.health_check_after_s = health_check_after_s
         self.stream_deadline_s = stream_deadline_s
+        self.stream_idle_s = stream_idle_s
         self._streams = threading.BoundedSemaphore(max_streams)
         self.write_findings: list[str] = []
         self.discarded = 0
+        self._epoch = 0
+        self.pings = 0  # bumped by every error on the pool: connections older than it are pinged first
         self._pool = QueuePool(self._open, pool_size=pool_size, max_overflow=0, timeout=pool_timeout_s,
                                reset_on_return=None)
+        event.listen(self._pool, "connect", self._mark_fresh)
         event.listen(self._pool, "checkout", self._health_check)
         event.listen(self._pool, "checkin", self._mark_used)
         self._probe(allow_write_account)
@@ -101,10 +111,17 @@ class OdbcConnection:
             self.rules.on_connect(cnxn)
         return cnxn
 
+    def _mark_fresh(self, dbapi_con: Any, record: Any) -> None:
+        record.info["epoch"] = self._epoch
+        record.info["last_used"] = time.monotonic()
+
     def _health_check(self, dbapi_con: Any, record: Any, proxy: Any) -> None:
+        epoch = self._epoch
         last = record.info.get("last_used")
-        if last is None or time.monotonic() - last < self.health_check_after_s:
+        idle = last is None or time.monotonic() - last >= self.health_check_after_s
+        if not idle and record.info.get("epoch") == epoch:
             return
+        self.pings += 1
         try:
             cursor = dbapi_con.cursor()
             try:
@@ -114,6 +131,7 @@ class OdbcConnection:
                 _close_quietly(cursor)
         except Exception as exc:  # any driver error: the connection is dead, the pool opens another
             raise sa_exc.DisconnectionError("health check failed") from exc
+        record.info["epoch"] = epoch
 
     @staticmethod
     def _mark_used(dbapi_con: Any, record: Any) -> None:
@@ -127,7 +145,7 @@ class OdbcConnection:
             raise Unavailable("all database connections are busy", retry_after=1) from None
         except BridgeError:
             raise
-        except sa_exc.DisconnectionError:
+        except (sa_exc.DisconnectionError, sa_exc.InvalidRequestError):
             raise Unavailable("the database does not answer health checks", retry_after=2) from None
 
     def _probe(self, allow_write_account: bool) -> None:
@@ -151,10 +169,28 @@ class OdbcConnection:
 
     def query(self, sql: str, params: Sequence[Any] = (), *, max_rows: int | None = None,
               max_bytes: int | None = None) -> QueryResult:
-        """Run one gated SELECT under the current deadline; rows past a cap set ``truncated``."""
+        """Run one gated SELECT under the current deadline; rows past a cap set ``truncated``.
+
+        A connection found dead when used (the first request after a restart) is
+        discarded and the SELECT run once more on a validated one: reading has no effect
+        to repeat, so a restart costs the caller nothing but a reconnect.
+        """
         run_sql = self.gate.check(sql) if self.gate else sql
         params = _check_params(params)
         deadline = current_deadline()
+        try:
+            return self._query_once(run_sql, params, deadline, max_rows, max_bytes)
+        except _ConnectionLost as lost:
+            if deadline.expired:
+                raise lost.error from None
+            log.info("rdbms: a pooled connection was dead; running the query on a validated one")
+            try:
+                return self._query_once(run_sql, params, deadline, max_rows, max_bytes)
+            except _ConnectionLost as again:
+                raise again.error from None
+
+    def _query_once(self, run_sql: str, params: tuple[Any, ...], deadline: Deadline, max_rows: int | None,
+                    max_bytes: int | None) -> QueryResult:
         fairy = self._checkout(deadline)
         cnxn = fairy.dbapi_connection
         cursor = alarm = None
@@ -168,11 +204,16 @@ class OdbcConnection:
             rows, truncated = _fetch_capped(cursor, max_rows, max_bytes)
             cursor.close()  # before the rollback: a capped result may still hold unread rows
             self.rules.end(cnxn)
-            healthy = True
+            healthy = self._reset(cnxn, run_sql)
         except _pyodbc().Error as exc:
+            self._epoch += 1  # validate every pooled connection before its next use
             fired_early = alarm is not None and alarm.fired
             error = self._translate(exc, "running the query", deadline=deadline, cancelled=fired_early)
-            healthy = not isinstance(error, DeadlineExceeded) and self._rollback(cnxn)
+            lost = self.rules.is_connection_lost(*parts(exc))
+            healthy = (not lost and not isinstance(error, DeadlineExceeded) and self._rollback(cnxn)
+                       and self._reset(cnxn, run_sql))
+            if lost and isinstance(error, Unavailable):
+                raise _ConnectionLost(error) from None
             raise error from None
         finally:
             fired = alarm.disarm() if alarm is not None else False
@@ -188,17 +229,25 @@ class OdbcConnection:
         return QueryResult(columns, rows, truncated)
 
     def stream(self, sql: str, params: Sequence[Any] = (), *, batch_size: int = 1000,
-               deadline_s: float | None = None) -> RowCursor:
+               deadline_s: float | None = None, idle_s: float | None = None) -> RowCursor:
         """Run one gated SELECT on a connection of its own and hand rows out batch by batch.
 
-        The stream has its own deadline (``stream_deadline_s``): it is consumed after
-        the operation returns. The connection is closed, not pooled, when it ends.
+        Three deadlines bound it, each cancelling the query on the server when it passes:
+        the first row must come within the current deadline (the guard's, when called
+        under one); each later batch within ``idle_s`` (``stream_idle_s``) of the one
+        before, however long the consumer took; and the whole stream within
+        ``deadline_s`` (``stream_deadline_s``). The connection is closed, not pooled,
+        and the export slot freed, when the stream ends, fails or is closed.
         """
         run_sql = self.gate.check(sql) if self.gate else sql
         params = _check_params(params)
-        if not self._streams.acquire(timeout=1.0):
+        total = Deadline(deadline_s or self.stream_deadline_s)
+        first_row = current_deadline(total.seconds)
+        if first_row.expires_at > total.expires_at:
+            first_row = total
+        idle = idle_s or self.stream_idle_s
+        if not self._streams.acquire(timeout=first_row.bound(1.0)):
             raise Unavailable("too many exports are running", retry_after=5)
-        deadline = Deadline(deadline_s or self.stream_deadline_s)
         try:
             cnxn = self._open(streaming=True)
         except BaseException:
@@ -210,27 +259,29 @@ class OdbcConnection:
             _close_quietly(cnxn)
             self._streams.release()
             raise
-        alarm = watchdog.arm(deadline.remaining(), cursor.cancel)
-        closed = False
+        alarm = watchdog.arm(first_row.remaining(), cursor.cancel)
+        state = {"alarm": alarm, "deadline": first_row, "closed": False}
 
         def close() -> None:
-            nonlocal closed
-            if closed:
+            if state["closed"]:
                 return
-            closed = True
-            alarm.disarm()
+            state["closed"] = True
+            state["alarm"].disarm()
             _close_quietly(cursor)
             _close_quietly(cnxn)
             self._streams.release()
 
         try:
-            self.rules.begin(cursor, deadline.remaining())
+            # PostgreSQL's statement_timeout bounds each FETCH of the declared cursor, so the
+            # idle gap; MariaDB's max_statement_time the whole statement, so the total.
+            per_statement = min(idle, total.remaining()) if self.dialect is Dialect.POSTGRESQL else total.remaining()
+            self.rules.begin(cursor, max(first_row.remaining(), per_statement))
             cursor.execute(run_sql, params)
             columns = _describe(cursor.description)
         except _pyodbc().Error as exc:
-            fired = alarm.fired
+            fired = alarm.disarm()
             close()
-            raise self._translate(exc, "starting the export", deadline=deadline, cancelled=fired) from None
+            raise self._translate(exc, "starting the export", deadline=first_row, cancelled=fired) from None
         except BaseException:
             close()
             raise
@@ -241,10 +292,15 @@ class OdbcConnection:
                     try:
                         batch = cursor.fetchmany(batch_size)
                     except _pyodbc().Error as exc:
-                        raise self._translate(exc, "exporting rows", deadline=deadline,
-                                              cancelled=alarm.fired) from None
+                        fired = state["alarm"].disarm()
+                        raise self._translate(exc, "exporting rows", deadline=state["deadline"],
+                                              cancelled=fired) from None
                     if not batch:
                         return
+                    # The next batch is due within the idle gap, counted from now.
+                    state["alarm"].disarm()
+                    gap = Deadline(min(idle, total.remaining()))
+                    state["deadline"], state["alarm"] = gap, watchdog.arm(gap.remaining(), cursor.cancel)
                     yield batch  # pyodbc Rows are sequences; copying each into a tuple costs ~20 %
             finally:
                 close()
@@ -274,6 +330,16 @@ class OdbcConnection:
 
     # -- helpers --------------------------------------------------------------------
 
+    def _reset(self, cnxn: Any, sql: str) -> bool:
+        """Reset the session for the next caller; False when it must be retired instead."""
+        if self.rules.session_state_risk(sql):
+            return False
+        try:
+            self.rules.reset(cnxn)
+            return True
+        except Exception:  # a connection that cannot reset is not pooled again
+            return False
+
     def _rollback(self, cnxn: Any) -> bool:
         """Roll the failed request back; False when even that fails (discard the connection)."""
         try:
@@ -285,6 +351,14 @@ class OdbcConnection:
     def _translate(self, exc: Exception, doing: str, *, deadline: Deadline | None = None,
                    cancelled: bool = False) -> BridgeError:
         return translate(exc, self.rules, doing, secrets=self._secrets, deadline=deadline, cancelled=cancelled)
+
+
+class _ConnectionLost(Exception):
+    """A request met a dead connection (``error`` is what the caller sees if it was the last try)."""
+
+    def __init__(self, error: BridgeError) -> None:
+        super().__init__(error.detail)
+        self.error = error
 
 
 def _check_params(params: Sequence[Any]) -> tuple[Any, ...]:

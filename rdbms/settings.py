@@ -27,12 +27,21 @@ class RdbmsSettings(BaseModel):
     user: str | None = Field(None, max_length=128, description="Account name (UID); its password is a secret.")
     pool_size: int = Field(4, ge=1, le=64, description="Pooled connections.")
     pool_timeout_s: float = Field(2.0, ge=0, le=60, description="Wait for a free connection before 503.")
-    health_check_after_s: float = Field(30.0, ge=0, description="Check a connection idle this long before use.")
+    health_check_after_s: float = Field(
+        30.0, ge=0,
+        description="Check a connection idle this long before use (after any error on the pool, every connection "
+        "is checked before its next use).",
+    )
     connect_timeout_s: int = Field(5, ge=1, le=120, description="Login timeout.")
     max_rows: int = Field(1000, ge=1, le=1_000_000, description="Row cap of one answer (then `truncated`).")
     max_bytes: int = Field(8_000_000, ge=1024, description="Byte cap of one answer (then `truncated`).")
     max_streams: int = Field(2, ge=1, le=32, description="Exports running at once.")
     stream_deadline_s: float = Field(600.0, gt=0, le=86_400, description="Deadline of one export.")
+    stream_idle_s: float = Field(
+        30.0, gt=0, le=3600,
+        description="Longest gap between two batches of an export (its first row is due within the call's deadline); "
+        "when it passes, the query is cancelled on the server.",
+    )
     allow_write_account: bool = Field(
         False, description="Start even when the start-up probe finds the account can write (not recommended)."
     )
@@ -68,5 +77,6 @@ def open_connection(
         allow_write_account=settings.allow_write_account,
         max_streams=settings.max_streams,
         stream_deadline_s=settings.stream_deadline_s,
+        stream_idle_s=settings.stream_idle_s,
     )
     return RecordingConnection(live, tape, gate) if tape is not None else live
