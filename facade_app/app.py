@@ -27,6 +27,7 @@ from facade_app.pages import register_pages
 from facade_app.pipeline import Pipeline
 from facade_app.problems import install_error_handlers, problem_response
 from facade_app.ratelimit import Budget
+from facade_app.readiness import Readiness, register_readiness
 from facade_app.request_input import buffer_request
 from facade_app.reviews import register_reviews
 
@@ -92,6 +93,9 @@ def create_app(config: Config, runtime: Runtime | None = None) -> Flask:
     register_operations(app, pipeline)
     register_reviews(app, pipeline)
     register_pages(app, runtime)
+    readiness = Readiness(runtime, config.facade.readiness_ttl_s, config.facade.ready_requires)
+    app.extensions["legacy_bridges"]["readiness"] = readiness
+    register_readiness(app, readiness)
     atexit.register(runtime.close)
     return app
 

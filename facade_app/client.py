@@ -104,7 +104,7 @@ class FacadeClient:
         return response.json()
 
     def health(self) -> dict[str, Any]:
-        """``/readyz``: each bridge's state (does not raise on 503)."""
+        """``/readyz``: the status, and each bridge's state when the key holds ``ops`` (does not raise on 503)."""
         return self._http.get("/readyz").json()
 
     def close(self) -> None:

@@ -53,7 +53,7 @@ def demo_config(world: dict[str, Any]) -> dict[str, Any]:
         "crosswalk": str(_REPO / "fixtures" / "crosswalk-v1.csv"),
         "api_keys": [
             {"name": "demo", "key": {"env": DEMO_KEY_ENV, "default": DEFAULT_DEMO_KEY},
-             "scopes": ["orders:read", "custmast:read", "custmast:write", "helpdesk:read"]},
+             "scopes": ["orders:read", "custmast:read", "custmast:write", "helpdesk:read", "ops"]},
             {"name": "demo-readonly", "key": {"env": DEMO_KEY_ENV + "_READONLY", "default": "demo-readonly-key"},
              "scopes": ["orders:read", "custmast:read", "helpdesk:read"]},
             {"name": "demo-reviewer", "key": {"env": DEMO_KEY_ENV + "_REVIEWER", "default": "demo-reviewer-key"},
@@ -79,7 +79,7 @@ def _examples(base: str, key: str) -> str:
         f'  curl {auth} "{base}/v1/helpdesk/search_tickets?customer=C-00001"',
         f'  curl "{base}/v1/orders/get_order?order_no=0000100001"            # no key: 401',
         f'  curl {auth} "{base}/v1/orders/get_order?order_no=abc%27%3B--"    # malformed: 422',
-        f"  curl {base}/readyz",
+        f"  curl {base}/readyz                 # status only; with the key: each bridge's state",
         "",
         "Ctrl-C stops the facade and the demo legacy systems.",
     ])

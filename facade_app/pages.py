@@ -1,4 +1,4 @@
-"""The public routes: health, readiness, OpenAPI, the human docs page, problem types, AI tools."""
+"""The public routes: health, OpenAPI, the human docs page, problem types, AI tools."""
 
 from __future__ import annotations
 
@@ -23,15 +23,6 @@ def register_pages(app: Flask, runtime: Runtime) -> None:
     def healthz() -> Response:
         """The process is up."""
         return jsonify(status="ok")
-
-    @app.get("/readyz")
-    def readyz() -> Response:
-        """Each bridge's ping and state; 503 when any bridge is failing."""
-        report = runtime.readiness()
-        ready = all(entry.get("status") == "ok" for entry in report.values())
-        response = jsonify(status="ok" if ready else "failing", bridges=report)
-        response.status_code = 200 if ready else 503
-        return response
 
     @app.get("/openapi.json")
     def openapi() -> Response:

@@ -12,7 +12,7 @@ from bridges.core.errors import Unavailable
 from bridges.core.operation import Bridge, BridgeContext, Effect, Example, NoSettings, operation
 from bridges.core.streaming import RowStream
 
-KEY, READONLY_KEY, OTHER_KEY = "key-all-123", "key-ro-456", "key-other-789"
+KEY, READONLY_KEY, OTHER_KEY, OPS_KEY = "key-all-123", "key-ro-456", "key-other-789", "key-ops-000"
 
 
 class Lookup(BaseModel):
@@ -100,6 +100,7 @@ def make_config(**facade):
             {"name": "ro", "key": {"env": "T_KEY_RO", "default": READONLY_KEY}, "scopes": ["shop:read"],
              "rate_limit": "3/minute"},
             {"name": "other", "key": {"env": "T_KEY_OTHER", "default": OTHER_KEY}, "scopes": ["orders:read"]},
+            {"name": "ops", "key": {"env": "T_KEY_OPS", "default": OPS_KEY}, "scopes": ["ops"]},
         ],
     })
 

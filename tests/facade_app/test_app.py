@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.facade_app.conftest import KEY, OTHER_KEY, READONLY_KEY, auth
+from tests.facade_app.conftest import KEY, OPS_KEY, OTHER_KEY, READONLY_KEY, auth
 
 pytestmark = pytest.mark.unit
 
@@ -164,11 +164,14 @@ def test_stream_ndjson_and_csv(client, app_and_shop):
     assert app_and_shop[1].closed_streams == 2
 
 
-def test_readyz_reports_each_bridge_and_fails_when_one_does(client, app_and_shop):
-    r = client.get("/readyz")
+def test_readyz_reports_each_bridge_and_fails_when_one_does(app_and_shop):
+    app, shop = app_and_shop
+    app.extensions["legacy_bridges"]["readiness"].ttl_s = 0  # every probe pings
+    client = app.test_client()
+    r = client.get("/readyz", headers=auth(OPS_KEY))
     assert r.status_code == 200 and r.get_json()["bridges"]["shop"]["status"] == "ok"
-    app_and_shop[1].healthy = False
-    r = client.get("/readyz")
+    shop.healthy = False
+    r = client.get("/readyz", headers=auth(OPS_KEY))
     assert r.status_code == 503 and r.get_json()["bridges"]["shop"]["error"] == "shop host unreachable"
 
 

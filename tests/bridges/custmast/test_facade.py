@@ -26,7 +26,8 @@ def base_url(host):
         host,
         guard={"max_concurrency": 8, "queue_timeout_s": 2.0},
         pool={"min_size": 4, "max_size": 4, "acquire_timeout_s": 2.0},
-        api_keys=[{"name": "t", "key": {"env": "CUSTMAST_TEST_KEY", "default": KEY}, "scopes": ["custmast:*"]}],
+        api_keys=[{"name": "t", "key": {"env": "CUSTMAST_TEST_KEY", "default": KEY},
+                   "scopes": ["custmast:*", "ops"]}],  # ops: readiness details
     )
     app = create_app(config)
     runtime = app.extensions["legacy_bridges"]["runtime"]
@@ -67,8 +68,13 @@ def test_change_address_is_a_post_and_too_long_is_422(base_url):
         assert too_long.status_code == 422 and too_long.json()["errors"][0]["field"] == "street"
 
 
+def _details(base_url):
+    """``/readyz`` as an operator sees it (the test key holds ``ops``)."""
+    return httpx.get(f"{base_url}/readyz", headers={"Authorization": f"Bearer {KEY}"}, timeout=10).json()
+
+
 def test_readyz_shows_the_pool(base_url):
-    report = httpx.get(f"{base_url}/readyz", timeout=10).json()["bridges"]["custmast"]
+    report = _details(base_url)["bridges"]["custmast"]
     assert report["status"] == "ok" and report["pool"]["max_size"] == 4 and report["mode"] == "live"
 
 
@@ -93,7 +99,7 @@ def test_fifty_concurrent_calls_over_a_pool_of_four(base_url):
         ok += 1
     print(f"{ok} of 50 answered 200, {50 - ok} answered 503")
     assert ok >= 1
-    report = httpx.get(f"{base_url}/readyz", timeout=10).json()["bridges"]["custmast"]["pool"]
+    report = _details(base_url)["bridges"]["custmast"]["pool"]
     assert report["discarded"] == 0 and report["size"] <= 4
 
 

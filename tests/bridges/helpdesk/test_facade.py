@@ -76,7 +76,8 @@ def test_replay_mode_serves_the_same_api(helpdesk_config):
     need_chromium()
     config = helpdesk_config(
         REPLAY_BASE_URL, cassette={"path": str(CASSETTES / "session.yaml"), "mode": "none"},
-        api_keys=[{"name": "t", "key": {"env": "HELPDESK_TEST_KEY", "default": API_KEY}, "scopes": ["helpdesk:*"]}],
+        api_keys=[{"name": "t", "key": {"env": "HELPDESK_TEST_KEY", "default": API_KEY},
+                   "scopes": ["helpdesk:*", "ops"]}],
     )
     app = create_app(config)
     server = _serve(app)
@@ -85,8 +86,8 @@ def test_replay_mode_serves_the_same_api(helpdesk_config):
             page = http.get("/v1/helpdesk/search_tickets", params={"customer": "C-00001"})
             assert page.status_code == 200, page.text
             assert page.json()["total"] == len(search_tickets("ACC/E-10007"))
-            ready = http.get("/readyz")
-            assert "helpdesk" in ready.text
+            ready = http.get("/readyz/helpdesk")  # the client sends the key: ops sees details
+            assert ready.json()["status"] in ("ok", "failing") and "guard" in ready.json(), ready.text
     finally:
         server.shutdown()
         server.server_close()
