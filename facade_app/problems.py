@@ -34,7 +34,11 @@ PROBLEM_TYPES: dict[str, str] = {
     "unavailable": "The legacy system cannot take the call now; retry after Retry-After.",
     "timeout": "The deadline passed; the session or connection used was discarded.",
     "legacy-error": "The legacy system answered something the bridge does not recognise.",
-    "unexpected-screen": "A terminal showed a screen no declaration recognises; a redacted snapshot is kept.",
+    "login-refused": "The legacy system refused the bridge's own sign-on or login (wrong password, revoked user, "
+                     "HTTP 401/403 at login). `bridge` names it. The bridge signs on no more until its configuration "
+                     "changes or an operator resets it: retrying does not help.",
+    "unexpected-screen": "A terminal showed a screen no declaration recognises; its redacted snapshot is in the "
+                         "operator's log under `snapshot_ref`.",
     "layout-changed": "A page no longer matches the selectors declared for it.",
     "cassette-miss": "Replay met a request the recorded cassette does not hold (a test or demo set-up problem).",
     "config": "The configuration is invalid; the operator's log names the key.",

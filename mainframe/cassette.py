@@ -21,6 +21,7 @@ from bridges.core.cassette import Cassette, load_envelope
 from bridges.core.errors import BridgeError, InvalidInput
 from mainframe import s3270
 from mainframe.port import Terminal
+from mainframe.rejection import Rejection, check_rejections
 from mainframe.snapshot import Position, Screen, screen_diff
 
 __all__ = ["TRANSPORT", "RecordingTerminal", "ReplayingTerminal", "Volatile"]
@@ -85,6 +86,16 @@ class RecordingTerminal:
         return self.live.broken
 
     @property
+    def granted_lu_name(self) -> str | None:
+        """The LU name the live host granted."""
+        return getattr(self.live, "granted_lu_name", None)
+
+    def call_ended(self, ok: bool) -> None:
+        """The pool's word on the call this session served: a recording whose last call
+        failed is not saved as complete."""
+        self.cassette.note_outcome(ok)
+
+    @property
     def last(self) -> Screen | None:
         return self.live.last
 
@@ -133,11 +144,14 @@ class RecordingTerminal:
 class ReplayingTerminal:
     """A terminal played back from a cassette: no host, no emulator."""
 
-    def __init__(self, cassette: Cassette, *, code_page: str = "cp037", secrets: Sequence[str] = ()) -> None:
+    def __init__(self, cassette: Cassette, *, code_page: str = "cp037", secrets: Sequence[str] = (),
+                 rejections: Sequence[Rejection] = ()) -> None:
         self.cassette = cassette
+        self.rejections = tuple(rejections)
         self.code_page = code_page
         self.secrets = tuple(secrets)
         self.broken = False
+        self.granted_lu_name: str | None = None
         self._last: Screen | None = None
 
     @property
@@ -145,7 +159,13 @@ class ReplayingTerminal:
         return self._last
 
     def connect(self) -> Screen:
-        return self._play(_request("connect"))
+        screen = self._play(_request("connect"))
+        try:
+            check_rejections(screen, self.rejections)
+        except BridgeError:
+            self.broken = True
+            raise
+        return screen
 
     def screen(self) -> Screen:
         return self._play(_request("screen"))

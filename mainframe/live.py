@@ -32,6 +32,8 @@ import py3270
 from bridges.core.deadline import current_deadline
 from bridges.core.errors import BridgeError, DeadlineExceeded, InvalidInput, LegacyError, Unavailable
 from mainframe import s3270
+from mainframe.rejection import ConnectionRejected, Rejection, check_rejections
+from mainframe.settings import HOST_PATTERN, LU_NAME_PATTERN
 from mainframe.snapshot import Position, Screen
 
 __all__ = ["LiveTerminal"]
@@ -41,8 +43,6 @@ log = logging.getLogger("legacy_bridges.mainframe")
 _MODELS = {2: "3279-2", 3: "3279-3", 4: "3279-4", 5: "3279-5"}
 _UTF8_ENV = {"LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
 _WAIT_MARGIN_S = 0.05
-_HOST = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-]{0,252}|\[[0-9A-Fa-f:.]+\]")
-_LU_NAME = re.compile(r"[A-Za-z0-9#@$]{1,8}")
 # The end of one answer: "ok" or "error" on a line of its own, after the status line.
 _ANSWER_END = re.compile(rb"\n(?:ok|error)\n")
 
@@ -158,7 +158,11 @@ class LiveTerminal:
     """A TN3270 session through a private s3270 process (the live backend of the port).
 
     ``host``/``port`` name the TN3270 server; ``lu_name`` claims a TN3270E LU;
-    ``code_page`` is the host's EBCDIC code page; ``model`` 2 (24×80) or 4 (43×80).
+    ``code_page`` is the host's EBCDIC code page; ``model`` 2 (24×80) or 4 (43×80);
+    ``rejections`` are the screens the host shows *instead of* a session (session limit,
+    terminal not available): :meth:`connect` raises :class:`ConnectionRejected` (an
+    ``Unavailable``) for them, and when the host did not grant the LU name asked for.
+    After ``connect``, :attr:`granted_lu_name` is the LU name the host granted.
     """
 
     def __init__(
@@ -171,18 +175,22 @@ class LiveTerminal:
         lu_name: str | None = None,
         executable: str = "s3270",
         trace_dir: Path | None = None,
+        rejections: tuple[Rejection, ...] = (),
     ) -> None:
         if model not in _MODELS:
             raise InvalidInput(f"3270 model {model} is not one of {sorted(_MODELS)}")
         s3270.codec_for(code_page)  # fail early on an unknown code page
         # Host and LU name end up inside Connect(…): allow nothing that could end the action.
-        if not _HOST.fullmatch(host) or not isinstance(port, int) or not 0 < port < 65536:
+        if not HOST_PATTERN.fullmatch(host) or not isinstance(port, int) or not 0 < port < 65536:
             raise InvalidInput(f"not a TN3270 host and port: {host!r}:{port!r}")
-        if lu_name is not None and not _LU_NAME.fullmatch(lu_name):
+        if lu_name is not None and not LU_NAME_PATTERN.fullmatch(lu_name):
             raise InvalidInput(f"not an LU name: {lu_name!r}")
         self.host, self.port, self.code_page, self.model, self.lu_name = host, port, code_page, model, lu_name
         self.executable = executable
         self.trace_dir = trace_dir
+        self.rejections = tuple(rejections)
+        self.granted_lu_name: str | None = None
+        """The LU name the host granted (read after ``connect``; None on plain TN3270)."""
         self.broken = False
         self._emulator: _Emulator | None = None
         self._screen: Screen | None = None
@@ -201,7 +209,19 @@ class LiveTerminal:
         self._emulator = _Emulator(app=app)
         target = f"{self.lu_name}@{self.host}:{self.port}" if self.lu_name else f"{self.host}:{self.port}"
         # One line, one round trip: s3270 runs the actions in order and stops at the first error.
-        return self._exchange(["Toggle(aidWait,clear)", f"Connect({target})"], "the first screen")
+        screen = self._exchange(["Toggle(aidWait,clear)", f"Connect({target})"], "the first screen")
+        try:
+            check_rejections(screen, self.rejections)
+            answer = b"".join(self._run("Query(LuName)", "reading the LU name").data).decode("ascii", "replace")
+            granted = answer.strip()
+            self.granted_lu_name = granted if granted and granted.lower() != "none" else None
+            if self.lu_name and (self.granted_lu_name or "").upper() != self.lu_name.upper():
+                # A refused TN3270E claim makes s3270 fall back to plain TN3270 without the name.
+                raise ConnectionRejected(f"the host did not grant LU name {self.lu_name}", retry_after=1)
+        except BridgeError:
+            self._fail()
+            raise
+        return screen
 
     @property
     def last(self) -> Screen | None:

@@ -6,6 +6,12 @@ keeps ``min_size``…``max_size`` sessions signed on and checks each one back in
 if it is home again; a session that broke, timed out, stayed busy past
 ``max_busy_s`` or idle past ``max_idle_s`` is closed and never handed out again, and
 a maintenance thread tops the pool back up to ``min_size``.
+
+A refused sign-on (:class:`~bridges.core.errors.LoginRefused`: wrong password, revoked
+user) stops the pool's sign-ons: neither the maintenance thread nor a caller opens
+another session — every call gets the refusal at once — until :meth:`SessionPool.reset`
+(an operator's reset) or a new pool (a changed configuration). Until one sign-on has
+succeeded, sessions open one at a time, so a wrong password costs exactly one attempt.
 """
 
 from __future__ import annotations
@@ -19,11 +25,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from bridges.core.deadline import Deadline, current_deadline, deadline_scope
-from bridges.core.errors import BridgeError, InvalidInput, NotFound, Unavailable
+from bridges.core.errors import BridgeError, ConfigError, InvalidInput, LoginRefused, NotFound, Unavailable
 from mainframe.port import Terminal
+from mainframe.settings import LuName
 from mainframe.snapshot import Screen
 
 __all__ = ["PoolSettings", "Session", "SessionPool"]
@@ -35,7 +42,8 @@ _ANSWERS = (InvalidInput, NotFound)
 
 
 class PoolSettings(BaseModel):
-    """Sizes and time limits of a :class:`SessionPool`."""
+    """Sizes and time limits of a :class:`SessionPool`, checked when loaded: LU names
+    must be valid, distinct and at least ``max_size`` of them; ``min_size`` at most ``max_size``."""
 
     model_config = {"extra": "forbid"}
 
@@ -46,7 +54,33 @@ class PoolSettings(BaseModel):
     max_busy_s: float = Field(60.0, gt=0, description="A session held longer than this is killed.")
     open_timeout_s: float = Field(10.0, gt=0, description="Deadline of a background sign-on.")
     retry_after_s: float = Field(1.0, ge=0, description="Retry-After of a 503 when the pool is exhausted.")
-    lu_names: list[str] = Field(default_factory=list, description="TN3270E LU names to claim, one per session.")
+    lu_names: list[LuName] = Field(default_factory=list, description="TN3270E LU names to claim, one per session.")
+
+    @field_validator("lu_names")
+    @classmethod
+    def _distinct(cls, names: list[str]) -> list[str]:
+        seen: set[str] = set()
+        for name in names:
+            if name.upper() in seen:
+                raise ValueError(f"LU name {name} is listed twice")
+            seen.add(name.upper())
+        return names
+
+    @model_validator(mode="after")
+    def _sizes(self) -> PoolSettings:
+        problem = self.problem()
+        if problem:
+            raise ValueError(problem)
+        return self
+
+    def problem(self) -> str | None:
+        """What is inconsistent between the settings (None when nothing is)."""
+        if self.min_size > self.max_size:
+            return f"min_size ({self.min_size}) exceeds max_size ({self.max_size})"
+        if self.lu_names and len(self.lu_names) < self.max_size:
+            return (f"lu_names lists {len(self.lu_names)} LU names for max_size {self.max_size} sessions "
+                    "(one per session)")
+        return None
 
 
 @dataclass(eq=False)
@@ -56,6 +90,8 @@ class Session:
     terminal: Terminal
     id: int
     lu_name: str | None = None
+    granted_lu_name: str | None = None
+    """The LU name the host granted (the requested one, or the host's choice)."""
     created: float = field(default_factory=time.monotonic)
     last_used: float = field(default_factory=time.monotonic)
     busy_since: float | None = None
@@ -83,10 +119,9 @@ class SessionPool:
         name: str = "pool",
         background: bool = True,
     ) -> None:
-        if settings.min_size > settings.max_size:
-            raise InvalidInput("pool min_size must not exceed max_size")
-        if settings.lu_names and len(settings.lu_names) < settings.max_size:
-            raise InvalidInput("the pool needs at least max_size LU names")
+        problem = settings.problem()
+        if problem:
+            raise ConfigError(f"{name}: {problem}")
         self.settings = settings
         self.name = name
         self._open_session = open_session
@@ -99,8 +134,11 @@ class SessionPool:
         self._free_lus = list(settings.lu_names)
         self._ids = itertools.count(1)
         self._closed = False
-        self.counters = {"opened": 0, "discarded": 0, "open_failures": 0, "exhausted": 0}
+        self.counters = {"opened": 0, "discarded": 0, "open_failures": 0, "exhausted": 0, "sign_on_refused": 0,
+                         "maintenance_ticks": 0}
         self.last_error: str | None = None
+        self._refused: LoginRefused | None = None
+        self._verified = False  # one sign-on succeeded: sessions may open in parallel
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         if background:
@@ -134,6 +172,8 @@ class SessionPool:
             while True:
                 if self._closed:
                     raise Unavailable(f"{self.name} is closed", retry_after=self.settings.retry_after_s)
+                if self._refused is not None:
+                    raise self._refusal()
                 while self._idle:
                     session = self._idle.pop()  # the most recently used: warmest
                     if time.monotonic() - session.last_used > self.settings.max_idle_s:
@@ -142,13 +182,16 @@ class SessionPool:
                     session.busy_since = time.monotonic()
                     self._busy.add(session)
                     return session
-                if self._size_locked() < self.settings.max_size:
+                if self._size_locked() < self.settings.max_size and self._may_open_locked():
                     self._opening += 1
                     lu_name = self._free_lus.pop(0) if self._free_lus else None
                     break
                 left = wait_until - time.monotonic()
                 if left <= 0:
                     self.counters["exhausted"] += 1
+                    if not self._verified and self._opening:
+                        raise Unavailable(f"{self.name}: waiting for the first sign-on",
+                                          retry_after=self.settings.retry_after_s)
                     raise Unavailable(
                         f"{self.name}: all {self.settings.max_size} sessions are busy",
                         retry_after=self.settings.retry_after_s,
@@ -159,6 +202,16 @@ class SessionPool:
             session.busy_since = time.monotonic()
             self._busy.add(session)
         return session
+
+    def _may_open_locked(self) -> bool:
+        """Whether a new sign-on may start now: never after a refusal; one at a time until
+        one has succeeded (a wrong password then costs one attempt, not one per caller)."""
+        return self._refused is None and (self._verified or self._opening == 0)
+
+    def _refusal(self) -> LoginRefused:
+        """A fresh copy of the stored refusal, for the next caller."""
+        assert self._refused is not None
+        return LoginRefused(self._refused.detail, **self._refused.context)
 
     def _open(self, lu_name: str | None) -> Session:
         """Open one session (counted in ``_opening`` by the caller)."""
@@ -171,15 +224,27 @@ class SessionPool:
                 self.last_error = exc.detail if isinstance(exc, BridgeError) else type(exc).__name__
                 if lu_name is not None:
                     self._free_lus.append(lu_name)
-                self._cond.notify()
+                if isinstance(exc, LoginRefused):
+                    self.counters["sign_on_refused"] += 1
+                    exc.detail = (f"{exc.detail}; {self.name} signs on no more until its configuration changes "
+                                  "or an operator resets the bridge")
+                    self._refused = exc
+                    log.error("%s: %s", self.name, exc.detail)
+                self._cond.notify_all()
             raise
         with self._cond:
             self._opening -= 1
             self.counters["opened"] += 1
             self.last_error = None
-            return Session(terminal=terminal, id=next(self._ids), lu_name=lu_name)
+            self._verified = True
+            self._cond.notify_all()  # callers waiting for the first sign-on may open theirs
+            granted = getattr(terminal, "granted_lu_name", None) or lu_name
+            return Session(terminal=terminal, id=next(self._ids), lu_name=lu_name, granted_lu_name=granted)
 
     def _release(self, session: Session, healthy: bool) -> None:
+        call_ended = getattr(session.terminal, "call_ended", None)
+        if call_ended is not None:  # a recording terminal: was the call it recorded a success?
+            call_ended(healthy)
         reason = None
         if not healthy:
             reason = "the call failed"
@@ -229,6 +294,7 @@ class SessionPool:
             self._wake.clear()
             if self._closed:
                 return
+            self.counters["maintenance_ticks"] += 1
             now = time.monotonic()
             with self._cond:
                 for session in list(self._busy):
@@ -243,6 +309,8 @@ class SessionPool:
                         self._idle.remove(session)
                         self._discard_locked(session, "idle too long")
                 missing = self.settings.min_size - self._size_locked()
+                if not self._may_open_locked():
+                    missing = 0  # refused: never again on its own; or the first sign-on is under way
                 lu_name = None
                 if missing > 0:
                     self._opening += 1
@@ -265,6 +333,23 @@ class SessionPool:
                 self._idle.append(session)
                 self._cond.notify()
             self._wake.set()
+
+    @property
+    def refused(self) -> LoginRefused | None:
+        """The sign-on refusal that stopped the pool, if any."""
+        return self._refused
+
+    def reset(self) -> None:
+        """An operator's reset: forget a refused sign-on, so the pool signs on again (once,
+        then more only if that one succeeds)."""
+        with self._cond:
+            if self._refused is not None:
+                log.warning("%s: reset; signing on again", self.name)
+            self._refused = None
+            self._verified = False
+            self.last_error = None
+            self._cond.notify_all()
+        self._wake.set()
 
     def wait_ready(self, timeout: float = 10.0) -> bool:
         """Block until ``min_size`` sessions are open (tests, warm-up); False on timeout."""
@@ -290,8 +375,13 @@ class SessionPool:
             }
             if self.settings.lu_names:
                 data["lu_free"] = len(self._free_lus)
+            granted = sorted(s.granted_lu_name for s in (*self._idle, *self._busy) if s.granted_lu_name)
+            if granted:
+                data["lu_names"] = granted
             if self.last_error:
                 data["last_error"] = self.last_error
+            if self._refused is not None:
+                data["sign_on"] = "refused"
             return data
 
     def close(self) -> None:

@@ -272,10 +272,22 @@ class ScreenDef:
 
 
 def redacted_snapshot(screen: Screen) -> dict[str, Any]:
-    """A snapshot safe to show: hidden fields are already blank in a :class:`Screen`;
-    input field values are dropped too (they may hold what a caller typed)."""
-    data = screen.to_data()
-    data["fields"] = [{k: v for k, v in f.items() if k != "value" or f.get("protected")} for f in data["fields"]]
+    """A snapshot safe to log: every unprotected (input) field and every hidden field is
+    blanked — in ``text`` as well as in the field list — since it may hold what a caller
+    or the bridge typed (a password, a customer's data). Protected text stays."""
+    size = screen.rows * screen.cols
+    chars = list("".join(screen.lines))
+    for f in screen.fields:
+        if f.protected and not f.hidden:
+            continue
+        start = (f.row - 1) * screen.cols + (f.col - 1)
+        for offset in range(f.length):
+            chars[(start + offset) % size] = " "
+    flat = "".join(chars)
+    lines = tuple(flat[i:i + screen.cols] for i in range(0, size, screen.cols))
+    data = screen.with_lines(lines).to_data()
+    data["fields"] = [{k: v for k, v in f.items() if k != "value" or (f.get("protected") and not f.get("hidden"))}
+                      for f in data["fields"]]
     return data
 
 

@@ -8,6 +8,12 @@ Live, recording and replaying are one class: with a cassette the contexts' traff
 recorded to, or answered from, a HAR cassette (see :mod:`web_scrape.har`); everything
 else — pool, login, deadline, artifacts — is the same, so a replay exercises the real
 flow in real Chromium.
+
+A refused login (the login page again after submitting, or HTTP 401/403 at login) raises
+:class:`~bridges.core.errors.LoginRefused` and stops logins for that user: every later
+call gets the refusal at once, without a browser round trip, until :meth:`BrowserPort.reset`
+(an operator's reset) or a new port (a changed configuration). Logins of one user run
+one at a time, so a wrong password costs exactly one attempt.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from bridges.core.errors import (
     DeadlineExceeded,
     InvalidInput,
     LegacyError,
+    LoginRefused,
     NotFound,
     Unavailable,
 )
@@ -126,6 +133,9 @@ class BrowserPort:
             else:
                 self.recorder = HarRecorder(self.cassette, self.book, origin, self._route_timeout_ms)
         self._job_deadline: Any = None
+        self._refused: dict[str, LoginRefused] = {}  # by credential key: logins stopped
+        self._login_locks: dict[str, threading.Lock] = {}
+        self.login_attempts = 0
         self._scratch = Path(tempfile.mkdtemp(prefix=f"lb-{system}-trace-"))
 
     @property
@@ -138,16 +148,35 @@ class BrowserPort:
     def run(self, flow: Flow, data: BaseModel, credential: Credential) -> BaseModel:
         """Run ``flow`` with ``data`` as ``credential``'s user; a core error on any failure."""
         self.book.add("PASSWORD", credential.password)
+        self._raise_if_refused(credential)
         doing = f"{self.system}.{flow.name}"
         with self._lanes_lock:
             lane = min(self.lanes, key=lambda candidate: candidate.in_flight)
             lane.in_flight += 1
         try:
-            return lane.owner.call(lambda browser: self._job(lane.pool, browser, flow, data, credential, doing),
-                                   doing=doing)
+            result = lane.owner.call(lambda browser: self._job(lane.pool, browser, flow, data, credential, doing),
+                                     doing=doing)
+        except BridgeError as exc:
+            if self.cassette is not None and self.recorder is not None:
+                self.cassette.note_outcome(isinstance(exc, _CONTEXT_STILL_GOOD), exc.detail)
+            raise
         finally:
             with self._lanes_lock:
                 lane.in_flight -= 1
+        if self.cassette is not None and self.recorder is not None:
+            self.cassette.note_outcome(True)
+        return result
+
+    def _raise_if_refused(self, credential: Credential) -> None:
+        refused = self._refused.get(credential.key)
+        if refused is not None:
+            raise LoginRefused(refused.detail, **refused.context)
+
+    def reset(self) -> None:
+        """An operator's reset: forget refused logins, so the next call logs in again (once)."""
+        if self._refused:
+            log.warning("%s: reset; logging in again", self.system)
+        self._refused.clear()
 
     def _job(self, pool: ContextPool, browser: Any, flow: Flow, data: BaseModel, credential: Credential,
              doing: str) -> BaseModel:
@@ -216,8 +245,30 @@ class BrowserPort:
 
     def _log_in(self, pool: ContextPool, lease: Lease, page: FlowPage, credential: Credential) -> None:
         assert self.login is not None
+        with self._lanes_lock:
+            lock = self._login_locks.setdefault(credential.key, threading.Lock())
+        if not lock.acquire(timeout=max(0.001, current_deadline().remaining())):
+            raise DeadlineExceeded(f"{self.system}: deadline passed waiting for another login of {credential.user}")
+        try:
+            self._raise_if_refused(credential)  # another lane's login was refused meanwhile
+            try:
+                self._submit_login(page, credential)
+            except LoginRefused as exc:
+                exc.detail += (f"; {self.system} logs in as {credential.user} no more until its configuration "
+                               "changes or an operator resets the bridge")
+                self._refused[credential.key] = exc
+                log.error("%s: %s", self.system, exc.detail)
+                raise
+        finally:
+            lock.release()
+        pool.remember_session(lease)
+
+    def _submit_login(self, page: FlowPage, credential: Credential) -> None:
+        """Fill and submit the login form; :class:`LoginRefused` when the application says no."""
+        assert self.login is not None
         spec = self.login
         page.step, page.checks_login = f"{self.system}.login", False
+        self.login_attempts += 1
         try:
             page.goto(spec.path)
             page.fill(spec.username, credential.user)
@@ -225,11 +276,16 @@ class BrowserPort:
             page.submit(spec.submit)
             if page.on_login_page():
                 # The bridge's own credential is wrong: a fault of the configuration, not of the caller.
-                raise LegacyError(f"{self.system}: the application refused the login of {credential.user} "
-                                  "(check the configured password)")
+                raise LoginRefused(f"{self.system}: the application refused the login of {credential.user} "
+                                   "(check the configured password)")
+        except LegacyError as exc:
+            if exc.context.get("http_status") in (401, 403):
+                raise LoginRefused(f"{self.system}: the application answered HTTP {exc.context['http_status']} "
+                                   f"to the login of {credential.user} (check the configured credentials)",
+                                   http_status=exc.context["http_status"]) from None
+            raise
         finally:
             page.checks_login = True
-        pool.remember_session(lease)
 
     def _check_replay(self, doing: str) -> None:
         if self.replayer is not None:

@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
-from bridges.core.errors import BridgeError, CassetteMiss, error_for_problem
+from bridges.core.errors import BridgeError, CassetteMiss, ConfigError, error_for_problem
 
 __all__ = [
     "FORMAT_VERSION",
@@ -61,6 +61,23 @@ class CassetteSettings(BaseModel):
 
     path: Path
     mode: RecordMode = RecordMode.NONE
+    _opened: bool = PrivateAttr(default=False)
+
+    @property
+    def opened(self) -> bool:
+        """True once a :class:`Cassette` was opened on these settings: the runtime refuses
+        a bridge that was given a cassette and never opened it (it would go live)."""
+        return self._opened
+
+    @property
+    def records(self) -> bool:
+        """True when this mode would record (``all``, or ``once`` with no file yet)."""
+        return self.mode is RecordMode.ALL or (self.mode is RecordMode.ONCE and not Path(self.path).exists())
+
+    def incomplete_path(self) -> Path:
+        """Where a recording that ended in failure is kept (never the cassette itself)."""
+        path = Path(self.path)
+        return path.with_name(f"{path.stem}.incomplete{path.suffix or '.yaml'}")
 
 
 class Interaction(BaseModel):
@@ -139,15 +156,21 @@ class Cassette:
         secrets: dict[str, str] | None = None,
         masks: dict[str, str] | None = None,
     ) -> None:
+        self.settings = settings
         self.path = Path(settings.path)
         self.mode = settings.mode
         self.scrubber = Scrubber(secrets, masks)
         self.drift: str | None = None
+        self.failure: str | None = None
+        """Why the recording so far ended in failure (None while its last call succeeded)."""
         exists = self.path.exists()
         if self.mode is RecordMode.NONE and not exists:
-            raise CassetteMiss(
-                f"cassette {self.path.name} does not exist; record it with mode 'once' against the live system"
+            # Replay only, and nothing to replay: never fall through to the live system.
+            raise ConfigError(
+                f"cassette {self.path}: mode 'none' replays only and the file does not exist; "
+                "record it with mode 'once' against the live system"
             )
+        settings._opened = True
         self.replaying = self.mode is RecordMode.NONE or (self.mode is RecordMode.ONCE and exists)
         self._previous_text = self.path.read_text(encoding="utf-8") if exists else None
         if self.replaying:
@@ -204,15 +227,37 @@ class Cassette:
         self.envelope.interactions.append(
             Interaction(request=self.scrubber.scrub(request), response=self.scrubber.scrub(response))
         )
+        self.failure = None
 
     def record_error(self, request: dict[str, Any], error: BridgeError) -> None:
         """Append an interaction that ended in a core error, replayed as the same error."""
         problem = self.scrubber.scrub(error.to_problem())
         self.envelope.interactions.append(Interaction(request=self.scrubber.scrub(request), error=problem))
+        if error.status >= 500:  # a fault; an answer (not found, refused input) is a fine ending
+            self.failure = self.scrubber.scrub(error.detail)
+
+    def note_outcome(self, ok: bool, reason: str = "") -> None:
+        """A transport's word on the call just recorded: a recording whose last call failed
+        is not saved as complete (see :meth:`save`)."""
+        self.failure = None if ok else self.scrubber.scrub(reason or self.failure or "the last call failed")
 
     def save(self) -> str | None:
-        """Write the cassette; return (and log) the drift diff against the previous one."""
+        """Write the cassette; return (and log) the drift diff against the previous one.
+
+        A recording that ended in failure (its last call failed) or holds nothing is not
+        saved as the cassette: the first goes to :meth:`CassetteSettings.incomplete_path`
+        for a look, the cassette file (if any) is left as it was, and a warning says so."""
         if self.replaying:
+            return None
+        if not self.envelope.interactions:
+            log.warning("cassette %s: nothing was recorded; not saved", self.path.name)
+            return None
+        if self.failure is not None:
+            kept = self.settings.incomplete_path()
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            kept.write_text(dump_envelope(self.envelope), encoding="utf-8")
+            log.warning("cassette %s: the recording ended in failure (%s); kept as %s, not saved as the cassette",
+                        self.path.name, self.failure, kept.name)
             return None
         self.path.parent.mkdir(parents=True, exist_ok=True)
         text = dump_envelope(self.envelope)

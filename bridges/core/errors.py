@@ -6,6 +6,8 @@ match wins); the facade turns them into HTTP responses without knowing any drive
 
 from __future__ import annotations
 
+import logging
+import uuid
 from typing import Any, ClassVar
 
 __all__ = [
@@ -18,6 +20,7 @@ __all__ = [
     "InvalidInput",
     "LayoutChanged",
     "LegacyError",
+    "LoginRefused",
     "NotFound",
     "RateLimited",
     "Refused",
@@ -28,6 +31,7 @@ __all__ = [
 ]
 
 PROBLEM_BASE = "/problems/"
+_snapshots = logging.getLogger("legacy_bridges.snapshots")
 
 
 class BridgeError(Exception):
@@ -40,6 +44,8 @@ class BridgeError(Exception):
     status: ClassVar[int] = 500
     slug: ClassVar[str] = "internal"
     title: ClassVar[str] = "Internal error"
+    private: ClassVar[frozenset[str]] = frozenset({"snapshot"})
+    """Context members kept for logs and operators, never put in the problem an API caller gets."""
 
     def __init__(self, detail: str = "", *, retry_after: float | None = None, **context: Any) -> None:
         super().__init__(detail or self.title)
@@ -57,7 +63,7 @@ class BridgeError(Exception):
         }
         if instance:
             body["instance"] = instance
-        body.update({k: v for k, v in self.context.items() if v is not None})
+        body.update({k: v for k, v in self.context.items() if v is not None and k not in self.private})
         return body
 
 
@@ -124,10 +130,34 @@ class LegacyError(BridgeError):
     status, slug, title = 502, "legacy-error", "Legacy system error"
 
 
+class LoginRefused(BridgeError):
+    """The legacy system refused the bridge's own sign-on or login (wrong password, revoked
+    user, HTTP 401/403 at login, the host's rejection message).
+
+    A fault of the configuration, not of the caller and not of the system's health: the
+    transport stops signing on for that pool (no background or request retries, which
+    would revoke the user) until the configuration changes or an operator resets the
+    bridge. It does not count toward the circuit breaker."""
+
+    status, slug, title = 502, "login-refused", "Legacy login refused"
+
+
 class UnexpectedScreen(LegacyError):
-    """A terminal showed a screen no declaration recognises (a redacted snapshot is kept)."""
+    """A terminal showed a screen no declaration recognises.
+
+    Its redacted ``snapshot`` stays in ``context`` for logs and operators (logged at
+    WARNING under ``snapshot_ref``); the problem an API caller gets names only the
+    reference, never the screen (host banners, other customers' data)."""
 
     slug, title = "unexpected-screen", "Unexpected screen"
+
+    def __init__(self, detail: str = "", *, retry_after: float | None = None, **context: Any) -> None:
+        snapshot = context.get("snapshot")
+        if snapshot is not None and "snapshot_ref" not in context:
+            context["snapshot_ref"] = uuid.uuid4().hex[:12]
+            _snapshots.warning("unexpected screen %s: %s\n%s", context["snapshot_ref"], detail,
+                               snapshot.get("text", "") if isinstance(snapshot, dict) else snapshot)
+        super().__init__(detail, retry_after=retry_after, **context)
 
 
 class LayoutChanged(LegacyError):
@@ -152,7 +182,7 @@ _BY_SLUG: dict[str, type[BridgeError]] = {
     cls.slug: cls
     for cls in (
         InvalidInput, NotFound, Unauthenticated, Forbidden, Refused, Conflict, RateLimited, Unavailable,
-        DeadlineExceeded, LegacyError, UnexpectedScreen, LayoutChanged, CassetteMiss, ConfigError,
+        DeadlineExceeded, LegacyError, LoginRefused, UnexpectedScreen, LayoutChanged, CassetteMiss, ConfigError,
     )
 }
 

@@ -14,16 +14,18 @@ from typing import TypeVar
 from pydantic import BaseModel, Field
 
 from bridges.core.deadline import Deadline, deadline_scope
-from bridges.core.errors import DeadlineExceeded, LegacyError, Unavailable
+from bridges.core.errors import DeadlineExceeded, LegacyError, LoginRefused, Unavailable
 from bridges.core.operation import Operation
 
 __all__ = ["CircuitBreaker", "Guard", "GuardSettings"]
 
 T = TypeVar("T")
 
-# Errors that say the legacy system is unwell; the rest (not found, bad input,
-# refused) are answers, and must not open the breaker.
+# Errors that say the legacy system is unwell; the rest (not found, bad input the
+# system refused, refused) are answers, and must not open the breaker. A refused
+# login is neither: a fault of the configuration, which the transport stops retrying.
 _SYSTEM_FAULTS = (Unavailable, DeadlineExceeded, LegacyError)
+_NEITHER = (LoginRefused,)
 
 
 class GuardSettings(BaseModel):
@@ -73,6 +75,8 @@ class Guard:
         for attempt in range(1, attempts + 1):
             try:
                 return self._through_breaker(call)
+            except LoginRefused:
+                raise  # never retried: a second sign-on with a refused password can revoke the user
             except (Unavailable, LegacyError) as exc:
                 retryable = attempt < attempts and not exc.context.get("breaker_open")
                 if not retryable or deadline.remaining() <= self.settings.retry_backoff_s:
@@ -90,6 +94,9 @@ class Guard:
             )
         try:
             result = call()
+        except _NEITHER:
+            self.breaker.released()
+            raise
         except _SYSTEM_FAULTS:
             self.breaker.failed()
             raise
@@ -98,6 +105,10 @@ class Guard:
             raise
         self.breaker.succeeded()
         return result
+
+    def reset(self) -> None:
+        """Close the breaker (an operator's reset of the bridge)."""
+        self.breaker.succeeded()
 
     def status(self) -> dict[str, object]:
         """State shown by ``/readyz``."""
@@ -149,6 +160,11 @@ class CircuitBreaker:
         with self._lock:
             self._failures = 0
             self._opened_at = None
+            self._trial_running = False
+
+    def released(self) -> None:
+        """Record a call that says nothing about the system's health (a refused login)."""
+        with self._lock:
             self._trial_running = False
 
     def failed(self) -> None:

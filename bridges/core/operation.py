@@ -187,6 +187,10 @@ class Bridge:
     description: ClassVar[str] = ""
     Settings: ClassVar[type[BaseModel]] = NoSettings
     operations: ClassVar[dict[str, Operation]] = {}
+    required_secrets: ClassVar[tuple[str, ...]] = ()
+    """Secrets the bridge cannot work without (checked at start, naming ``bridges.<name>.secrets.<secret>``)."""
+    needs_crosswalk: ClassVar[bool] = False
+    """True when the bridge cannot work without the configuration's crosswalk."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -209,6 +213,10 @@ class Bridge:
     def status(self) -> dict[str, Any]:
         """Cheap state for ``/readyz`` that needs no round trip (pool sizes, mode)."""
         return {}
+
+    def reset(self) -> None:
+        """An operator's reset: forget a refused sign-on or login, so the transport tries
+        again (once). Bridges on a transport override it to reset their pool."""
 
     def close(self) -> None:
         """Release sessions, connections and processes."""

@@ -12,9 +12,12 @@ import importlib
 import logging
 from dataclasses import dataclass
 from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from bridges.core.cassette import CassetteSettings, RecordMode
 from bridges.core.config import Config, format_validation_error
 from bridges.core.crosswalk import Crosswalk
 from bridges.core.errors import ConfigError
@@ -22,7 +25,8 @@ from bridges.core.guard import Guard, GuardSettings
 from bridges.core.operation import Bridge, BridgeContext
 from bridges.core.runtime import BridgeRuntime, Runtime
 
-__all__ = ["ENTRY_POINT_GROUP", "available_bridges", "build_runtime", "check_config", "load_bridge_class"]
+__all__ = ["ENTRY_POINT_GROUP", "available_bridges", "build_runtime", "check_config", "load_bridge_class",
+           "unknown_keys"]
 
 ENTRY_POINT_GROUP = "legacy_bridges.bridges"
 log = logging.getLogger("legacy_bridges.registry")
@@ -69,7 +73,52 @@ class _Planned:
     guard: GuardSettings
 
 
-def _plan(config: Config) -> list[_Planned]:
+def unknown_keys(model: type[BaseModel], data: Any, prefix: str) -> list[str]:
+    """Keys of ``data`` that ``model`` (and the models nested in it) does not declare.
+
+    Checked for every bridge whatever its Settings' ``extra`` policy, so a mistyped option
+    fails at start even when a Settings model forgot ``extra = "forbid"``."""
+    if not isinstance(data, dict):
+        return []
+    fields = model.model_fields
+    names = {name: info for name, info in fields.items()}
+    names.update({info.alias: info for info in fields.values() if info.alias})
+    unknown = []
+    for key, value in data.items():
+        info = names.get(key)
+        if info is None:
+            unknown.append(f"{prefix}.{key}")
+            continue
+        nested = info.annotation
+        if isinstance(nested, type) and issubclass(nested, BaseModel):
+            unknown += unknown_keys(nested, value, f"{prefix}.{key}")
+    return unknown
+
+
+def _settings(cls: type[Bridge], instance: str, options: dict[str, Any]) -> BaseModel:
+    prefix = f"bridges.{instance}.options"
+    unknown = unknown_keys(cls.Settings, options, prefix)
+    if unknown:
+        raise ConfigError(f"invalid configuration: {', '.join(unknown)}: not an option of the {cls.name} bridge")
+    try:
+        return cls.Settings.model_validate(options)
+    except ValidationError as exc:
+        raise ConfigError("invalid configuration: " + format_validation_error(exc, prefix)) from None
+
+
+def _check_cassette(instance: str, cassette: CassetteSettings | None, workers: int) -> None:
+    if cassette is None:
+        return
+    key = f"bridges.{instance}.cassette"
+    if cassette.mode is RecordMode.NONE and not Path(cassette.path).exists():
+        raise ConfigError(f"{key}.path: mode 'none' replays only and {Path(cassette.path).name} does not exist "
+                          "(record it with mode 'once'); the bridge never goes live in mode 'none'")
+    if cassette.records and workers > 1:
+        raise ConfigError(f"{key}.mode: '{cassette.mode.value}' records, and a recording is one ordered story: "
+                          f"serve it with one worker, not {workers} (--workers 1)")
+
+
+def _plan(config: Config, workers: int = 1) -> list[_Planned]:
     """Everything about the enabled bridges that can be checked without reaching them."""
     crosswalk = None
     if config.crosswalk:
@@ -82,12 +131,12 @@ def _plan(config: Config) -> list[_Planned]:
         if not entry.enabled:
             continue
         cls = load_bridge_class(entry.kind or instance)
-        try:
-            settings = cls.Settings.model_validate(entry.options)
-        except ValidationError as exc:
-            raise ConfigError(
-                "invalid configuration: " + format_validation_error(exc, f"bridges.{instance}.options")
-            ) from None
+        settings = _settings(cls, instance, entry.options)
+        for name in cls.required_secrets:
+            if name not in entry.secrets:
+                raise ConfigError(f"bridges.{instance}.secrets.{name} is required by the {cls.name} bridge")
+        if cls.needs_crosswalk and crosswalk is None:
+            raise ConfigError(f"crosswalk: the {cls.name} bridge of bridges.{instance} needs a crosswalk file")
         secrets = {
             name: ref.resolve(f"bridges.{instance}.secrets.{name}").get_secret_value()
             for name, ref in entry.secrets.items()
@@ -95,15 +144,17 @@ def _plan(config: Config) -> list[_Planned]:
         cassette = None
         if entry.cassette is not None:
             cassette = entry.cassette.model_copy(update={"path": config.path(entry.cassette.path)})
+        _check_cassette(instance, cassette, workers)
         context = BridgeContext(instance_name=instance, cassette=cassette, crosswalk=crosswalk, secrets=secrets)
         planned.append(_Planned(instance, cls, settings, context, entry.guard))
     return planned
 
 
-def check_config(config: Config) -> None:
-    """Validate what building would need — bridge classes, options, secrets, the crosswalk —
-    without opening a session, connection or browser (``bridges serve`` runs it before forking)."""
-    _plan(config)
+def check_config(config: Config, workers: int = 1) -> None:
+    """Validate what building would need — bridge classes, options, secrets, the crosswalk,
+    cassettes (present for mode ``none``; recording only with one worker) — without opening
+    a session, connection or browser (``bridges serve`` and ``bridges check`` run it)."""
+    _plan(config, workers)
 
 
 def build_runtime(config: Config) -> Runtime:
@@ -113,6 +164,11 @@ def build_runtime(config: Config) -> Runtime:
         for plan in _plan(config):
             bridge = plan.cls(plan.settings, plan.context)
             built[plan.instance] = BridgeRuntime(bridge, Guard(plan.guard, name=plan.instance))
+            if plan.context.cassette is not None and not plan.context.cassette.opened:
+                raise ConfigError(
+                    f"bridges.{plan.instance}.cassette: the {plan.cls.name} bridge never opened its cassette, so it "
+                    "would talk to the live system; remove the cassette table or build the bridge on a transport "
+                    "that records and replays")
             log.info("bridge %s (%s) ready, cassette mode %s", plan.instance, plan.cls.name,
                      plan.context.cassette.mode.value if plan.context.cassette else "live")
     except BaseException:

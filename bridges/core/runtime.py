@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from bridges.core.errors import BridgeError, InvalidInput, LegacyError, NotFound
+from bridges.core.errors import BridgeError, InvalidInput, LegacyError, LoginRefused, NotFound
 from bridges.core.guard import Guard
 from bridges.core.operation import Bridge, Operation
 from bridges.core.streaming import RowStream
@@ -60,7 +60,14 @@ class BridgeRuntime:
         consumer as they are pulled)."""
         parsed = self.parse_input(operation, raw_input)
         method = getattr(self.bridge, operation.method_name)
-        result = self.guard.run(operation, lambda: method(parsed), deadline_s)
+        try:
+            result = self.guard.run(operation, lambda: method(parsed), deadline_s)
+        except LoginRefused as exc:
+            # Whatever transport refused, the caller learns which bridge's login it was.
+            exc.context.setdefault("bridge", self.instance)
+            if not exc.detail.startswith(f"bridge {self.instance}:"):
+                exc.detail = f"bridge {self.instance}: the legacy system refused its login: {exc.detail}"
+            raise
         if operation.streaming:
             return result
         if result is None:
@@ -115,6 +122,15 @@ class Runtime:
             entry.update(runtime.bridge.status() or {})
             report[instance] = entry
         return report
+
+    def reset(self, instance: str) -> None:
+        """An operator's reset of one bridge: its transport may sign on again after a
+        refused login, and its breaker closes. :class:`NotFound` for an unknown bridge."""
+        runtime = self.bridges.get(instance)
+        if runtime is None:
+            raise NotFound(f"no bridge {instance}")
+        runtime.bridge.reset()
+        runtime.guard.reset()
 
     def close(self) -> None:
         """Close every bridge."""

@@ -11,15 +11,7 @@ from pydantic import BaseModel, Field
 
 from bridges.core.cassette import Cassette
 from bridges.core.deadline import Deadline, deadline_scope
-from bridges.core.errors import (
-    BridgeError,
-    ConfigError,
-    InvalidInput,
-    LegacyError,
-    NotFound,
-    Unavailable,
-    UnexpectedScreen,
-)
+from bridges.core.errors import BridgeError, ConfigError, InvalidInput, NotFound, Unavailable, UnexpectedScreen
 from bridges.core.operation import Bridge, BridgeContext, Effect, Example, operation
 from bridges.custmast.models import (
     ADDRESS_PARTS,
@@ -37,20 +29,29 @@ from bridges.custmast.screens import (
     SCREENS,
     AddressChange,
     Browse,
-    Busy,
     ConfirmChange,
     Inquiry,
     Menu,
     SignOn,
+    busy_rejection,
     navigator,
 )
-from mainframe import s3270
-from mainframe.cassette import TRANSPORT, RecordingTerminal, ReplayingTerminal
-from mainframe.live import LiveTerminal
-from mainframe.pool import PoolSettings, SessionPool
-from mainframe.port import Terminal
-from mainframe.screens import ScreenDef, identify, redacted_snapshot
-from mainframe.snapshot import Screen
+from mainframe import (
+    TRANSPORT,
+    CodePage,
+    HostName,
+    LiveTerminal,
+    PoolSettings,
+    RecordingTerminal,
+    ReplayingTerminal,
+    Screen,
+    ScreenDef,
+    SessionPool,
+    Terminal,
+    identify,
+    redacted_snapshot,
+    untypeable,
+)
 
 __all__ = ["CustmastBridge", "CustmastSettings", "is_home"]
 
@@ -67,9 +68,9 @@ class CustmastSettings(BaseModel):
 
     model_config = {"extra": "forbid"}
 
-    host: str = Field("127.0.0.1", description="TN3270 server host.")
+    host: HostName = Field("127.0.0.1", description="TN3270 server host.")
     port: int = Field(3270, ge=1, le=65535, description="TN3270 server port.")
-    code_page: str = Field("cp037", description="The host's EBCDIC code page (cp037, cp1047, cp1140, cp1141).")
+    code_page: CodePage = Field("cp037", description="The host's EBCDIC code page (cp037, cp1047, cp1140, cp1141).")
     model: Literal[2, 4] = Field(2, description="3270 model: 2 (24x80) or 4 (43x80).")
     user: str = Field("DEMO01", min_length=1, max_length=8, description="CUSTMAST user id of the pooled sessions.")
     pool: PoolSettings = Field(default_factory=PoolSettings)
@@ -92,15 +93,14 @@ class CustmastBridge(Bridge):
         "of signed-on sessions. Customer ids are canonical (C-00001); CUSTMAST numbers are accepted too."
     )
     Settings = CustmastSettings
+    required_secrets = ("password",)
 
     def __init__(self, settings: CustmastSettings, context: BridgeContext) -> None:  # type: ignore[override]
         super().__init__(settings, context)
         self.password = context.secrets.get("password")
         if not self.password:
             raise ConfigError(f"bridges.{context.instance_name}.secrets.password is required (the CUSTMAST password)")
-        s3270.codec_for(settings.code_page)
         self.navigator = navigator()
-        self._sign_on_refused: str | None = None
         self.cassette: Cassette | None = None
         pool_settings = settings.pool
         background = True
@@ -118,10 +118,12 @@ class CustmastBridge(Bridge):
 
     def _terminal(self, lu_name: str | None) -> Terminal:
         if self.cassette is not None and self.cassette.replaying:
-            return ReplayingTerminal(self.cassette, code_page=self.settings.code_page, secrets=[self.password])
+            return ReplayingTerminal(self.cassette, code_page=self.settings.code_page, secrets=[self.password],
+                                     rejections=(busy_rejection(self.settings.busy_retry_after_s),))
         live = LiveTerminal(self.settings.host, self.settings.port, code_page=self.settings.code_page,
                             model=self.settings.model, lu_name=lu_name, executable=self.settings.executable,
-                            trace_dir=self.settings.trace_dir)
+                            trace_dir=self.settings.trace_dir,
+                            rejections=(busy_rejection(self.settings.busy_retry_after_s),))
         if self.cassette is not None:
             return RecordingTerminal(live, self.cassette, code_page=self.settings.code_page,
                                      secrets=[self.password], volatile=[CLOCK])
@@ -130,27 +132,15 @@ class CustmastBridge(Bridge):
     def _open_session(self, lu_name: str | None) -> Terminal:
         """Connect and sign on; the session is returned on the menu (home).
 
-        A refused sign-on is not tried again: CUSTMAST revokes a user after three wrong
-        passwords, and a pool retrying in the background would do exactly that."""
-        if self._sign_on_refused:
-            raise LegacyError(self._sign_on_refused + " (not retried: fix the configuration and restart)")
+        A refused sign-on raises :class:`LoginRefused` (declared on :class:`SignOn`): the
+        pool then signs on no more, for CUSTMAST revokes a user after three wrong passwords."""
         terminal = self._terminal(lu_name)
         try:
             screen = terminal.connect()
-            if Busy.matches(screen):
-                raise Unavailable("CUSTMAST's session limit is reached", retry_after=self.settings.busy_retry_after_s)
             self._expect(screen, SignOn)
-            granted = SignOn.read(screen).get("terminal_name")
-            if lu_name is not None and granted != lu_name:
-                # A refused TN3270E claim makes s3270 fall back to plain TN3270 without the name.
-                raise Unavailable(f"CUSTMAST did not grant terminal {lu_name}", retry_after=1)
             screen = SignOn.press(terminal, "Enter", screen, user_id=self.settings.user, password=self.password)
             if SignOn.matches(screen):
-                try:
-                    SignOn.check_errors(screen)
-                except LegacyError as exc:
-                    self._sign_on_refused = exc.detail
-                    raise
+                SignOn.check_errors(screen)
             self._expect(screen, Menu)
             return terminal
         except BaseException:
@@ -201,7 +191,7 @@ class CustmastBridge(Bridge):
 
     def _check_typeable(self, **values: str) -> None:
         for name, value in values.items():
-            reason = s3270.untypeable(value, self.settings.code_page)
+            reason = untypeable(value, self.settings.code_page)
             if reason:
                 raise InvalidInput(f"{name} {reason}", errors=[{"field": name, "message": reason, "type": "code_page"}])
 
@@ -347,6 +337,10 @@ class CustmastBridge(Bridge):
     def status(self) -> dict[str, Any]:
         """Mode and pool state, with no round trip."""
         return {"mode": self.mode, "pool": self.pool.status()}
+
+    def reset(self) -> None:
+        """An operator's reset: sign on again after a refused sign-on (once, then as needed)."""
+        self.pool.reset()
 
     def close(self) -> None:
         """Sign off nothing (sessions just end), close the pool, save a recording."""

@@ -9,9 +9,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from bridges.core.errors import InvalidInput, LegacyError, NotFound, Unavailable
-from mainframe.cassette import Volatile
-from mainframe.screens import Edge, InputField, MessageRule, Navigator, OutputField, ScreenDef, Table, TextAt
+from bridges.core.errors import InvalidInput, LoginRefused, NotFound, Unavailable
+from mainframe import (
+    Edge,
+    InputField,
+    MessageRule,
+    Navigator,
+    OutputField,
+    Rejection,
+    ScreenDef,
+    Table,
+    TextAt,
+    Volatile,
+)
 
 __all__ = [
     "CLOCK",
@@ -22,6 +32,7 @@ __all__ = [
     "Inquiry",
     "Menu",
     "SignOn",
+    "busy_rejection",
     "navigator",
 ]
 
@@ -58,8 +69,8 @@ class SignOn(_Base):
     password = InputField(10, 28, 12, hidden=True)
     terminal_name = OutputField(14, 28, 8)
     errors = (
-        MessageRule(r"^CM00[12]E", LegacyError, "CUSTMAST refused the configured user id or password"),
-        MessageRule(r"^CM003E", LegacyError, "the configured CUSTMAST user is revoked"),
+        MessageRule(r"^CM00[12]E", LoginRefused, "CUSTMAST refused the sign-on: wrong user id or password"),
+        MessageRule(r"^CM003E", LoginRefused, "CUSTMAST refused the sign-on: the configured user is revoked"),
     )
 
 
@@ -68,6 +79,11 @@ class Busy(_Base):
 
     recognise = (TextAt(1, 2, "CMBUSY"),)
     keys: frozenset[str] = frozenset()
+
+
+def busy_rejection(retry_after_s: float) -> Rejection:
+    """CMBUSY instead of a session: the session limit is reached, or the terminal asked for is taken."""
+    return Rejection(Busy, "CUSTMAST rejected the connection (session limit)", retry_after_s=retry_after_s)
 
 
 class Menu(_Base):

@@ -45,6 +45,8 @@ class HelpdeskBridge(Bridge):
     description = ("A 2005-era web helpdesk (login form, frames, CSRF tokens, latin-1 pages) read through "
                    "headless Chromium: ticket searches by customer and ticket details.")
     Settings = HelpdeskSettings
+    required_secrets = ("password",)
+    needs_crosswalk = True
 
     def __init__(self, settings: HelpdeskSettings, context: BridgeContext) -> None:
         super().__init__(settings, context)
@@ -114,6 +116,10 @@ class HelpdeskBridge(Bridge):
     def status(self) -> dict[str, Any]:
         """Browser, pool and cassette state."""
         return self.port.status()
+
+    def reset(self) -> None:
+        """An operator's reset: log in again after a refused login (once, then as needed)."""
+        self.port.reset()
 
     def close(self) -> None:
         """Close the browser; write the recording in record mode."""

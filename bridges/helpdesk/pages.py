@@ -13,7 +13,7 @@ from typing import Any
 
 from lxml.html import HtmlElement
 
-from bridges.core.errors import LayoutChanged, LegacyError, NotFound
+from bridges.core.errors import InvalidInput, LayoutChanged, LegacyError, NotFound
 from bridges.helpdesk.models import Priority, TicketStatus
 from web_scrape import LoginSpec, TableSpec, Target, by_css, by_name, by_role, field_pairs, text_of
 
@@ -132,7 +132,12 @@ def parse_results(doc: HtmlElement) -> tuple[int, list[dict[str, Any]]]:
     """(total matches, rows) of a results page; rows hold typed values."""
     messages = _messages(doc)
     if any(_INVALID.search(m) for m in messages):
-        raise LegacyError("the helpdesk refused the search dates")
+        # The caller's dates, valid by the schema, that the helpdesk cannot take (years
+        # before 1000, say): the caller's input, a 422 that counts for nothing in the breaker.
+        raise InvalidInput("the helpdesk refused the search dates",
+                           errors=[{"field": field, "message": "the helpdesk refused this date (it takes DD/MM/YYYY "
+                                    "with a four-digit year)", "type": "legacy_refused"}
+                                   for field in ("opened_from", "opened_to")])
     if _NO_MATCH in messages:
         return 0, []
     text = text_of(doc)

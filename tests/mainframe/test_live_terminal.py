@@ -88,3 +88,44 @@ def test_lu_name_claim(host):
         assert terminal.connect().text(14, 28, 6) == "LU0007"
     finally:
         terminal.close()
+
+
+def test_connect_tells_the_lu_name_the_host_granted(host):
+    with deadline_scope(Deadline(5)):
+        chosen = LiveTerminal(host.host, host.port, code_page="cp1140")
+        asked = LiveTerminal(host.host, host.port, code_page="cp1140", lu_name="LU0007")
+        try:
+            chosen.connect()
+            asked.connect()
+            assert chosen.granted_lu_name in host.lus_in_use() and asked.granted_lu_name == "LU0007"
+        finally:
+            chosen.close()
+            asked.close()
+
+
+def test_the_hosts_rejection_screen_is_connection_rejected_not_a_screen(host):
+    from bridges.core.errors import Unavailable
+    from mainframe import ConnectionRejected, Rejection, TextAt
+
+    busy = Rejection(TextAt(1, 2, "CMBUSY"), "the demo host rejected the connection", retry_after_s=7)
+    with deadline_scope(Deadline(5)):
+        holder = LiveTerminal(host.host, host.port, code_page="cp1140", lu_name="LU0008")
+        holder.connect()
+        try:
+            taken = LiveTerminal(host.host, host.port, code_page="cp1140", lu_name="LU0008", rejections=(busy,))
+            with pytest.raises(ConnectionRejected) as err:
+                taken.connect()
+        finally:
+            holder.close()
+    assert isinstance(err.value, Unavailable) and err.value.status == 503 and err.value.retry_after == 7
+    assert taken.broken
+
+
+def test_a_redacted_snapshot_blanks_what_was_typed_in_its_text_too(menu):
+    from mainframe import redacted_snapshot
+
+    screen = menu.send(None, {(12, 28): "84603489"})
+    assert "84603489" in screen.all_text
+    snapshot = redacted_snapshot(screen)
+    assert "84603489" not in snapshot["text"] and "CMMENU" in snapshot["text"]
+    assert all("value" not in f for f in snapshot["fields"] if not f.get("protected"))

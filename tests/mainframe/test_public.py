@@ -11,8 +11,8 @@ import mainframe
 
 pytestmark = pytest.mark.unit
 
-MODULES = ["mainframe.cassette", "mainframe.live", "mainframe.pool", "mainframe.port", "mainframe.s3270",
-           "mainframe.screens", "mainframe.snapshot", "mainframe.testing"]
+MODULES = ["mainframe.cassette", "mainframe.live", "mainframe.pool", "mainframe.port", "mainframe.rejection",
+           "mainframe.s3270", "mainframe.screens", "mainframe.settings", "mainframe.snapshot", "mainframe.testing"]
 
 
 @pytest.mark.parametrize("name", MODULES)
@@ -29,4 +29,20 @@ def test_the_package_exports_the_port_and_its_implementations():
     for public in ("Terminal", "LiveTerminal", "RecordingTerminal", "ReplayingTerminal", "SessionPool", "Screen",
                    "ScreenDef", "Navigator"):
         assert public in mainframe.__all__ and getattr(mainframe, public)
-    assert sorted(mainframe.__all__) == list(mainframe.__all__)
+    assert len(set(mainframe.__all__)) == len(mainframe.__all__)  # ruff (RUF022) keeps it sorted
+
+
+def test_the_package_exports_what_a_bridge_author_needs():
+    for public in ("LabelField", "redacted_snapshot", "TRANSPORT", "Rejection", "ConnectionRejected", "HostName",
+                   "LuName", "CodePage", "PoolSettings", "Volatile", "codec_for", "untypeable"):
+        assert public in mainframe.__all__ and getattr(mainframe, public) is not None
+
+
+def test_the_demo_tn3270_bridge_needs_nothing_but_the_package():
+    """CUSTMAST, written as a bridge author would, imports ``mainframe`` and nothing under it."""
+    from pathlib import Path
+
+    root = Path(mainframe.__file__).resolve().parent.parent / "bridges" / "custmast"
+    deep = [f"{p.name}: {line.strip()}" for p in root.glob("*.py") for line in p.read_text().splitlines()
+            if line.startswith(("from mainframe.", "import mainframe."))]
+    assert not deep, deep

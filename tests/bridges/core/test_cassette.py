@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from bridges.core.cassette import Cassette, CassetteSettings, RecordMode, Scrubber
-from bridges.core.errors import CassetteMiss, NotFound
+from bridges.core.errors import CassetteMiss, ConfigError, NotFound, Unavailable
 
 pytestmark = pytest.mark.unit
 
@@ -84,7 +84,7 @@ def test_wrong_secret_at_replay_is_a_miss(tmp_path):
 
 
 def test_mode_none_without_cassette_fails_clearly(tmp_path):
-    with pytest.raises(CassetteMiss, match="does not exist"):
+    with pytest.raises(ConfigError, match=r"mode 'none' replays only .* does not exist"):
         _open(tmp_path / "missing.yaml", RecordMode.NONE)
 
 
@@ -124,3 +124,34 @@ def test_envelope_timestamps_are_utc(tmp_path):
     _record(path)
     cas = _open(path, RecordMode.NONE)
     assert cas.envelope.recorded_at.utcoffset() == UTC.utcoffset(None)
+
+
+def test_a_recording_that_ended_in_failure_is_not_saved_as_the_cassette(tmp_path):
+    path = tmp_path / "c.yaml"
+    with _open(path, RecordMode.ONCE) as cas:
+        cas.record({"op": "signon", "password": "s3cr3t-Pw!"}, {"screen": "MENU"})
+        cas.record_error({"op": "get", "id": "1"}, Unavailable("host dropped"))
+    assert not path.exists()  # mode once records again next time, instead of replaying half a story
+    kept = tmp_path / "c.incomplete.yaml"
+    assert kept.exists() and "host dropped" in kept.read_text() and "s3cr3t-Pw!" not in kept.read_text()
+
+
+def test_a_transport_marks_the_last_call_failed_and_an_answer_is_a_fine_ending(tmp_path):
+    path = tmp_path / "c.yaml"
+    _record(path)  # ends in NotFound: an answer, saved
+    assert path.exists()
+    before = path.read_text()
+    with _open(path, RecordMode.ALL) as cas:
+        cas.record({"op": "login"}, {"status": 401})
+        cas.note_outcome(False, "the login was refused")
+    assert path.read_text() == before  # the good cassette is kept as it was
+    with _open(path, RecordMode.ALL) as cas:
+        cas.record_error({"op": "get", "id": "2"}, Unavailable("down"))
+        cas.record({"op": "get", "id": "1"}, {"name": "Müller"})  # … and then it worked
+    assert "Müller" in path.read_text() and "down" in path.read_text()
+
+
+def test_an_empty_recording_is_not_saved(tmp_path):
+    path = tmp_path / "c.yaml"
+    _open(path, RecordMode.ONCE).save()
+    assert not path.exists()

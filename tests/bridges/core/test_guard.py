@@ -146,3 +146,45 @@ def test_deadline_check_raises_timeout():
 
     with pytest.raises(DeadlineExceeded, match="a slow step"):
         guard.run(READ, overrun)
+
+
+def test_a_refused_login_is_never_retried_and_counts_for_nothing_in_the_breaker():
+    from bridges.core.errors import LoginRefused
+
+    guard = Guard(GuardSettings(read_retries=3, breaker_fail_max=1, retry_backoff_s=0))
+    calls = []
+
+    def refused():
+        calls.append(1)
+        raise LoginRefused("wrong password")
+
+    for _ in range(4):
+        with pytest.raises(LoginRefused):
+            guard.run(READ, refused)
+    assert len(calls) == 4 and guard.breaker.state == "closed"
+
+
+def test_input_the_legacy_system_refuses_never_opens_the_breaker():
+    from bridges.core.errors import InvalidInput
+
+    guard = Guard(GuardSettings(read_retries=2, breaker_fail_max=1, retry_backoff_s=0))
+    calls = []
+
+    def refuses_input():
+        calls.append(1)
+        raise InvalidInput("the system refused the dates")
+
+    for _ in range(5):
+        with pytest.raises(InvalidInput):
+            guard.run(READ, refuses_input)
+    assert len(calls) == 5 and guard.breaker.state == "closed"
+    assert guard.run(READ, lambda: "served") == "served"
+
+
+def test_a_reset_closes_an_open_breaker():
+    guard = Guard(GuardSettings(read_retries=0, breaker_fail_max=1, breaker_reset_s=60))
+    with pytest.raises(Unavailable):
+        guard.run(READ, lambda: (_ for _ in ()).throw(Unavailable("down")))
+    assert guard.breaker.state == "open"
+    guard.reset()
+    assert guard.breaker.state == "closed"

@@ -136,8 +136,10 @@ def test_an_unknown_screen_is_502_with_a_redacted_snapshot(tmp_path, make_runtim
     from bridges.core.cassette import CassetteEnvelope, Interaction, dump_envelope
     from bridges.core.errors import UnexpectedScreen
 
-    strange = {"size": [24, 80], "cursor": [2, 2], "fields": [{"at": [2, 2], "len": 20, "value": "x"}],
-               "text": " IKJ56700A ENTER USERID -\n"}
+    strange = {"size": [24, 80], "cursor": [3, 12],
+               "fields": [{"at": [2, 2], "len": 24, "protected": True, "value": "IKJ56700A ENTER USERID -"},
+                          {"at": [3, 12], "len": 8, "value": "TYPED99"}],
+               "text": "\n IKJ56700A ENTER USERID -\n USERID:  TYPED99\n"}
     envelope = CassetteEnvelope(transport="tn3270", system="custmast",
                                 interactions=[Interaction(request={"action": "connect"}, response=strange)])
     path = tmp_path / "strange.yaml"
@@ -146,5 +148,10 @@ def test_an_unknown_screen_is_502_with_a_redacted_snapshot(tmp_path, make_runtim
     with pytest.raises(UnexpectedScreen) as err:
         runtime.call("custmast", "get_customer", {"customer": "C-00001"})
     problem = err.value.to_problem()
-    assert problem["status"] == 502 and "IKJ56700A" in problem["snapshot"]["text"]
-    assert PASSWORD not in str(problem) and "value" not in problem["snapshot"]["fields"][0]
+    # The API caller gets a reference, never the screen (host banners, what was typed) …
+    assert problem["status"] == 502 and "snapshot" not in problem and problem["snapshot_ref"]
+    assert "IKJ56700A" not in str(problem) and PASSWORD not in str(problem)
+    # … the operator's snapshot keeps protected text and blanks every input field, in the text too.
+    snapshot = err.value.context["snapshot"]
+    assert "IKJ56700A" in snapshot["text"] and "TYPED99" not in snapshot["text"]
+    assert "value" not in snapshot["fields"][1] and snapshot["fields"][0]["value"].startswith("IKJ56700A")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from bridges.core.errors import DeadlineExceeded, LegacyError, Unavailable
@@ -88,18 +86,3 @@ def test_host_down_is_503_and_readyz_says_so(make_runtime):
         runtime.call("custmast", "get_customer", {"customer": "C-00001"})
     report = runtime.readiness()["custmast"]
     assert report["status"] == "failing" and report["pool"]["open_failures"] >= 1
-
-
-def test_a_refused_sign_on_is_never_retried(host, make_runtime, monkeypatch):
-    monkeypatch.setenv("CUSTMAST_TEST_PASSWORD", "wrong-pass")
-    runtime = make_runtime(custmast_config(host, user="LOCKTEST", pool={"min_size": 1, "max_size": 1}))
-    pool = runtime.bridges["custmast"].bridge.pool
-    assert wait_until(lambda: pool.status()["open_failures"] >= 1, timeout=10.0)
-    for _ in range(3):
-        with pytest.raises(LegacyError, match="user id or password") as err:
-            runtime.call("custmast", "get_customer", {"customer": "C-00001"})
-        assert "wrong-pass" not in str(err.value.to_problem())
-    time.sleep(1.5)  # the maintenance thread had its chances to retry too
-    monkeypatch.setenv("CUSTMAST_TEST_PASSWORD", "Dem0-Pass")
-    fixed = make_runtime(custmast_config(host, user="LOCKTEST", pool={"min_size": 0, "max_size": 1}))
-    assert fixed.call("custmast", "get_customer", {"customer": "C-00001"}).customer_id == "C-00001"

@@ -73,16 +73,6 @@ def test_a_page_slower_than_the_deadline_is_a_504(runtime, faults):
     assert runtime.readiness()["helpdesk"]["pool"]["discarded"] >= 1  # the timed-out context was not reused
 
 
-def test_a_wrong_configured_password_is_a_502_that_never_shows_it(helpdesk_app, helpdesk_config, make_runtime,
-                                                                    monkeypatch):
-    monkeypatch.setenv("HELPDESK_TEST_PASSWORD", "Wr0ng-Pass'\"<>")
-    runtime = make_runtime(helpdesk_config(helpdesk_app.entry_url))
-    with pytest.raises(LegacyError) as err:
-        _search(runtime)
-    problem = str(err.value.to_problem())
-    assert err.value.status == 502 and "refused the login of agent1" in problem and "Wr0ng" not in problem
-
-
 def test_a_helpdesk_that_is_down_is_a_503(helpdesk_config, make_runtime):
     import socket
 
