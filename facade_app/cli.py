@@ -1,4 +1,4 @@
-"""The ``bridges`` command: serve, list, openapi, tools, mcp, demo."""
+"""The ``bridges`` command: serve, check, list, openapi, tools, mcp, demo."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     # Fail here, with the key named, before any worker starts (a worker that cannot boot
     # would only make gunicorn give up with a less helpful message).
     config = load_config(args.config)
-    check_config(config)
+    check_config(config, workers=args.workers)
     KeyRing(config.api_keys)
     from facade_app.server import check_shared_state, run_gunicorn
 
@@ -69,6 +69,27 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     port = args.port if args.port is not None else config.facade.port
     run_gunicorn(args.config, host, port, args.workers)
     return 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from facade_app.check import check_configuration
+
+    problems = check_configuration(args.config, workers=args.workers)
+    for problem in problems:
+        print(f"bridges check: {problem}", file=sys.stderr)
+    if problems:
+        return 2
+    print(f"{args.config}: ok")
+    return 0
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("legacy-bridges")
+    except PackageNotFoundError:  # a checkout used without installing it
+        return "unknown"
 
 
 def _cmd_mcp(args: argparse.Namespace) -> int:
@@ -98,7 +119,13 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``bridges`` console script."""
     parser = argparse.ArgumentParser(prog="bridges", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("check", help="validate a configuration as serve would, without serving")
+    p.add_argument("--config", default="bridges.toml", help="TOML configuration file")
+    p.add_argument("--workers", type=int, default=1, help="the worker count serve would use (recording needs 1)")
+    p.set_defaults(func=_cmd_check)
 
     p = sub.add_parser("serve", help="serve the facade under gunicorn")
     p.add_argument("--config", default="bridges.toml", help="TOML configuration file")
