@@ -2,8 +2,9 @@
 
 Each problem is one line naming its key (never echoing a secret): bridge classes and their
 options (LU names, hosts, code pages included), required secrets, the crosswalk, cassettes
-(present for mode ``none``; recording only with one worker), API keys' secrets, scopes that
-name no configured bridge or no effect of one, and rate-limit syntax.
+(present for mode ``none``; recording only with one worker), state several workers would not
+share, API keys' secrets, scopes that name no configured bridge or no effect of one, and
+rate-limit syntax.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from bridges.core.errors import ConfigError
 from bridges.core.registry import check_config, load_bridge_class
 from facade_app.auth import KeyRing
 from facade_app.ratelimit import RateLimits
+from facade_app.server import check_shared_state
 
 __all__ = ["check_configuration", "scope_problems"]
 
@@ -66,6 +68,7 @@ def check_configuration(path: str | Path, workers: int = 1) -> list[str]:
             problems.append(f"{key}: {exc.detail}" if key and not exc.detail.startswith(key) else exc.detail)
 
     step(lambda: check_config(config, workers))
+    step(lambda: check_shared_state(config, workers))
     step(lambda: KeyRing(config.api_keys))
     limits = RateLimits("memory://")
     step(lambda: RateLimits(config.facade.rate_limit_storage), "facade.rate_limit_storage")

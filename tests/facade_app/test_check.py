@@ -96,6 +96,7 @@ def test_recording_with_several_workers_is_refused(tmp_path, capsys):
     assert _check(tmp_path, text, capsys)[0] == 0
     code, out = _check(tmp_path, text, capsys, "--workers", "2")
     assert code != 0 and "bridges.helpdesk.cassette.mode" in out.err and "one worker" in out.err
+    assert "facade.rate_limit_storage" in out.err  # … and what serve refuses for several workers, too
 
 
 def test_the_command_line_check_and_version(tmp_path):
