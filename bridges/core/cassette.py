@@ -62,12 +62,19 @@ class CassetteSettings(BaseModel):
     path: Path
     mode: RecordMode = RecordMode.NONE
     _opened: bool = PrivateAttr(default=False)
+    _recording: Any = PrivateAttr(default=None)
 
     @property
     def opened(self) -> bool:
         """True once a :class:`Cassette` was opened on these settings: the runtime refuses
         a bridge that was given a cassette and never opened it (it would go live)."""
         return self._opened
+
+    @property
+    def recording(self) -> Cassette | None:
+        """The cassette recording on these settings, if one is (the runtime tells it how each
+        call ended, so a recording whose last call failed is never saved as complete)."""
+        return self._recording
 
     @property
     def records(self) -> bool:
@@ -161,8 +168,8 @@ class Cassette:
         self.mode = settings.mode
         self.scrubber = Scrubber(secrets, masks)
         self.drift: str | None = None
-        self.failure: str | None = None
-        """Why the recording so far ended in failure (None while its last call succeeded)."""
+        self._last_error: str | None = None  # the last interaction was a fault (cleared by the next one)
+        self._call_failure: str | None = None  # a transport's word on its last call (see note_outcome)
         exists = self.path.exists()
         if self.mode is RecordMode.NONE and not exists:
             # Replay only, and nothing to replay: never fall through to the live system.
@@ -182,6 +189,7 @@ class Cassette:
                 )
         else:
             self.envelope = CassetteEnvelope(transport=transport, system=system)
+            settings._recording = self
         self._position = 0
 
     @classmethod
@@ -227,19 +235,28 @@ class Cassette:
         self.envelope.interactions.append(
             Interaction(request=self.scrubber.scrub(request), response=self.scrubber.scrub(response))
         )
-        self.failure = None
+        self._last_error = None
 
     def record_error(self, request: dict[str, Any], error: BridgeError) -> None:
         """Append an interaction that ended in a core error, replayed as the same error."""
         problem = self.scrubber.scrub(error.to_problem())
         self.envelope.interactions.append(Interaction(request=self.scrubber.scrub(request), error=problem))
         if error.status >= 500:  # a fault; an answer (not found, refused input) is a fine ending
-            self.failure = self.scrubber.scrub(error.detail)
+            self._last_error = self.scrubber.scrub(error.detail)
 
     def note_outcome(self, ok: bool, reason: str = "") -> None:
-        """A transport's word on the call just recorded: a recording whose last call failed
-        is not saved as complete (see :meth:`save`)."""
-        self.failure = None if ok else self.scrubber.scrub(reason or self.failure or "the last call failed")
+        """A transport's word on the call it just recorded (or on a session it opened and
+        that has served no call yet): a recording whose last call failed is not saved as
+        complete (see :meth:`save`). A success also clears an earlier fault."""
+        if ok:
+            self._call_failure = self._last_error = None
+        else:
+            self._call_failure = self.scrubber.scrub(reason or self._last_error or "the last call failed")
+
+    @property
+    def failure(self) -> str | None:
+        """Why the recording so far ended in failure; None when its last call succeeded."""
+        return self._call_failure or self._last_error
 
     def save(self) -> str | None:
         """Write the cassette; return (and log) the drift diff against the previous one.

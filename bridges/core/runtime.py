@@ -60,14 +60,20 @@ class BridgeRuntime:
         consumer as they are pulled)."""
         parsed = self.parse_input(operation, raw_input)
         method = getattr(self.bridge, operation.method_name)
+        recording = getattr(self.bridge.context.cassette, "recording", None)
         try:
             result = self.guard.run(operation, lambda: method(parsed), deadline_s)
-        except LoginRefused as exc:
-            # Whatever transport refused, the caller learns which bridge's login it was.
-            exc.context.setdefault("bridge", self.instance)
-            if not exc.detail.startswith(f"bridge {self.instance}:"):
-                exc.detail = f"bridge {self.instance}: the legacy system refused its login: {exc.detail}"
+        except BridgeError as exc:
+            if isinstance(exc, LoginRefused):
+                # Whatever transport refused, the caller learns which bridge's login it was.
+                exc.context.setdefault("bridge", self.instance)
+                if not exc.detail.startswith(f"bridge {self.instance}:"):
+                    exc.detail = f"bridge {self.instance}: the legacy system refused its login: {exc.detail}"
+            if recording is not None:  # whatever the transport, a recording ending in a fault is not complete
+                recording.note_outcome(exc.status < 500, exc.detail)
             raise
+        if recording is not None:
+            recording.note_outcome(True)
         if operation.streaming:
             return result
         if result is None:

@@ -107,3 +107,10 @@ def test_the_command_line_check_and_version(tmp_path):
     version = subprocess.run([sys.executable, "-m", "facade_app.cli", "--version"], capture_output=True, text=True,
                              timeout=60, cwd=ROOT)
     assert version.returncode == 0 and version.stdout.startswith("bridges 0.")
+
+
+@pytest.mark.timeout(30)
+def test_serve_refuses_to_record_with_two_workers_before_starting_any(tmp_path, capsys):
+    text = GOOD.format(root=ROOT).replace('session.yaml", mode = "none"', 'new.yaml", mode = "all"')
+    code = main(["serve", "--config", str(_write(tmp_path, text)), "--workers", "2", "--port", "0"])
+    assert code == 2 and "bridges.helpdesk.cassette.mode" in capsys.readouterr().err

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from bridges.core.cassette import Cassette
+from bridges.core.errors import Unavailable
 from bridges.core.operation import Bridge, BridgeContext, Example, operation
 
 __all__ = ["Echo", "LiveOnlyBridge", "TapedBridge"]
@@ -50,4 +51,13 @@ class TapedBridge(Bridge):
     @operation(summary="Echo", examples=[Example({"text": "hi"})])
     def echo(self, query: Echo) -> Echo:
         """Echoes, through the cassette."""
+        if self.cassette is not None and not self.cassette.replaying:
+            self.cassette.record({"echo": query.text}, {"echo": query.text})
+        if query.text == "down":
+            raise Unavailable("the system is down")
         return query
+
+    def close(self) -> None:
+        """Save a recording."""
+        if self.cassette is not None:
+            self.cassette.save()

@@ -73,3 +73,21 @@ def test_every_project_bridge_settings_model_forbids_unknown_keys():
     for kind in ("custmast", "helpdesk", "orders"):
         settings = registry.load_bridge_class(kind).Settings
         assert settings.model_config.get("extra") == "forbid", kind
+
+
+def test_the_runtime_keeps_a_recording_whose_last_call_failed_out_of_the_cassette(tmp_path):
+    from bridges.core.errors import Unavailable
+
+    runtime = build_runtime(_config(tmp_path, "taped", cassette={"path": "tape.yaml", "mode": "once"}))
+    runtime.call("taped", "echo", {"text": "hi"})
+    with pytest.raises(Unavailable):
+        runtime.call("taped", "echo", {"text": "down"})
+    runtime.close()
+    assert not (tmp_path / "tape.yaml").exists() and (tmp_path / "tape.incomplete.yaml").exists()
+
+    runtime = build_runtime(_config(tmp_path, "taped", cassette={"path": "tape.yaml", "mode": "once"}))
+    with pytest.raises(Unavailable):
+        runtime.call("taped", "echo", {"text": "down"})
+    runtime.call("taped", "echo", {"text": "hi"})  # the story ends well: saved
+    runtime.close()
+    assert (tmp_path / "tape.yaml").exists()
