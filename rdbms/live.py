@@ -86,6 +86,10 @@ class OdbcConnection:
         self.health_check_after_s = health_check_after_s
         self.stream_deadline_s = stream_deadline_s
         self.stream_idle_s = stream_idle_s
+        self.pool_timeout_s = pool_timeout_s
+        self.max_streams = max_streams
+        self._streams_running = 0
+        self._count_lock = threading.Lock()
         self._streams = threading.BoundedSemaphore(max_streams)
         self.write_findings: list[str] = []
         self.discarded = 0
@@ -246,7 +250,7 @@ class OdbcConnection:
         if first_row.expires_at > total.expires_at:
             first_row = total
         idle = idle_s or self.stream_idle_s
-        if not self._streams.acquire(timeout=first_row.bound(1.0)):
+        if not self._streams.acquire(timeout=first_row.bound(self.pool_timeout_s)):
             raise Unavailable("too many exports are running", retry_after=5)
         try:
             cnxn = self._open(streaming=True)
@@ -259,6 +263,8 @@ class OdbcConnection:
             _close_quietly(cnxn)
             self._streams.release()
             raise
+        with self._count_lock:
+            self._streams_running += 1
         alarm = watchdog.arm(first_row.remaining(), cursor.cancel)
         state = {"alarm": alarm, "deadline": first_row, "closed": False}
 
@@ -269,13 +275,16 @@ class OdbcConnection:
             state["alarm"].disarm()
             _close_quietly(cursor)
             _close_quietly(cnxn)
+            with self._count_lock:
+                self._streams_running -= 1
             self._streams.release()
 
         try:
-            # PostgreSQL's statement_timeout bounds each FETCH of the declared cursor, so the
-            # idle gap; MariaDB's max_statement_time the whole statement, so the total.
+            # PostgreSQL's statement_timeout bounds each FETCH of the declared cursor, so it is
+            # the idle gap: psqlODBC's SQLCancel interrupts DECLARE but not a FETCH (it waits for
+            # it). MariaDB's max_statement_time bounds the whole statement, so the total.
             per_statement = min(idle, total.remaining()) if self.dialect is Dialect.POSTGRESQL else total.remaining()
-            self.rules.begin(cursor, max(first_row.remaining(), per_statement))
+            self.rules.begin(cursor, per_statement)
             cursor.execute(run_sql, params)
             columns = _describe(cursor.description)
         except _pyodbc().Error as exc:
@@ -321,6 +330,8 @@ class OdbcConnection:
             "pool_size": self._pool.size(),
             "pool_checked_out": self._pool.checkedout(),
             "discarded_connections": self.discarded,
+            "streams_running": self._streams_running,
+            "max_streams": self.max_streams,
             "account_can_write": bool(self.write_findings),
         }
 
