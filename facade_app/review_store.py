@@ -28,14 +28,13 @@ from sqlalchemy import (
     Text,
     and_,
     create_engine,
-    event,
     insert,
     or_,
     select,
     update,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.pool import StaticPool
 
 from bridges.core.config import Config
@@ -125,8 +124,15 @@ class ReviewStore:
         """The database engine; the first use creates the table (and a SQLite file's folder)."""
         with self._lock:
             if self._engine is None:
-                self._engine = _connect(self.url)
-                _meta.create_all(self._engine)
+                engine = _connect(self.url)
+                for attempt in range(3):  # workers starting together race to create the table
+                    try:
+                        _meta.create_all(engine)
+                        break
+                    except DBAPIError:
+                        if attempt == 2:
+                            raise
+                self._engine = engine
             return self._engine
 
     def submit(self, bridge: str, operation: str, data: dict[str, Any], requested_by: str) -> Review:
@@ -184,11 +190,14 @@ def _connect(url: str) -> Engine:
     if make_url(url).get_backend_name() == "sqlite":
         Path(make_url(url).database or "").parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30})
-
-        @event.listens_for(engine, "connect")
-        def _wal(dbapi_connection: Any, _: Any) -> None:  # readers never wait for a writer (several workers)
-            dbapi_connection.execute("PRAGMA journal_mode=WAL")
-
+        for attempt in range(3):
+            try:  # readers never wait for a writer (several workers); the mode stays with the file
+                with engine.connect() as conn:
+                    conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+                break
+            except DBAPIError:
+                if attempt == 2:
+                    raise
         return engine
     return create_engine(url, pool_pre_ping=True)
 
