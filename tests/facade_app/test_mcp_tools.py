@@ -66,13 +66,26 @@ def test_calls_run_through_the_guard_and_answer_typed_data(tmp_path):
         ("shop.get_item", 200, "agent"), ("shop.rename", 200, "agent"), ("shop.get_item", 404, "agent")]
 
 
+def _spy(shop, name):
+    """Record calls of the bridge's ``name`` method (the runtime looks it up on the instance)."""
+    calls = []
+    original = getattr(shop, name)
+    setattr(shop, name, lambda query: calls.append(query) or original(query))
+    return calls
+
+
 def test_bad_arguments_are_rejected_before_the_bridge():
-    server, _ = _server({"shop:read"})
-    _, (bad,) = asyncio.run(_session(server, ("shop_get_item", {"item_no": "1'; DROP"})))
-    assert bad.is_error
+    server, shop = _server({"shop:read"})
+    calls = _spy(shop, "get_item")
+    _, (bad, good) = asyncio.run(_session(server, ("shop_get_item", {"item_no": "1'; DROP"}),
+                                          ("shop_get_item", {"item_no": "0001"})))
+    assert bad.is_error and not good.is_error
+    assert [c.item_no for c in calls] == ["0001"]  # the spy sees calls; the bad one never reached the bridge
 
 
 def test_a_write_without_scope_cannot_be_called_even_by_name():
     server, shop = _server({"shop:read"})
+    calls = _spy(shop, "rename")
     _, (attempt,) = asyncio.run(_session(server, ("shop_rename", {"item_no": "0001", "name": "x"})))
     assert attempt.is_error and shop.items["0001"][0] == "Grüner Tee"
+    assert calls == []
