@@ -8,11 +8,12 @@ elsewhere, with the reason: in CI a real-part test never silently skips.
 from __future__ import annotations
 
 import os
+import signal
 import time
 from collections.abc import Callable
 from typing import NoReturn
 
-__all__ = ["in_ci", "need", "real_part_missing", "wait_until"]
+__all__ = ["default_sigint", "in_ci", "need", "real_part_missing", "wait_until"]
 
 
 def in_ci() -> bool:
@@ -43,3 +44,14 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
             return True
         time.sleep(0.02)
     return predicate()
+
+
+def default_sigint() -> None:
+    """``preexec_fn`` for a child a test stops with Ctrl-C: SIGINT back to its default.
+
+    A runner started with SIGINT ignored (``nohup``, ``trap '' INT``, some CI agents) passes
+    that on to every child, and a Python child that starts with SIGINT ignored never raises
+    KeyboardInterrupt; with the default restored, the child's interpreter installs its own
+    handler as usual.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

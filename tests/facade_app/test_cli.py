@@ -15,6 +15,8 @@ import httpx
 import pytest
 from openapi_spec_validator import validate
 
+from bridges.core.testing import default_sigint
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -65,7 +67,7 @@ def test_demo_serves_the_three_systems_and_stops_cleanly_on_ctrl_c(tmp_path):
     proc = subprocess.Popen(
         [sys.executable, "-m", "facade_app.cli", "demo", "--port", str(port), "--workdir", str(tmp_path / "demo")],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**os.environ, "PYTHONUNBUFFERED": "1"}, preexec_fn=default_sigint,  # Ctrl-C works under nohup
     )
     base = f"http://127.0.0.1:{port}"
     try:
