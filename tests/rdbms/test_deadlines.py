@@ -10,6 +10,7 @@ import pytest
 
 from bridges.core.deadline import Deadline, deadline_scope
 from bridges.core.errors import DeadlineExceeded, Unavailable
+from bridges.core.testing import wait_until
 from rdbms import RdbmsSettings, open_connection
 from rdbms.dialects import rules_for
 from rdbms.live import OdbcConnection
@@ -78,9 +79,9 @@ def test_an_exhausted_pool_answers_503(target) -> None:
     worker = threading.Thread(target=hog)
     worker.start()
     try:
-        started.wait(5)
-        # Give the hog time to check its connection out.
-        threading.Event().wait(0.3)
+        assert started.wait(5)
+        # The hog holds the pool's one connection before we ask for another.
+        assert wait_until(lambda: db.status()["pool_checked_out"] == 1, timeout=5), db.status()
         with deadline_scope(Deadline(5.0)), pytest.raises(Unavailable):
             db.query("SELECT 1 AS ok")
     finally:

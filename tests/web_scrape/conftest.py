@@ -99,7 +99,7 @@ class ToyApp:
         if path == "/boom":
             return self._send(req, 500, "<h1>Internal Server Error</h1>", set_cookie)
         if path == "/slow":
-            time.sleep(self.slow_s)
+            time.sleep(self.slow_s)  # not synchronisation: the slow page itself, what the test is about
             return self._send(req, 200, "<p>slow</p>", set_cookie)
         if path == "/login" and method == "POST":
             if form.get("csrf") != session["csrf"] or form.get("password") != PASSWORD:

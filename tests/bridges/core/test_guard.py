@@ -37,6 +37,22 @@ class _B(Bridge):
 READ, WRITE = _B.operations["read"], _B.operations["write"]
 
 
+@pytest.fixture
+def clock(monkeypatch):
+    """The breaker's clock, moved by hand: ``clock(s)`` moves it ``s`` seconds on (no waiting)."""
+    import types
+
+    from bridges.core import guard as guard_module
+
+    now = [1000.0]
+    monkeypatch.setattr(guard_module, "time", types.SimpleNamespace(monotonic=lambda: now[0], sleep=time.sleep))
+
+    def move(seconds: float) -> None:
+        now[0] += seconds
+
+    return move
+
+
 def test_deadline_is_current_inside_the_call():
     guard = Guard(GuardSettings(deadline_s=2.5))
     seen = guard.run(READ, lambda: current_deadline().seconds)
@@ -78,7 +94,7 @@ def test_answers_are_not_retried():
     assert len(calls) == 1
 
 
-def test_breaker_opens_after_system_faults_and_recovers():
+def test_breaker_opens_after_system_faults_and_recovers(clock):
     guard = Guard(GuardSettings(breaker_fail_max=2, breaker_reset_s=0.2, read_retries=0))
 
     def broken():
@@ -90,7 +106,12 @@ def test_breaker_opens_after_system_faults_and_recovers():
     with pytest.raises(Unavailable) as err:
         guard.run(READ, lambda: "never called")
     assert err.value.retry_after >= 1 and err.value.context["breaker_open"]
-    time.sleep(0.25)
+    clock(0.19)
+    assert guard.breaker.state == "open"
+    with pytest.raises(Unavailable):
+        guard.run(READ, lambda: "still never called")
+    clock(0.011)
+    assert guard.breaker.state == "half-open"
     assert guard.run(READ, lambda: "ok") == "ok"
     assert guard.breaker.state == "closed"
 
@@ -103,11 +124,11 @@ def test_not_found_does_not_open_the_breaker():
     assert guard.breaker.state == "closed"
 
 
-def test_half_open_admits_one_trial():
+def test_half_open_admits_one_trial(clock):
     breaker = CircuitBreaker(fail_max=1, reset_s=0.05)
     breaker.failed()
-    assert breaker.admit() is not None
-    time.sleep(0.06)
+    assert breaker.admit() == pytest.approx(0.05)
+    clock(0.051)
     assert breaker.admit() is None  # the trial
     assert breaker.admit() is not None  # others wait for it
     breaker.failed()
@@ -141,7 +162,7 @@ def test_deadline_check_raises_timeout():
     guard = Guard(GuardSettings(deadline_s=0.05))
 
     def overrun():
-        time.sleep(0.06)
+        time.sleep(0.06)  # not synchronisation: the slow step itself, longer than the 0.05 s deadline
         current_deadline().check("a slow step")
 
     with pytest.raises(DeadlineExceeded, match="a slow step"):

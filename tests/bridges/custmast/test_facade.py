@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -118,10 +119,17 @@ def test_faults_over_http_are_504_and_503_with_retry_after():
             assert runtime.bridges["custmast"].bridge.pool.wait_ready(10)
             client = app.test_client()
             headers = {"Authorization": f"Bearer {KEY}"}
+            started = time.monotonic()
+            assert client.get("/v1/custmast/get_customer?customer=C-00002", headers=headers).status_code == 200
+            healthy_s = time.monotonic() - started
             faulty.faults.keyboard_lock = "no-restore"
+            started = time.monotonic()
             locked = client.get("/v1/custmast/get_customer?customer=C-00001", headers=headers)
+            elapsed = time.monotonic() - started
             faulty.faults.keyboard_lock = None
             assert locked.status_code == 504 and locked.json["type"].endswith("/timeout")
+            # at the 1 s deadline, give or take 1.5 s and three healthy calls measured here
+            assert 0.95 <= elapsed <= 1.0 + 1.5 + 3 * healthy_s, (elapsed, healthy_s)
             faulty.faults.max_sessions = 0  # every new connection gets CMBUSY
             busy = client.get("/v1/custmast/get_customer?customer=C-00001", headers=headers)
             assert busy.status_code == 503 and int(busy.headers["Retry-After"]) >= 1

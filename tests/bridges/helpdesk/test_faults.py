@@ -30,7 +30,7 @@ def test_an_expired_session_is_renewed_transparently(runtime, helpdesk_app, faul
     helpdesk_app.expire_sessions()
     assert _search(runtime) == before
     faults.session_ttl = 0.5  # every session expires between calls from now on
-    time.sleep(0.8)
+    time.sleep(0.8)  # not synchronisation: lets the 0.5 s TTL pass (the app checks it on the next request)
     assert runtime.call("helpdesk", "get_ticket", {"ticket_no": before.tickets[0].ticket_no}).customer_id == "C-00001"
     status = runtime.readiness()["helpdesk"]
     assert status["pool"]["created"] == 1 and status["pool"]["discarded"] == 0
