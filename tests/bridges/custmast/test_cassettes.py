@@ -16,8 +16,9 @@ from mainframe.testing import demo_host, need_s3270
 from tests.bridges.custmast.conftest import CODE_PAGE, PASSWORD, ROOT, custmast_config
 
 COMMITTED = ROOT / "fixtures" / "cassettes" / "custmast" / "scenario.yaml"
-# Set to "once" (after deleting the file) or "all" to re-record the committed cassette.
-COMMITTED_MODE = os.environ.get("CUSTMAST_CASSETTE_MODE", "none")
+# How test_rerecord_committed_cassette (marker ``record``, deselected by default) records:
+# "all" re-records over the file, "once" records only when it is missing.
+COMMITTED_MODE = os.environ.get("CUSTMAST_CASSETTE_MODE", "all")
 
 
 def scenario(runtime) -> list[dict]:
@@ -79,8 +80,6 @@ def test_record_then_replay_without_s3270(tmp_path, make_runtime, monkeypatch):
 
 @pytest.mark.replay
 def test_committed_cassette_replays_with_s3270_absent(make_runtime, no_s3270):
-    if COMMITTED_MODE != "none":
-        pytest.skip("the committed cassette is being re-recorded")
     runtime = make_runtime(custmast_config(cassette={"path": str(COMMITTED), "mode": "none"}))
     results = scenario(runtime)
     assert results[0]["name"] == "Martín Distribución SL" and results[0]["custmast_no"] == "84603489"
@@ -123,12 +122,14 @@ def test_rerecording_shows_a_readable_screen_diff(tmp_path, make_runtime, caplog
     assert screen_diffs and any("+ STREET  . . . . : Gran Vía 1" in d for d in screen_diffs), screen_diffs
 
 
+@pytest.mark.record  # not a test of the suite: re-records the committed cassette when asked (-m record)
 @pytest.mark.live
-@pytest.mark.skipif(COMMITTED_MODE == "none", reason="set CUSTMAST_CASSETTE_MODE=once|all to re-record")
 def test_rerecord_committed_cassette(make_runtime):
     need_s3270()
     with demo_host(codepage=CODE_PAGE) as host:
-        _record(COMMITTED, COMMITTED_MODE, make_runtime, host)
+        recorded = _record(COMMITTED, COMMITTED_MODE, make_runtime, host)
+    assert recorded[0]["customer_id"] == "C-00001" and recorded[1]["status"] == 404
+    assert "<<PASSWORD>>" in COMMITTED.read_text(encoding="utf-8")
 
 
 @pytest.mark.replay
