@@ -55,11 +55,12 @@ def serving(command: list[str], port: int, env: dict[str, str] | None = None) ->
 
 
 @contextlib.contextmanager
-def gunicorn_facade(config_path: Path, workers: int = 2, threads: int = 4) -> Iterator[str]:
-    """Run ``facade_app.wsgi:app`` under gunicorn; yield its base URL."""
+def gunicorn_facade(config_path: Path, workers: int = 2, threads: int = 4,
+                    app: str = "facade_app.wsgi:app") -> Iterator[str]:
+    """Run ``app`` (the facade's WSGI app) under gunicorn; yield its base URL."""
     port = free_port()
     env = {**os.environ, "LEGACY_BRIDGES_CONFIG": str(config_path)}
     command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads), "-k", "gthread",
-               "-b", f"127.0.0.1:{port}", "--log-level", "warning", "facade_app.wsgi:app"]
+               "-b", f"127.0.0.1:{port}", "--log-level", "warning", app]
     with serving(command, port, env) as url:
         yield url

@@ -1,13 +1,20 @@
-"""The declared-view export of ``bench/rdbms.py``: ``VBIGLIN`` as normalised rows, as the facade pulls them."""
+"""The declared-view export of ``bench/rdbms.py``: ``VBIGLIN`` as normalised rows, as the facade pulls them.
+
+:class:`BigBridge` is a bench-only database bridge; :mod:`bench.big_wsgi` serves it
+over HTTP for the end-to-end figure.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from bridges.core.codecs import cents_to_decimal, parse_cyymmdd, strip_char
-from bridges.core.operation import Bridge, BridgeContext
-from rdbms import KeysetCursors, RdbmsSettings, open_connection
+from bridges.core.operation import BridgeContext
+from rdbms.bridge import DatabaseBridge, DatabaseSettings
 from rdbms.tables import DeclaredView, ViewColumn
+
+__all__ = ["BIG", "BigBridge", "open_big"]
 
 BIG = DeclaredView(
     name="big_lines",
@@ -17,27 +24,27 @@ BIG = DeclaredView(
         ViewColumn("BLROWN", "row", int),
         ViewColumn("BLORNO", "order_no", str, strip_char),
         ViewColumn("BLCUSN", "customer_key", str, strip_char),
-        ViewColumn("BLORDT", "order_date", object, lambda v: parse_cyymmdd(int(v))),
+        ViewColumn("BLORDT", "order_date", dt.date, parse_cyymmdd),
         ViewColumn("BLSTAT", "status", str, strip_char),
         ViewColumn("BLQTY", "quantity", int),
         ViewColumn("BLAMT", "amount", Decimal, cents_to_decimal),
-        ViewColumn("BLDSCP", "discount_percent", Decimal, lambda v: Decimal(str(v))),
+        ViewColumn("BLDSCP", "discount_percent", Decimal, scale=2),
         ViewColumn("BLDESC", "description", str, strip_char),
     ),
 )
 
 
-class BigBridge(Bridge):
+class BigBridge(DatabaseBridge):
     """A bench-only bridge exposing the big table."""
 
     name = "bench_big"
+    title = "Bench: the big table"
+    description = "VBIGLIN, for export benchmarks."
+    views = (BIG,)
     list_big_lines, export_big_lines = BIG.operations()
 
-    def __init__(self, connection: str) -> None:
-        super().__init__(RdbmsSettings(connection=connection, dialect="sqlite"), BridgeContext("bench_big"))
-        self.db = open_connection(self.settings, system="bench")
-        self.keyset = KeysetCursors("bench")
 
-    def relation(self, view: str) -> str:
-        return view
-
+def open_big(connection: str) -> BigBridge:
+    """The bench bridge on the SQLite database ``connection`` names."""
+    return BigBridge(DatabaseSettings(connection=connection, dialect="sqlite", key_check_s=120),
+                     BridgeContext("bench_big"))

@@ -2,19 +2,31 @@
 
 Rows are encoded as they are pulled from the bridge, so memory stays flat whatever the
 row count; the stream is closed (cursor and connection released) however it ends.
+
+A batch whose values are all of the common types (text, numbers, Decimal, dates, enums)
+goes through a C encoder — pydantic-core's ``to_json`` for NDJSON, ``csv.writer.writerows``
+for CSV — with the same output as the per-value path the other batches take: Decimal as
+exact text, dates ISO, enums by value, bytes base64, and NaN/±Infinity as the strings
+``"NaN"``, ``"Infinity"``, ``"-Infinity"`` (never bare ``Infinity``, which is not JSON).
 """
 
 from __future__ import annotations
 
 import base64
 import csv
+import enum
+import functools
 import io
 import json
+import math
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
+from itertools import chain, islice
+from operator import itemgetter
 from typing import Any
 
+import pydantic_core
 from flask import Response, stream_with_context
 
 from bridges.core.streaming import RowStream
@@ -22,6 +34,17 @@ from bridges.core.streaming import RowStream
 __all__ = ["stream_response"]
 
 _BATCH = 500  # rows per chunk written to the socket
+
+
+_NON_FINITE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+# Value types the C encoders write exactly as the per-value path would.
+_FAST_JSON = frozenset({str, int, float, bool, type(None), Decimal, date, datetime, time})
+_FAST_CSV = frozenset({str, int, bool, type(None), Decimal, date, time})
+_to_json = functools.partial(pydantic_core.to_json, inf_nan_mode="strings")
+
+
+def _finite(value: Any) -> Any:
+    return value if not isinstance(value, float) or math.isfinite(value) else _NON_FINITE[repr(value)]
 
 
 def _json_default(value: Any) -> Any:
@@ -40,30 +63,46 @@ def _as_tuple(row: Mapping[str, Any] | Sequence[Any], fields: list[str]) -> Sequ
     return [row.get(f) for f in fields] if isinstance(row, Mapping) else row
 
 
-def _ndjson(stream: RowStream, fields: list[str]) -> Iterator[str]:
+def _batches(stream: RowStream) -> Iterator[list[Any]]:
+    rows = iter(stream)
+    while batch := list(islice(rows, _BATCH)):
+        yield batch
+
+
+def _kinds(values: Any, fast: frozenset[type]) -> bool:
+    """Whether every value is of a type in ``fast`` (or an enum, for JSON)."""
+    other = set(map(type, values)) - fast
+    return not other or (fast is _FAST_JSON and all(issubclass(k, enum.Enum) for k in other))
+
+
+def _ndjson(stream: RowStream, fields: list[str]) -> Iterator[bytes]:
     dumps = json.JSONEncoder(ensure_ascii=False, default=_json_default, separators=(",", ":")).encode
-    buffer: list[str] = []
-    for row in stream:
-        record = row if isinstance(row, Mapping) else dict(zip(fields, row, strict=True))
-        buffer.append(dumps(record))
-        if len(buffer) >= _BATCH:
-            yield "\n".join(buffer) + "\n"
-            buffer.clear()
-    if buffer:
-        yield "\n".join(buffer) + "\n"
+    for batch in _batches(stream):
+        records = [row if isinstance(row, Mapping) else dict(zip(fields, row, strict=True)) for row in batch]
+        if _kinds(chain.from_iterable(map(Mapping.values, records)), _FAST_JSON):
+            yield b"\n".join(map(_to_json, records)) + b"\n"
+        else:
+            yield ("\n".join(dumps({k: _finite(v) for k, v in r.items()}) for r in records) + "\n").encode()
 
 
 def _csv(stream: RowStream, fields: list[str]) -> Iterator[str]:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(fields)
-    for count, row in enumerate(stream, 1):
-        writer.writerow(["" if v is None else _json_default(v) if not isinstance(v, str | int | float) else v
-                         for v in _as_tuple(row, fields)])
-        if count % _BATCH == 0:
-            yield out.getvalue()
-            out.seek(0)
-            out.truncate()
+    pick = itemgetter(*fields) if len(fields) > 1 else (lambda row: (row[fields[0]],))
+    for batch in _batches(stream):
+        try:
+            tuples = [pick(row) if isinstance(row, Mapping) else row for row in batch]
+        except KeyError:  # a row lacking a field: the per-value path writes it empty
+            tuples = [_as_tuple(row, fields) for row in batch]
+        if _kinds(chain.from_iterable(tuples), _FAST_CSV):
+            writer.writerows(tuples)
+        else:
+            writer.writerows(["" if v is None else _finite(v) if isinstance(v, str | int | float) else _json_default(v)
+                              for v in row] for row in tuples)
+        yield out.getvalue()
+        out.seek(0)
+        out.truncate()
     yield out.getvalue()
 
 

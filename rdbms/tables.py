@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import chain
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -30,7 +31,7 @@ from bridges.core.operation import Example, operation
 from bridges.core.streaming import RowStream
 from rdbms.dialects import rules_for
 from rdbms.keyset import after_clause, bind_key, keyset_chunks
-from rdbms.rows import compile_row
+from rdbms.rows import compile_row, compile_rows
 from rdbms.types import Dialect
 
 __all__ = ["DeclaredView", "ViewColumn", "check_views", "verify_columns"]
@@ -178,6 +179,11 @@ class DeclaredView:
         return compile_row(self.columns, _identity)
 
     @cached_property
+    def rows_function(self) -> Callable[[Sequence[Sequence[Any]]], list[dict[str, Any]]]:
+        """:attr:`row_function` for a whole batch (what exports use)."""
+        return compile_rows(self.columns, _identity)
+
+    @cached_property
     def _key_indexes(self) -> tuple[int, ...]:
         fields = [c.field for c in self.columns]
         return tuple(fields.index(f) for f in self.key_fields)
@@ -254,7 +260,7 @@ class DeclaredView:
                     view.key_of,
                     chunk_rows=view.chunk_rows,
                 )
-            return RowStream(_mapped(view.row_function, cursor.rows()), on_close=cursor.close)
+            return RowStream(chain.from_iterable(map(view.rows_function, cursor.batches)), on_close=cursor.close)
 
         list_rows.__annotations__ = {"query": page_input, "return": page_output}
         export_rows.__annotations__ = {"query": filter_model, "return": RowStream}
@@ -277,10 +283,6 @@ class DeclaredView:
 
 def _bound(dialect: Dialect, after: Sequence[Any] | None) -> list[Any] | None:
     return None if after is None else [bind_key(dialect, v) for v in after]
-
-
-def _mapped(row: Callable[[Sequence[Any]], dict[str, Any]], rows: Iterable[Sequence[Any]]) -> Any:
-    return map(row, rows)
 
 
 def _camel(name: str) -> str:

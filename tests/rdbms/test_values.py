@@ -48,7 +48,7 @@ def test_non_finite_floats_follow_the_policy_in_typed_answers(keys, target) -> N
 
 def test_non_finite_floats_follow_the_policy_in_ndjson_and_csv(keys, target) -> None:
     fields = list(MEASURES.row_model.model_fields)
-    ndjson = "".join(_ndjson(keys.export_measures(MEASURES.filter_model()), fields))
+    ndjson = b"".join(_ndjson(keys.export_measures(MEASURES.filter_model()), fields))
     rows = [_strict(line) for line in ndjson.splitlines()]
     assert {r["id"]: r["value"] for r in rows} == EXPECTED[target.dialect]
     text = "".join(_csv(keys.export_measures(MEASURES.filter_model()), fields))
@@ -59,7 +59,7 @@ def test_non_finite_floats_follow_the_policy_in_ndjson_and_csv(keys, target) -> 
 
 def test_decimals_are_exact_with_their_scale_in_ndjson_and_csv(keys) -> None:
     fields = list(AGREEMENTS.row_model.model_fields)
-    rows = [_strict(line) for line in "".join(_ndjson(keys.export_agreements(AGREEMENTS.filter_model()), fields))
+    rows = [_strict(line) for line in b"".join(_ndjson(keys.export_agreements(AGREEMENTS.filter_model()), fields))
             .splitlines()]
     assert {r["discount_percent"] for r in rows} >= {"0.00", "7.50", "12.50"}
     text = "".join(_csv(keys.export_agreements(AGREEMENTS.filter_model()), fields))
@@ -71,10 +71,10 @@ def test_every_exported_row_is_what_the_output_model_serves(keys) -> None:
     for view, export in ((AGREEMENTS, keys.export_agreements), (MEASURES, keys.export_measures)):
         fields = list(view.row_model.model_fields)
         for row in export(view.filter_model()):
-            served = _strict("".join(_ndjson(RowStream(iter([row])), fields)))
+            served = _strict(b"".join(_ndjson(RowStream(iter([row])), fields)))
             assert served == _strict(view.row_model.model_validate(row).model_dump_json())
 
 
 def test_a_stream_of_plain_rows_is_not_changed() -> None:
     stream = RowStream(iter([{"a": 1}]))
-    assert list(_ndjson(stream, ["a"])) == ['{"a":1}\n']
+    assert b"".join(_ndjson(stream, ["a"])) == b'{"a":1}\n'
