@@ -91,6 +91,16 @@ class DialectRules:
             cursor.execute(f"SET SESSION max_statement_time = {max(0.001, timeout_s):.3f}")
             cursor.execute("START TRANSACTION READ ONLY")
 
+    def rebound(self, cnxn: Any, timeout_s: float) -> None:
+        """Change the server-side timeout of the statements still to come in this
+        request's transaction (PostgreSQL: each later FETCH of a streamed result)."""
+        if self.dialect is Dialect.POSTGRESQL:
+            cursor = cnxn.cursor()
+            try:
+                cursor.execute(f"SET LOCAL statement_timeout = {max(1, math.ceil(timeout_s * 1000))}")
+            finally:
+                cursor.close()
+
     def end(self, cnxn: Any) -> None:
         """Close the request's transaction (nothing was written; roll back)."""
         if self.dialect is not Dialect.SQLITE:

@@ -280,13 +280,14 @@ class OdbcConnection:
             self._streams.release()
 
         try:
-            # PostgreSQL's statement_timeout bounds each FETCH of the declared cursor, so it is
-            # the idle gap: psqlODBC's SQLCancel interrupts DECLARE but not a FETCH (it waits for
-            # it). MariaDB's max_statement_time bounds the whole statement, so the total.
-            per_statement = min(idle, total.remaining()) if self.dialect is Dialect.POSTGRESQL else total.remaining()
-            self.rules.begin(cursor, per_statement)
+            self.rules.begin(cursor, total.remaining())
             cursor.execute(run_sql, params)
             columns = _describe(cursor.description)
+            # PostgreSQL's statement_timeout bounds each later FETCH of the declared cursor, so
+            # it is the idle gap: psqlODBC's SQLCancel interrupts the first FETCH but not a
+            # later one (it waits for it). MariaDB's max_statement_time bounds the whole
+            # statement: the total.
+            self.rules.rebound(cnxn, min(idle, total.remaining()))
         except _pyodbc().Error as exc:
             fired = alarm.disarm()
             close()
