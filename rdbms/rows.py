@@ -8,7 +8,8 @@ through its shortest repr, then quantised to the column's scale), an int field a
 ``int``, and a float field a finite float or — the one policy for non-finite values —
 the string ``"NaN"``, ``"Infinity"`` or ``"-Infinity"`` (never null, never a bare
 ``Infinity`` in JSON, the same text in CSV). A value that cannot have its field's type
-is a :class:`~bridges.core.errors.LegacyError`, never a silently wrong row.
+is a :class:`~bridges.core.errors.LegacyError`, never a silently wrong row. NULL is
+``None`` in every field (the codec is not asked).
 """
 
 from __future__ import annotations
@@ -137,6 +138,8 @@ def _compose(read: Callable[[Any], Any] | None, check: tuple[type | None, Callab
     convert = None if check is None else check[1]
 
     def value(raw: Any) -> Any:
+        if raw is None:
+            return None  # NULL is null whatever the codec: every field of a row model is optional
         out = raw if read is None else read(raw)
         if convert is None or out is None or (check is not None and check[0] is not None
                                               and out.__class__ is check[0]):

@@ -1,0 +1,70 @@
+"""Row functions, key predicates and key binding, without a database."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bridges.core.codecs import cents_to_decimal, parse_cyymmdd, strip_char
+from bridges.core.errors import LegacyError
+from rdbms.keyset import after_clause, bind_key
+from rdbms.tables import DeclaredView, ViewColumn
+
+pytestmark = pytest.mark.unit
+
+VIEW = DeclaredView(
+    name="things", relation="T", key=("a", "b"),
+    columns=(ViewColumn("A", "a", str, strip_char), ViewColumn("B", "b", int), ViewColumn("C", "c", Decimal, scale=2),
+             ViewColumn("D", "d", float), ViewColumn("E", "e", dt.date, parse_cyymmdd),
+             ViewColumn("F", "f", Decimal, cents_to_decimal), ViewColumn("G", "g", dt.datetime)),
+)
+
+
+def test_each_value_gets_its_fields_type_on_every_driver_shape() -> None:
+    sqlite_like = ("K1  ", 2.0, 7.5, float("inf"), 1240229.0, 1234, "2024-02-29 00:00:00")
+    pg_like = ("K1  ", 2, Decimal("7.50"), float("nan"), Decimal("1240229"), 1234, dt.datetime(2024, 2, 29))
+    for raw in (sqlite_like, pg_like):
+        row = VIEW.to_row(raw)
+        assert row["a"] == "K1" and row["b"] == 2 and type(row["b"]) is int
+        assert str(row["c"]) == "7.50" and row["e"] == dt.date(2024, 2, 29) and str(row["f"]) == "12.34"
+        assert row["d"] in ("Infinity", "NaN") and row["g"] == dt.datetime(2024, 2, 29)
+        assert VIEW.rows_function([raw, raw]) == [row, row]
+    assert VIEW.to_row((None,) * 7) == dict.fromkeys("abcdefg")
+
+
+def test_a_value_that_cannot_have_its_type_is_a_legacy_error() -> None:
+    with pytest.raises(LegacyError, match="column b"):
+        VIEW.to_row(("K", 2.5, 1, 1.0, 0, 0, None))
+    with pytest.raises(LegacyError, match="column c"):
+        VIEW.to_row(("K", 2, "x", 1.0, 0, 0, None))
+
+
+@given(st.integers(-(10**30), 10**30))
+def test_inlined_cents_equal_the_codec(cents: int) -> None:
+    got = VIEW.rows_function([("K", 1, None, None, None, cents, None)])[0]["f"]
+    assert str(got) == str(cents_to_decimal(cents))
+
+
+def test_the_after_predicate_spells_out_the_key_order() -> None:
+    assert after_clause(["A", "B"], [1, 2]) == ("((A > ?) OR (A = ? AND B > ?))", [1, 1, 2])
+    assert after_clause(["A"], ["x"]) == ("((A > ?))", ["x"])
+    with pytest.raises(ValueError):
+        after_clause(["A", "B"], [1])
+
+
+def test_keys_are_bound_as_each_driver_stores_them() -> None:
+    at = dt.datetime(2024, 2, 29, 0, 0)
+    assert bind_key("sqlite", at) == "2024-02-29 00:00:00"
+    assert bind_key("sqlite", at.replace(microsecond=250000)) == "2024-02-29 00:00:00.250000"
+    assert bind_key("sqlite", dt.date(2024, 2, 29)) == "2024-02-29"
+    assert bind_key("sqlite", Decimal("12")) == 12 and bind_key("sqlite", 7.5) == 7.5
+    assert bind_key("postgresql", at) is at and bind_key("mariadb", "K1  ") == "K1  "
+
+
+def test_a_key_must_name_fields_of_the_view() -> None:
+    with pytest.raises(ValueError, match="not one of its fields"):
+        DeclaredView(name="x", relation="X", key=("a", "zz"), columns=VIEW.columns)
