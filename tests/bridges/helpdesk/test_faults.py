@@ -29,8 +29,11 @@ def test_an_expired_session_is_renewed_transparently(runtime, helpdesk_app, faul
     before = _search(runtime)
     helpdesk_app.expire_sessions()
     assert _search(runtime) == before
-    faults.session_ttl = 0.5  # every session expires between calls from now on
-    time.sleep(0.8)  # not synchronisation: lets the 0.5 s TTL pass (the app checks it on the next request)
+    # Every session expires between calls from now on. The TTL must outlast one login (its form's
+    # anonymous session must live from GET to POST, or the app answers 403, a refused login) even on
+    # a loaded runner, so it is seconds, not a fraction of one.
+    faults.session_ttl = 3.0
+    time.sleep(3.3)  # not synchronisation: lets the TTL pass (the app checks it on the next request)
     assert runtime.call("helpdesk", "get_ticket", {"ticket_no": before.tickets[0].ticket_no}).customer_id == "C-00001"
     status = runtime.readiness()["helpdesk"]
     assert status["pool"]["created"] == 1 and status["pool"]["discarded"] == 0
