@@ -34,14 +34,44 @@ class Problem(BaseModel):
 
 
 _ERRORS = {
-    "401": "No API key, or one that is not valid.",
+    "400": "The connection ended before the body its Content-Length announced.",
+    "401": "No API key, or one that is not valid (`WWW-Authenticate: Bearer`).",
     "403": "The key lacks a required scope, or a read-only guard refused the call.",
-    "422": "The input failed validation; `errors` names each field.",
+    "404": "The record does not exist (the legacy system has none, or a page cursor refers to no page).",
+    "408": "The request body did not arrive in full within `facade.body_timeout_s`.",
+    "409": "The write conflicts with the record's current state.",
+    "413": "The request body is larger than `facade.max_body_bytes` (declared or chunked).",
+    "414": "The query string is longer than `facade.max_query_bytes`.",
+    "422": "The input failed validation; `errors` names each field (bodies that are not UTF-8, hold a lone "
+           "surrogate, or nest deeper than 32 levels included).",
     "429": "The key's request budget is spent; see Retry-After.",
+    "500": "An unexpected error; quote `request_id` to the operator.",
     "502": "The legacy system answered something the bridge does not recognise.",
     "503": "The legacy system is unavailable (pool exhausted, breaker open, host down); see Retry-After.",
     "504": "The deadline passed before the legacy system answered.",
 }
+_HEADERS = {
+    "401": {"WWW-Authenticate": "`Bearer`: the scheme to authenticate with."},
+    "429": {"Retry-After": "Seconds until the budget refills."},
+    "503": {"Retry-After": "Seconds after which a retry may succeed."},
+}
+_ANY_REQUEST = ("400", "401", "408", "413", "414", "422", "429", "500")
+"""What any authenticated route can answer, whatever it does."""
+_LEGACY_CALL = ("403", "404", "502", "503", "504")
+"""What a call that reaches a legacy system can answer besides."""
+
+
+def _problems(*statuses: str, **texts: str) -> dict[str, Any]:
+    """Problem+json responses for ``statuses``, with the standard texts unless ``texts`` names one."""
+    problem = {"application/problem+json": {"schema": {"$ref": _REF.format(model="Problem")}}}
+    responses: dict[str, Any] = {}
+    for status in sorted(set(statuses) | {k.removeprefix("s") for k in texts}):
+        answer: dict[str, Any] = {"description": texts.get(f"s{status}", _ERRORS[status]), "content": problem}
+        if status in _HEADERS:
+            answer["headers"] = {name: {"description": text, "schema": {"type": "string"}}
+                                 for name, text in _HEADERS[status].items()}
+        responses[status] = answer
+    return responses
 
 
 def build_openapi(operations: Iterable[Operation], *, title: str = "legacy-bridges facade",
@@ -90,37 +120,49 @@ def build_openapi(operations: Iterable[Operation], *, title: str = "legacy-bridg
 
 def _review_paths(keyed: dict[Any, Any]) -> dict[str, Any]:
     """The write-review routes (see ``facade_app.reviews``), their schemas from the pydantic models."""
-    problem = {"application/problem+json": {"schema": {"$ref": _REF.format(model="Problem")}}}
 
     def answer(model: type[BaseModel], text: str) -> dict[str, Any]:
         return {"description": text, "content": {"application/json": {"schema": keyed[(model, "serialization")]}}}
 
-    errors = {"401": {"description": _ERRORS["401"], "content": problem},
-              "404": {"description": "No such review visible to this key.", "content": problem}}
-    decided = {**errors, "403": {"description": "The key lacks <bridge>:review, or asked for the write itself.",
-                                 "content": problem},
-               "409": {"description": "The review is no longer pending.", "content": problem}}
-    review_id = [{"name": "review_id", "in": "path", "required": True, "schema": {"type": "string"}}]
+    review_id = [{"name": "review_id", "in": "path", "required": True, "description": "The review's id (from "
+                  "the 202 answer's Location header).", "schema": {"type": "string"}}]
+    not_visible = "No such review visible to this key."
+    decide = {"s403": "The key lacks `<bridge>:review`, or asked for the write itself.", "s404": not_visible,
+              "s409": "The review is no longer pending (decided, executed or expired)."}
+    common = {"tags": ["reviews"], "x-scopes": ["<bridge>:review (to decide)"]}
     return {
         "/v1/reviews": {"get": {
-            "operationId": "reviews_list", "summary": "List write reviews", "tags": ["reviews"],
+            "operationId": "reviews_list", "summary": "List write reviews", **common,
+            "description": "Reviews the caller asked for or may decide (`<bridge>:review`), newest first; "
+                           "`status` keeps those in one state.",
             "parameters": [{"name": "status", "in": "query", "required": False,
+                            "description": "Only reviews in this state.",
                             "schema": {"enum": list(ReviewStatus.__args__)}}],
-            "responses": {"200": answer(ReviewList, "Reviews, newest first."), **errors}}},
+            "responses": {"200": answer(ReviewList, "Reviews, newest first."), **_problems(*_ANY_REQUEST)}}},
         "/v1/reviews/{review_id}": {"get": {
-            "operationId": "reviews_get", "summary": "Follow a queued write", "tags": ["reviews"],
-            "parameters": review_id, "responses": {"200": answer(ReviewOut, "The review."), **errors}}},
+            "operationId": "reviews_get", "summary": "Follow a queued write", **common,
+            "description": "One review and, once decided, its outcome: the write's output, or its problem.",
+            "parameters": review_id,
+            "responses": {"200": answer(ReviewOut, "The review."), **_problems(*_ANY_REQUEST, s404=not_visible)}}},
         "/v1/reviews/{review_id}/approve": {"post": {
-            "operationId": "reviews_approve", "summary": "Approve and execute a queued write",
-            "tags": ["reviews"], "parameters": review_id,
-            "responses": {"200": answer(ReviewOut, "Executed; `result` holds the write's output."), **decided}}},
+            "operationId": "reviews_approve", "summary": "Approve and execute a queued write", **common,
+            "description": "Approve a pending write and execute it through the bridge's guard (needs "
+                           "`<bridge>:review`; nobody approves their own request). The write's own errors "
+                           "(legacy system down, deadline, refused input) answer as they would for the "
+                           "operation itself, and the review is then `failed` with that problem.",
+            "parameters": review_id,
+            "responses": {"200": answer(ReviewOut, "Executed; `result` holds the write's output."),
+                          **_problems(*_ANY_REQUEST, *_LEGACY_CALL, **decide)}}},
         "/v1/reviews/{review_id}/reject": {"post": {
-            "operationId": "reviews_reject", "summary": "Reject a queued write", "tags": ["reviews"],
+            "operationId": "reviews_reject", "summary": "Reject a queued write", **common,
+            "description": "Reject a pending write with a reason shown to whoever asked for it (needs "
+                           "`<bridge>:review`).",
             "parameters": review_id,
             "requestBody": {"required": True, "content": {"application/json": {
                 "schema": keyed[(Rejection, "validation")]}}},
-            "responses": {"200": answer(ReviewOut, "Rejected."), **decided,
-                          "422": {"description": "No reason given.", "content": problem}}}},
+            "responses": {"200": answer(ReviewOut, "Rejected."),
+                          **_problems(*_ANY_REQUEST, **decide, s422="No reason given, or a body that is not "
+                                      "a JSON object.")}}},
     }
 
 
@@ -171,18 +213,16 @@ def _operation(op: Operation, in_schema: dict[str, Any], out_schema: dict[str, A
             media["example"] = dict(example_out)
         ok = {"description": op.summary, "content": {"application/json": media},
               "headers": {"ETag": {"schema": {"type": "string"}}} if op.effect is Effect.READ else {}}
-    problem = {"application/problem+json": {"schema": {"$ref": _REF.format(model="Problem")}}}
     responses: dict[str, Any] = {"200": ok}
     if op.effect is Effect.READ and not op.streaming:
         responses["304"] = {"description": "Not modified (If-None-Match matched the ETag)."}
-    if op.effect is Effect.READ:
-        responses["404"] = {"description": "The legacy system has no such record.", "content": problem}
-    else:
+    if op.effect is Effect.WRITE:
         responses["202"] = {"description": "Queued for a second person's review (bridges configured with "
-                                           "review_writes); follow the Location header under /v1/reviews."}
-        responses["409"] = {"description": "The write conflicts with the record's current state.",
-                            "content": problem}
-    for status, text in _ERRORS.items():
-        responses[status] = {"description": text, "content": problem}
-    body["responses"] = responses
+                                           "review_writes); follow the Location header under /v1/reviews.",
+                            "headers": {"Location": {"description": "The review's URL.",
+                                                     "schema": {"type": "string"}}},
+                            "content": {"application/json": {"schema": {"$ref": _REF.format(model="ReviewOut")}}}}
+        responses.update(_problems("409"))
+    responses.update(_problems(*_ANY_REQUEST, *_LEGACY_CALL))
+    body["responses"] = dict(sorted(responses.items()))
     return body

@@ -23,7 +23,7 @@ _HTTP_SLUGS = {404: "unknown-url", 408: "request-timeout", 413: "content-too-lar
 
 PROBLEM_TYPES: dict[str, str] = {
     "invalid-input": "The input failed validation. `errors` lists each field with its problem (a body that is not "
-                     "UTF-8, holds a lone surrogate or a NUL, or is nested too deeply is invalid input too).",
+                     "UTF-8, holds a lone surrogate, or is nested too deeply is invalid input too).",
     "not-found": "The record does not exist: the legacy system has no such record, or no such review is visible "
                  "to this key.",
     "unauthenticated": "No API key was sent, or it is not valid. Send `Authorization: Bearer <key>`.",

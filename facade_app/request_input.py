@@ -10,10 +10,12 @@ stalled client gets 408 and the worker is freed: at the deadline the socket's re
 is shut, which wakes the blocked read under gunicorn and Werkzeug alike). The bytes then
 replace ``wsgi.input``, so whatever reads the body later reads the buffered copy.
 
-A JSON body is decoded strictly: invalid UTF-8, lone surrogates (``"\\ud800"``), NUL
-characters, ``NaN``/``Infinity`` and nesting deeper than :data:`MAX_DEPTH` are refused
-with 422 naming the field, never a 500; so is a query string that is not UTF-8 or holds
-a NUL.
+A JSON body is decoded strictly: invalid UTF-8, lone surrogates (``"\\ud800"``), raw
+control characters, ``NaN``/``Infinity`` and nesting deeper than :data:`MAX_DEPTH` are
+refused with 422 naming the field, never a 500; so is a query string that is not UTF-8.
+(An escaped NUL, ``"\\u0000"``, is a character like any other here: whether a field takes
+it is the operation's input model's rule, stated in its schema — a generic refusal would
+be a rule the OpenAPI document does not state.)
 
 Problems found before the view are kept, not answered at once, so that an operation's
 view raises them through its usual error mapping and audit (:func:`json_object`,
@@ -50,7 +52,7 @@ __all__ = [
 MAX_DEPTH = 32
 """The deepest nesting of arrays and objects a JSON body may have."""
 
-_BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _STEP = 65_536
 
 
@@ -122,16 +124,15 @@ def json_object() -> dict[str, Any]:
 
 
 def _check_query(query: bytes) -> None:
-    """Refuse a query string that is not valid UTF-8 or holds a NUL (422, naming the parameter)."""
+    """Refuse a query string that is not valid UTF-8 (422, naming the parameter)."""
     for part in query.split(b"&"):
         name, _, value = part.partition(b"=")
-        field = _label(unquote_to_bytes(name).decode("utf-8", "backslashreplace"))
         for raw in (name, value):
             try:
-                text = unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
+                unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
             except UnicodeDecodeError:
+                field = _label(unquote_to_bytes(name).decode("utf-8", "backslashreplace"))
                 raise _invalid(field, "a query parameter is not valid UTF-8", "utf8", "invalid UTF-8") from None
-            _check_text(text, field)
 
 
 def _read_body(environ: dict[str, Any], max_bytes: int, timeout_s: float) -> bytes:
@@ -194,7 +195,7 @@ def _cut(sock: socket.socket, expired: threading.Event) -> None:
 
 
 def _check_tree(body: dict[str, Any]) -> None:
-    """Depth, lone surrogates and NULs anywhere in a parsed body (iteratively: no recursion)."""
+    """Depth and lone surrogates anywhere in a parsed body (iteratively: no recursion)."""
     stack: list[tuple[Any, str, int]] = [(body, "", 1)]
     while stack:
         item, path, depth = stack.pop()
@@ -212,11 +213,8 @@ def _check_tree(body: dict[str, Any]) -> None:
 
 
 def _check_text(text: str, field: str) -> None:
-    found = _BAD_TEXT.search(text)
-    if found is None:
+    if _LONE_SURROGATE.search(text) is None:
         return
-    if found.group() == "\x00":
-        raise _invalid(field, "the input holds a NUL character", "nul", "NUL characters are not accepted")
     raise _invalid(field, "the input holds a lone surrogate (not a Unicode character)", "surrogate",
                    "lone surrogates are not accepted")
 

@@ -20,7 +20,7 @@ from typing import Any
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from bridges.core.deadline import Deadline, current_deadline, deadline_scope
-from bridges.core.errors import InvalidInput
+from bridges.core.errors import NotFound
 from rdbms.types import Dialect, QueryResult, ReadOnlyConnection, RowCursor
 from rdbms.values import decode_value, encode_value
 
@@ -81,17 +81,18 @@ class KeysetCursors:
         return self._serializer.dumps({"k": [encode_value(v) for v in key], "f": fingerprint})
 
     def load(self, cursor: str, fingerprint: str, field: str = "cursor") -> tuple[Any, ...]:
-        """The sort key inside ``cursor``; :class:`InvalidInput` if forged or for other filters."""
+        """The sort key inside ``cursor``; :class:`NotFound` if forged or for other filters.
+
+        (A cursor is an opaque, signed reference to a position in one query's results: one
+        this service did not issue for these filters refers to no page, as an unknown id
+        refers to no record. Its shape is all a schema can state, so it is not refused as
+        invalid input.)"""
         try:
             data = self._serializer.loads(cursor)
         except BadSignature:
-            raise InvalidInput("the page cursor is not valid",
-                               errors=[{"field": field, "message": "not a cursor this service issued",
-                                        "type": "cursor"}]) from None
+            raise NotFound(f"no page for this {field}: it is not one this service issued") from None
         if not isinstance(data, dict) or data.get("f") != fingerprint or not isinstance(data.get("k"), list):
-            raise InvalidInput("the page cursor belongs to another query",
-                               errors=[{"field": field, "message": "cursor issued for other filters",
-                                        "type": "cursor"}])
+            raise NotFound(f"no page for this {field}: it was issued for other filters")
         return tuple(decode_value(v) for v in data["k"])
 
 

@@ -39,8 +39,14 @@ def _screen_text(value: str) -> str:
     return value
 
 
+# What _screen_text and the host's code page accept, stated for the schema: printable Latin-1 but the
+# currency sign (cp1140/cp1141 put the euro sign there), the last character not a blank.
+_SCREEN_TEXT = r"^[\x20-\x7e\xa0-\xa3\xa5-\xff]*[\x21-\x7e\xa1-\xa3\xa5-\xff]$"
+
+
 def _field_text(length: int) -> object:
-    return Annotated[str, StringConstraints(min_length=1, max_length=length), AfterValidator(_screen_text)]
+    return Annotated[str, StringConstraints(min_length=1, max_length=length), AfterValidator(_screen_text),
+                     Field(json_schema_extra={"pattern": _SCREEN_TEXT})]
 
 
 CustomerRef = Annotated[
@@ -123,7 +129,8 @@ class ChangeAddress(BaseModel):
 
     Parts left out keep their stored value; at least one part must be given."""
 
-    model_config = {"extra": "forbid"}
+    model_config = {"extra": "forbid", "json_schema_extra": {"anyOf": [
+        {"required": [part], "properties": {part: {"type": "string"}}} for part in ADDRESS_PARTS]}}
 
     customer: CustomerRef
     street: _field_text(AddressChange.street.length) | None = Field(  # type: ignore[valid-type]

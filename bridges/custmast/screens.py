@@ -51,7 +51,9 @@ def _since(text: str) -> date:
 # Number errors shared by the screens that take a customer number.
 _NUMBER_ERRORS = (
     MessageRule(r"^CM016E", NotFound, "CUSTMAST has no such customer"),
-    MessageRule(r"^CM01[345]E", InvalidInput, "CUSTMAST refused the customer number: {message}"),
+    # A number whose check digit is wrong cannot belong to a customer: no such record.
+    MessageRule(r"^CM015E", NotFound, "CUSTMAST has no such customer: {message}"),
+    MessageRule(r"^CM01[34]E", InvalidInput, "CUSTMAST refused the customer number: {message}"),
 )
 
 

@@ -7,6 +7,7 @@ pagination links; the ticket page opens in the main frame, as a user would.
 from __future__ import annotations
 
 import math
+from datetime import date
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -36,6 +37,12 @@ def _with_page(href: str, number: int) -> str:
     return f"{parts.path}?{urlencode([*query, ('page', str(number))])}"
 
 
+
+def _day_month_year(day: date | None) -> str:
+    """The form's DD/MM/YYYY (the year always four digits, as the helpdesk requires; strftime
+    writes year 889 as ``889``); empty for no date."""
+    return f"{day.day:02d}/{day.month:02d}/{day.year:04d}" if day else ""
+
 class SearchFlow(Flow):
     """Search a customer's tickets and read one page (or every page up to a limit)."""
 
@@ -60,8 +67,8 @@ class SearchFlow(Flow):
         frame = run.state["frame"]
         page.fill(SEARCH_FORM["account"], self.account, scope=frame)
         page.select(SEARCH_FORM["status"], SEARCH_STATUS[query.status] if query.status else "", scope=frame)
-        page.fill(SEARCH_FORM["from"], query.opened_from.strftime("%d/%m/%Y") if query.opened_from else "", scope=frame)
-        page.fill(SEARCH_FORM["to"], query.opened_to.strftime("%d/%m/%Y") if query.opened_to else "", scope=frame)
+        page.fill(SEARCH_FORM["from"], _day_month_year(query.opened_from), scope=frame)
+        page.fill(SEARCH_FORM["to"], _day_month_year(query.opened_to), scope=frame)
 
     def submit(self, page: FlowPage, run: FlowRun) -> None:
         page.submit(SEARCH_FORM["submit"], scope=run.state["frame"])

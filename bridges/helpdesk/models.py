@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field
+
+from bridges.core.localtime import LocalDateTime
 
 __all__ = ["GetTicket", "HistoryNote", "Priority", "SearchTickets", "Ticket", "TicketPage", "TicketStatus",
            "TicketSummary"]
@@ -42,15 +44,10 @@ class SearchTickets(BaseModel):
                           examples=["C-00001"])
     status: TicketStatus | None = Field(None, description="Only tickets in this status.")
     opened_from: date | None = Field(None, description="Opened on or after this date (ISO 8601).")
-    opened_to: date | None = Field(None, description="Opened on or before this date (ISO 8601).")
+    opened_to: date | None = Field(None, description="Opened on or before this date (ISO 8601); before "
+                                   "`opened_from`, nothing matches.")
     page: int = Field(1, ge=1, le=10_000, description="Result page, 25 tickets a page, newest first.")
     all_pages: bool = Field(False, description="Return every page from `page` on (up to the bridge's page limit).")
-
-    @model_validator(mode="after")
-    def _dates_in_order(self) -> SearchTickets:
-        if self.opened_from and self.opened_to and self.opened_from > self.opened_to:
-            raise ValueError("opened_from is after opened_to")
-        return self
 
 
 class TicketSummary(BaseModel):
@@ -89,7 +86,7 @@ class GetTicket(BaseModel):
 class HistoryNote(BaseModel):
     """One entry of a ticket's history."""
 
-    at: datetime = Field(description="Local time of the helpdesk (no zone).")
+    at: LocalDateTime = Field(description="Local time of the helpdesk (no zone).")
     by: str
     note: str
 
@@ -103,8 +100,8 @@ class Ticket(BaseModel):
     customer_name: str
     status: TicketStatus
     priority: Priority
-    opened: datetime = Field(description="Local time of the helpdesk (no zone).")
-    closed: datetime | None
+    opened: LocalDateTime = Field(description="Local time of the helpdesk (no zone).")
+    closed: LocalDateTime | None = Field(description="Local time of the helpdesk (no zone); null while open.")
     assigned_to: str
     subject: str
     description: str

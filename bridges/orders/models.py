@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field, model_validator
 
 from bridges.core.codecs import StatusMap
+from bridges.core.localtime import LocalTime
 from rdbms.raw import RawRows, RawSql  # re-exported: run_sql now lives in rdbms
 
 __all__ = [
@@ -39,6 +40,9 @@ ProductStatus = PRODUCT_STATUS.enum("ProductStatus")
 
 _STRICT = {"extra": "forbid", "str_max_length": 200}
 
+_CYYMMDD_YEARS = r"^(19|2[0-8])[0-9]{2}-"
+"""The years an ORDERS date can hold (CYYMMDD: century digit 0 or 1)."""
+
 OrderNo = Annotated[str, Field(
     pattern=r"^[0-9]{1,10}$", min_length=1, max_length=10,
     description="Order number, up to 10 digits (zero-padded to 10 by the bridge).", examples=["0000100001"],
@@ -61,13 +65,14 @@ class _OrderFilters(BaseModel):
 
     customer: CustomerId
     status: OrderStatus | None = Field(None, description="Only orders in this status.")  # type: ignore[valid-type]
-    from_: dt.date | None = Field(None, alias="from", description="Orders placed on or after this date.")
-    to: dt.date | None = Field(None, description="Orders placed on or before this date.")
+    from_: dt.date | None = Field(None, alias="from", json_schema_extra={"pattern": _CYYMMDD_YEARS},
+                                  description="Orders placed on or after this date (1900 to 2899).")
+    to: dt.date | None = Field(None, json_schema_extra={"pattern": _CYYMMDD_YEARS},
+                               description="Orders placed on or before this date (1900 to 2899); before `from`, "
+                                           "nothing matches.")
 
     @model_validator(mode="after")
     def _range(self) -> Any:
-        if self.from_ and self.to and self.from_ > self.to:
-            raise ValueError("'from' is after 'to'")
         for value in (self.from_, self.to):
             if value is not None and not 1900 <= value.year <= 2899:
                 raise ValueError("dates must lie between 1900 and 2899 (the CYYMMDD range)")
@@ -108,7 +113,7 @@ class OrderSummary(BaseModel):
     customer: str | None = Field(description="Canonical customer id; null when the crosswalk does not know it.")
     customer_key: str = Field(description="The ORDERS system's own customer key.")
     order_date: dt.date | None
-    order_time: dt.time | None
+    order_time: LocalTime | None = Field(description="Local time the order was placed (no zone).")
     requested_date: dt.date | None = Field(description="Null when none was given or open-ended.")
     ship_date: dt.date | None
     invoice_date: dt.date | None

@@ -27,7 +27,7 @@ class Item(BaseModel):
 
 class Rename(BaseModel):
     item_no: str = Field(pattern=r"^[0-9]{4}$")
-    name: str = Field(min_length=1, max_length=30)
+    name: str = Field(min_length=1, max_length=30, pattern=r"^[^\x00-\x1f]*$")  # one line, as legacy fields
     password: str | None = None
 
 

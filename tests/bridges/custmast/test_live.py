@@ -42,7 +42,7 @@ def test_get_customer_by_canonical_id_or_custmast_number(runtime, ref):
 def test_not_found_and_refused_numbers(runtime):
     with pytest.raises(NotFound):
         runtime.call("custmast", "get_customer", {"customer": "12345674"})  # valid check digit, unknown
-    with pytest.raises(InvalidInput, match="CHECK DIGIT"):
+    with pytest.raises(NotFound, match="CHECK DIGIT"):  # no customer can have it: no such record
         runtime.call("custmast", "get_customer", {"customer": "12345678"})
     with pytest.raises(NotFound):
         runtime.call("custmast", "get_customer", {"customer": "C-99999"})
