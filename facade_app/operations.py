@@ -18,7 +18,7 @@ from bridges.core.operation import Effect, Operation
 from bridges.core.streaming import RowStream
 from facade_app.pipeline import Attempt, Outcome, Pipeline
 from facade_app.pipeline import parameter_names as _parameter_names  # noqa: F401  (tests use it)
-from facade_app.problems import problem_response
+from facade_app.problems import http_slug, problem_response
 from facade_app.request_input import json_object, pending_error
 from facade_app.streaming import stream_response
 
@@ -47,7 +47,7 @@ class HttpRefusal(BridgeError):
     def __init__(self, error: HTTPException) -> None:
         super().__init__(error.description or error.name or "")
         self.status = error.code or 400  # type: ignore[misc]
-        self.slug = (error.name or "error").lower().replace(" ", "-")  # type: ignore[misc]
+        self.slug = http_slug(self.status)  # type: ignore[misc]  # a type /problems/ describes
         self.title = error.name or "Bad request"  # type: ignore[misc]
 
 
