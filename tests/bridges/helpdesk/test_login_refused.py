@@ -59,12 +59,24 @@ def test_a_wrong_password_is_one_login_attempt_and_a_502_naming_the_bridge(app, 
 
 
 def test_dates_the_helpdesk_refuses_are_the_callers_422_and_never_open_the_breaker(app, helpdesk_config,
-                                                                                   make_runtime):
+                                                                                   make_runtime, monkeypatch):
+    from bridges.helpdesk import flows
+
+    # Every schema-valid date now goes out as a DD/MM/YYYY the helpdesk takes (see the next test), so the
+    # form is made to carry one it refuses, as a helpdesk with stricter rules would.
+    monkeypatch.setattr(flows, "_day_month_year", lambda day: "31/02/2005" if day else "")
     runtime = make_runtime(helpdesk_config(app.entry_url, guard={"breaker_fail_max": 2}))
-    for _ in range(5):  # one key sends schema-valid dates the helpdesk cannot take …
+    for _ in range(5):  # one key sends dates the helpdesk cannot take …
         with pytest.raises(InvalidInput) as err:
-            runtime.call("helpdesk", "search_tickets", {"customer": "C-00001", "opened_from": "0999-01-01"})
+            runtime.call("helpdesk", "search_tickets", {"customer": "C-00001", "opened_from": "2005-01-01"})
         assert err.value.status == 422 and {e["field"] for e in err.value.context["errors"]} >= {"opened_from"}
     assert runtime.readiness()["helpdesk"]["guard"]["breaker"] == "closed"
     # … and every other caller is still served.
     assert runtime.call("helpdesk", "search_tickets", {"customer": "C-00001"}).total > 0
+
+
+def test_a_year_before_1000_goes_out_with_four_digits_and_is_searched(app, helpdesk_config, make_runtime):
+    """Schema-valid dates are not refused: strftime writes year 999 as ``999``, the form wants ``0999``."""
+    runtime = make_runtime(helpdesk_config(app.entry_url))
+    page = runtime.call("helpdesk", "search_tickets", {"customer": "C-00001", "opened_to": "0999-01-01"})
+    assert page.total == 0 and page.tickets == []
