@@ -28,6 +28,7 @@ from facade_app.pipeline import Pipeline
 from facade_app.problems import install_error_handlers, problem_response
 from facade_app.ratelimit import Budget
 from facade_app.readiness import Readiness, register_readiness
+from facade_app.readiness_board import ReadinessBoard
 from facade_app.request_input import buffer_request
 from facade_app.reviews import register_reviews
 
@@ -47,8 +48,11 @@ class _Facade(Flask):
         return response
 
 
-def create_app(config: Config, runtime: Runtime | None = None) -> Flask:
-    """Build the facade for ``config`` (building its bridges unless ``runtime`` is given)."""
+def create_app(config: Config, runtime: Runtime | None = None, *, several_processes: bool = False) -> Flask:
+    """Build the facade for ``config`` (building its bridges unless ``runtime`` is given).
+
+    ``several_processes``: other worker processes serve the same configuration on this host
+    (gunicorn), so readiness pings are coordinated through ``facade.state_dir``."""
     runtime = runtime if runtime is not None else build_runtime(config)
     app = _Facade("facade_app")
     app.config.update(MAX_CONTENT_LENGTH=config.facade.max_body_bytes, JSON_SORT_KEYS=False)
@@ -93,7 +97,8 @@ def create_app(config: Config, runtime: Runtime | None = None) -> Flask:
     register_operations(app, pipeline)
     register_reviews(app, pipeline)
     register_pages(app, runtime)
-    readiness = Readiness(runtime, config.facade.readiness_ttl_s, config.facade.ready_requires)
+    board = ReadinessBoard(config.path(config.facade.state_dir) / "readiness.db") if several_processes else None
+    readiness = Readiness(runtime, config.facade.readiness_ttl_s, config.facade.ready_requires, board=board)
     app.extensions["legacy_bridges"]["readiness"] = readiness
     register_readiness(app, readiness)
     atexit.register(runtime.close)

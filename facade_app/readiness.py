@@ -7,13 +7,16 @@
 Each bridge's last ping is trusted for ``ttl_s``. When it is older, the first caller
 pings (at most one ping per bridge is in flight in a process) while everyone else is
 answered the last known state at once; only before any state is known do callers wait,
-bounded, for the ping in flight. Which bridges must be ok for the process to be ready
+bounded, for the ping in flight. When several worker processes serve, a
+:class:`~facade_app.readiness_board.ReadinessBoard` in the state folder makes that one
+ping per bridge per TTL for all of them together. Which bridges must be ok for the process to be ready
 is ``requires``: ``"all"``, ``"any"`` (the default: one failing system does not take the
 healthy ones out of a load balancer) or a list of bridge names.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -22,11 +25,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, Response, g, jsonify
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import NotFound
 
 from bridges.core.errors import BridgeError
 from bridges.core.runtime import BridgeRuntime, Runtime
 from facade_app.auth import scope_granted
+from facade_app.readiness_board import ReadinessBoard
 
 __all__ = ["OPERATOR_SCOPE", "BridgeState", "Readiness", "register_readiness"]
 
@@ -34,6 +39,7 @@ OPERATOR_SCOPE = "ops"
 """The scope a key needs to see readiness details (``*`` holds it too)."""
 
 _FIRST_PING_WAIT_S = 10.0
+log = logging.getLogger("legacy_bridges.facade")
 
 
 @dataclass(frozen=True)
@@ -62,11 +68,10 @@ class _Slot:
     def __init__(self) -> None:
         self.cond = threading.Condition()
         self.state: BridgeState | None = None
-        self.checked = 0.0  # the clock's reading at the last ping
         self.in_flight = False
 
 
-def _ping(runtime: BridgeRuntime) -> BridgeState:
+def _ping(runtime: BridgeRuntime, now: float) -> BridgeState:
     try:
         details = dict(runtime.bridge.ping() or {})
         status = "ok"
@@ -74,17 +79,18 @@ def _ping(runtime: BridgeRuntime) -> BridgeState:
         details, status = {"error": exc.detail}, "failing"
     except Exception as exc:  # a ping must never take /readyz down with it
         details, status = {"error": type(exc).__name__}, "failing"
-    return BridgeState(status, time.time(), details)
+    return BridgeState(status, now, details)
 
 
 class Readiness:
     """Cached, single-flight bridge pings and the process's readiness policy."""
 
     def __init__(self, runtime: Runtime, ttl_s: float, requires: str | list[str] = "any",
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.time, board: ReadinessBoard | None = None) -> None:
         self.runtime = runtime
         self.ttl_s = ttl_s
         self.requires = requires
+        self.board = board  # shared with the other workers of this host, when several serve
         self._clock = clock
         self._slots = {name: _Slot() for name in runtime.bridges}
 
@@ -96,7 +102,7 @@ class Readiness:
         """``name``'s state: cached while fresh, else pinged by this caller or the one before."""
         slot = self._slots[name]
         with slot.cond:
-            if slot.state is not None and self._clock() - slot.checked < self.ttl_s:
+            if slot.state is not None and self._clock() - slot.state.checked_at < self.ttl_s:  # type: ignore[operator]
                 return slot.state
             if slot.in_flight:
                 if slot.state is not None:
@@ -104,14 +110,48 @@ class Readiness:
                 slot.cond.wait_for(lambda: not slot.in_flight, timeout=_FIRST_PING_WAIT_S)
                 return slot.state or BridgeState("unknown", None, {"error": "the first ping has not answered"})
             slot.in_flight = True
-        state = BridgeState("failing", time.time(), {"error": "the ping did not finish"})
+        state = BridgeState("failing", self._clock(), {"error": "the ping did not finish"})
         try:
-            state = _ping(self.runtime.bridges[name])
+            state = self._refresh(name)
         finally:
             with slot.cond:
-                slot.state, slot.checked, slot.in_flight = state, self._clock(), False
+                slot.state, slot.in_flight = state, False
                 slot.cond.notify_all()
         return state
+
+    def _refresh(self, name: str) -> BridgeState:
+        """A fresh state: pinged here, or — with a board — published by another worker."""
+        if self.board is None:
+            return _ping(self.runtime.bridges[name], self._clock())
+        now = self._clock()
+        try:
+            shared = self.board.read(name)
+            if shared is not None and now - shared[1] < self.ttl_s:
+                return BridgeState(*shared)
+            claimed = self.board.claim(name, now, self.ttl_s)
+        except (DBAPIError, OSError) as exc:  # readiness never fails for want of its board
+            log.warning("readiness board unusable (%s): pinging %s from this worker", type(exc).__name__, name)
+            return _ping(self.runtime.bridges[name], now)
+        if claimed:
+            state = _ping(self.runtime.bridges[name], self._clock())
+            try:
+                self.board.publish(name, state.status, state.checked_at or now, state.details)
+            except (DBAPIError, OSError) as exc:
+                log.warning("readiness board unusable (%s): %s's state stays in this worker", type(exc).__name__, name)
+            return state
+        if shared is not None:
+            return BridgeState(*shared)  # stale: another worker's ping is on its way
+        return self._first_published(name)
+
+    def _first_published(self, name: str) -> BridgeState:
+        """Wait (bounded) for the first state another worker is pinging for."""
+        deadline = time.monotonic() + _FIRST_PING_WAIT_S
+        while time.monotonic() < deadline:
+            shared = self.board.read(name) if self.board else None
+            if shared is not None:
+                return BridgeState(*shared)
+            time.sleep(0.05)  # polling another process's answer: there is nothing to wait on
+        return BridgeState("unknown", None, {"error": "the first ping has not answered"})
 
     def process(self) -> tuple[bool, dict[str, BridgeState]]:
         """Whether the process is ready under the policy, and every bridge's state."""

@@ -2,7 +2,8 @@
 
 The configuration file is named by ``LEGACY_BRIDGES_CONFIG`` (default ``bridges.toml``).
 Each worker process builds its own bridges (sessions, pools, browsers are never shared
-across a fork).
+across a fork); the workers share the review queue and their readiness pings through the
+state folder.
 """
 
 import os
@@ -12,4 +13,4 @@ from facade_app.app import create_app
 
 __all__ = ["app"]
 
-app = create_app(load_config(os.environ.get("LEGACY_BRIDGES_CONFIG", "bridges.toml")))
+app = create_app(load_config(os.environ.get("LEGACY_BRIDGES_CONFIG", "bridges.toml")), several_processes=True)

@@ -94,6 +94,28 @@ def test_fifty_probes_a_second_ping_each_system_once_per_ttl():
     assert {name: shop.pings for name, shop in shops.items()} == {"shop": 10, "stock": 10}
 
 
+def test_workers_sharing_a_board_ping_each_system_once_per_ttl_together(tmp_path):
+    """Four workers (each its own bridges and cache) on one host's board, a fake clock."""
+    from facade_app.readiness_board import ReadinessBoard
+
+    now = [1000.0]
+    workers = []
+    for _ in range(4):
+        runtime, shops = _runtime("shop")
+        board = ReadinessBoard(tmp_path / "readiness.db")
+        workers.append((Readiness(runtime, ttl_s=2.0, requires="all", clock=lambda: now[0], board=board), shops))
+    for tick in range(20 * 50):  # 50 probes a second for 20 seconds, spread over the workers
+        now[0] = 1000.0 + tick / 50
+        readiness, _ = workers[tick % 4]
+        assert readiness.process()[0]
+    assert sum(shops["shop"].pings for _, shops in workers) == 10
+    shops_of_first = workers[0][1]["shop"]
+    shops_of_first.healthy = False  # one worker sees its system fail: every worker answers it after that ping
+    now[0] += 2.0
+    assert not workers[0][0].process()[0]
+    assert [not r.process()[0] for r, _ in workers] == [True] * 4
+
+
 def test_at_most_one_ping_per_bridge_is_in_flight():
     runtime, shops = _runtime("shop")
     shop = shops["shop"]
@@ -142,3 +164,27 @@ def test_a_real_probe_storm_over_http_pings_each_system_at_most_once_per_ttl():
     for name, shop in shops.items():
         assert 1 <= shop.pings <= windows, (name, shop.pings, elapsed)
     print(f"150 probes in {elapsed:.2f} s: pings per system {[s.pings for s in shops.values()]} (TTL 1 s)")
+
+
+@pytest.mark.live
+def test_fifty_probes_a_second_across_four_gunicorn_workers_ping_each_system_once_per_ttl(tmp_path):
+    from tests.facade_app.gunicorn_run import gunicorn, workers_answering
+
+    pings = tmp_path / "pings.txt"
+    pings.touch()
+    env = {"T_READY_STATE": str(tmp_path / "state"), "T_READY_PINGS": str(pings)}
+    with gunicorn("tests.facade_app.readiness_wsgi", 4, env) as http:
+        workers = workers_answering(http, "/pid", lambda r: r.json()["pid"], at_least=4)
+        assert len(workers) > 1, "one worker took every connection: the test would prove nothing"
+        statuses = []
+        started = time.monotonic()
+        for n in range(150):
+            time.sleep(max(0.0, started + n / 50 - time.monotonic()))  # pace: 50 probes a second
+            statuses.append(http.get("/readyz").status_code)
+        elapsed = time.monotonic() - started
+    assert statuses == [200] * 150
+    lines = pings.read_text(encoding="utf-8").split()
+    per_bridge = {name: lines[0::2].count(name) for name in ("shop", "stock")}
+    windows = int(elapsed // 1.0) + 1  # TTL windows the storm touched
+    print(f"150 probes in {elapsed:.2f} s over {len(workers)} workers: pings {per_bridge} (TTL 1 s)")
+    assert all(1 <= n <= windows for n in per_bridge.values()), (per_bridge, elapsed)
