@@ -6,13 +6,16 @@ session pool and screen cassettes. Usable on its own, without any bridge::
     screen = term.connect()
     screen = term.send("Enter", {(8, 28): "DEMO01"})
 
-Everything a bridge author needs is exported here: the port and its live, recording and
+A bridge to a TN3270 application subclasses :class:`TN3270Bridge` and declares its
+screens and sign-on; the base owns settings, the password, the pool, cassettes, ping,
+status, reset and close. Everything a bridge author needs is exported here: the port and its live, recording and
 replaying terminals (``TRANSPORT`` names screen cassettes), the session pool (which
 stops signing on after a :class:`~bridges.core.errors.LoginRefused`), declarative
 screens (``LabelField`` included), rejection screens, redacted snapshots, and the
 validated setting types (``HostName``, ``LuName``, ``CodePage``).
 """
 
+from mainframe.bridge import SignOnSpec, TN3270Bridge, TN3270Settings
 from mainframe.cassette import TRANSPORT, RecordingTerminal, ReplayingTerminal, Volatile
 from mainframe.live import LiveTerminal
 from mainframe.pool import PoolSettings, Session, SessionPool
@@ -60,6 +63,9 @@ __all__ = [
     "ScreenDef",
     "Session",
     "SessionPool",
+    "SignOnSpec",
+    "TN3270Bridge",
+    "TN3270Settings",
     "Table",
     "Terminal",
     "TextAt",

@@ -5,10 +5,13 @@ Playwright's sync API drives Chromium on one owner thread per browser
 (:class:`ContextPool`), runs typed :class:`Flow` s under the call's deadline, extracts with
 lxml (:class:`TableSpec`, :func:`field_pairs`), keeps redacted failure artifacts, and
 records or replays HAR cassettes on the core envelope. Usable on its own: it imports
-only ``bridges.core``.
+only ``bridges.core``. A bridge to a web application subclasses :class:`WebBridge` and
+declares its login; the base owns settings, the password, the port, cassettes, ping,
+status, reset and close.
 """
 
 from web_scrape.artifacts import ArtifactStore, redact_trace
+from web_scrape.bridge import WebBridge, WebSettings
 from web_scrape.errors import BrowserGone, translate_playwright_error
 from web_scrape.extract import TableSpec, field_pairs, find_link, parse_html, text_of
 from web_scrape.flow import Credential, Flow, FlowPage, FlowRun, LoginSpec, SessionExpired
@@ -44,6 +47,8 @@ __all__ = [
     "TableSpec",
     "Target",
     "TraceLevel",
+    "WebBridge",
+    "WebSettings",
     "by_css",
     "by_label",
     "by_name",

@@ -11,8 +11,9 @@ import mainframe
 
 pytestmark = pytest.mark.unit
 
-MODULES = ["mainframe.cassette", "mainframe.live", "mainframe.pool", "mainframe.port", "mainframe.rejection",
-           "mainframe.s3270", "mainframe.screens", "mainframe.settings", "mainframe.snapshot", "mainframe.testing"]
+MODULES = ["mainframe.bridge", "mainframe.cassette", "mainframe.live", "mainframe.pool", "mainframe.port",
+           "mainframe.rejection", "mainframe.s3270", "mainframe.screens", "mainframe.settings", "mainframe.snapshot",
+           "mainframe.testing"]
 
 
 @pytest.mark.parametrize("name", MODULES)
