@@ -27,7 +27,7 @@ from sqlalchemy.pool import QueuePool
 
 from bridges.core.deadline import Deadline, current_deadline, deadline_scope
 from bridges.core.errors import BridgeError, DeadlineExceeded, InvalidInput, Refused, Unavailable
-from rdbms import connstr
+from rdbms import connstr, sqlite_ext
 from rdbms.dialects import rules_for
 from rdbms.errors import parts, translate
 from rdbms.gate import SqlGate
@@ -100,6 +100,8 @@ class OdbcConnection:
         event.listen(self._pool, "connect", self._mark_fresh)
         event.listen(self._pool, "checkout", self._health_check)
         event.listen(self._pool, "checkin", self._mark_used)
+        if self.dialect is Dialect.SQLITE:
+            sqlite_ext.disable_extension_loading()  # before any connection opens
         self._probe(allow_write_account)
 
     # -- connections ----------------------------------------------------------------
