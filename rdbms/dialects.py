@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
-from bridges.core.errors import ConfigError
 from rdbms import connstr
 from rdbms.types import Dialect
 
@@ -40,13 +39,8 @@ class DialectRules:
             database = connstr.get(pairs, "Database")
             if database and not database.startswith("file:") and database != ":memory:":
                 database = f"file:{quote(str(Path(database).resolve()))}?mode=ro"
-            elif database and database.startswith("file:"):
-                modes = parse_qs(urlsplit(database).query).get("mode", [])
-                if any(mode != "ro" for mode in modes):
-                    raise ConfigError(f"the SQLite connection string asks for mode={modes[-1]}; "
-                                      "only mode=ro (or no mode: ro is added) is accepted")
-                if not modes:
-                    database += ("&" if "?" in database else "?") + "mode=ro"
+            elif database and database.startswith("file:") and not _sqlite_modes(database):
+                database += ("&" if "?" in database else "?") + "mode=ro"
             if database:
                 pairs = connstr.put(pairs, "Database", database)
             if streaming:  # sqlite3_step row by row; otherwise sqliteodbc loads the whole result
@@ -61,6 +55,14 @@ class DialectRules:
         if streaming:  # MariaDB ODBC >= 3.1.17 streams forward-only results row by row; older ones ignore it
             pairs = connstr.put(connstr.put(pairs, "NO_CACHE", "1"), "FORWARDONLY", "1")
         return pairs
+
+    def connection_findings(self, pairs: list[tuple[str, str]]) -> list[str]:
+        """What the connection string itself opens for writing (SQLite: a ``mode`` other
+        than ``ro``); the start-up probe refuses these like a writable account."""
+        if self.dialect is not Dialect.SQLITE:
+            return []
+        modes = _sqlite_modes(connstr.get(pairs, "Database") or "")
+        return [f"the connection string opens the file mode={mode}" for mode in modes if mode != "ro"]
 
     @property
     def streams_results(self) -> bool:
@@ -259,6 +261,10 @@ _MARIADB_PROBE = (
     " UNION SELECT PRIVILEGE_TYPE, CONCAT(TABLE_SCHEMA, '.', TABLE_NAME) FROM information_schema.TABLE_PRIVILEGES"
     " WHERE PRIVILEGE_TYPE IN ({p})"
 ).format(p=", ".join(f"'{p}'" for p in _MARIADB_WRITE_PRIVILEGES))
+
+
+def _sqlite_modes(database: str) -> list[str]:
+    return parse_qs(urlsplit(database).query).get("mode", []) if database.startswith("file:") else []
 
 
 def _sqlite_probe(cursor: Any) -> list[str]:

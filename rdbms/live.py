@@ -80,6 +80,7 @@ class OdbcConnection:
         self.gate = SqlGate(self.dialect) if gate is True else (gate or None)
         self._secrets = [s for s in (password,) if s]
         pairs = connstr.add_credentials(connstr.parse_connection_string(connection_string), user, password)
+        self._string_findings = self.rules.connection_findings(pairs)
         self._connect_string = connstr.format_connection_string(self.rules.harden(pairs))
         self._stream_string = connstr.format_connection_string(self.rules.harden(pairs, streaming=True))
         self.connect_timeout_s = connect_timeout_s
@@ -157,7 +158,7 @@ class OdbcConnection:
     def _probe(self, allow_write_account: bool) -> None:
         cnxn = self._open(configure=False)
         try:
-            self.write_findings = self.rules.write_probe(cnxn)
+            self.write_findings = self._string_findings + self.rules.write_probe(cnxn)
         except _pyodbc().Error as exc:
             raise self._translate(exc, "probing the account's privileges") from None
         finally:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 from collections.abc import Iterator
 
 import pytest
 
-from bridges.core.errors import BridgeError, ConfigError, Refused
+from bridges.core.errors import BridgeError, Refused
 from fixtures.orders import connect_mariadb, connect_postgres
 from rdbms.live import OdbcConnection
 from tests.bridges.orders import helpers
@@ -139,12 +140,15 @@ def test_postgresql_large_objects_with_the_gate_off_are_refused_or_rolled_back(p
 
 # -- SQLite -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("mode", ["rw", "rwc", "memory"])
-def test_sqlite_a_connection_string_asking_to_write_is_refused(sqlite_target, mode: str) -> None:
-    connection = f"Driver=SQLite3;Database=file:{sqlite_target.sqlite_path}?mode={mode}"
-    with pytest.raises(ConfigError, match=f"mode={mode}"):
+@pytest.mark.parametrize("mode", ["rw", "memory"])  # rwc: sqliteodbc with NoCreat=1 will not connect
+def test_sqlite_a_connection_string_asking_to_write_is_refused(sqlite_target, tmp_path, mode: str) -> None:
+    copy = tmp_path / "orders.db"
+    shutil.copyfile(sqlite_target.sqlite_path, copy)
+    connection = f"Driver=SQLite3;Database=file:{copy}?mode={mode}"
+    with pytest.raises(Refused, match=f"mode={mode}") as caught:
         _start(sqlite_target, connection=connection)
-    _start(sqlite_target, connection=f"Driver=SQLite3;Database=file:{sqlite_target.sqlite_path}?mode=ro")
+    assert "allow_write_account" in caught.value.detail
+    _start(sqlite_target, connection=f"Driver=SQLite3;Database=file:{copy}?mode=ro")
 
 
 def test_sqlite_extension_loading_and_query_only_with_the_gate_off(sqlite_target) -> None:
