@@ -22,7 +22,7 @@ import math
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
-from itertools import chain, islice
+from itertools import chain
 from operator import itemgetter
 from typing import Any
 
@@ -63,12 +63,6 @@ def _as_tuple(row: Mapping[str, Any] | Sequence[Any], fields: list[str]) -> Sequ
     return [row.get(f) for f in fields] if isinstance(row, Mapping) else row
 
 
-def _batches(stream: RowStream) -> Iterator[list[Any]]:
-    rows = iter(stream)
-    while batch := list(islice(rows, _BATCH)):
-        yield batch
-
-
 def _kinds(values: Any, fast: frozenset[type]) -> bool:
     """Whether every value is of a type in ``fast`` (or an enum, for JSON)."""
     other = set(map(type, values)) - fast
@@ -77,7 +71,7 @@ def _kinds(values: Any, fast: frozenset[type]) -> bool:
 
 def _ndjson(stream: RowStream, fields: list[str]) -> Iterator[bytes]:
     dumps = json.JSONEncoder(ensure_ascii=False, default=_json_default, separators=(",", ":")).encode
-    for batch in _batches(stream):
+    for batch in stream.batches(_BATCH):
         records = [row if isinstance(row, Mapping) else dict(zip(fields, row, strict=True)) for row in batch]
         if _kinds(chain.from_iterable(map(Mapping.values, records)), _FAST_JSON):
             yield b"\n".join(map(_to_json, records)) + b"\n"
@@ -90,7 +84,7 @@ def _csv(stream: RowStream, fields: list[str]) -> Iterator[str]:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(fields)
     pick = itemgetter(*fields) if len(fields) > 1 else (lambda row: (row[fields[0]],))
-    for batch in _batches(stream):
+    for batch in stream.batches(_BATCH):
         try:
             tuples = [pick(row) if isinstance(row, Mapping) else row for row in batch]
         except KeyError:  # a row lacking a field: the per-value path writes it empty

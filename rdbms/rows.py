@@ -148,7 +148,13 @@ def _compose(read: Callable[[Any], Any] | None, check: tuple[type | None, Callab
     return value
 
 
-def _expressions(columns: Sequence[Any], identity: Callable[[Any], Any], env: dict[str, Any]) -> list[str]:
+# The Python type pyodbc gives for a column (its description), by rdbms.values.type_name.
+_DRIVER_TYPES = {"int": int, "str": str, "decimal": Decimal, "date": dt.date, "datetime": dt.datetime,
+                 "time": dt.time}
+
+
+def _expressions(columns: Sequence[Any], identity: Callable[[Any], Any], env: dict[str, Any],
+                 driver: Sequence[str] | None = None) -> list[str]:
     from bridges.core.codecs import cents_to_decimal, strip_char
 
     env["scale_cents"], env["CENT"] = _EXACT.multiply, Decimal("0.01")
@@ -157,8 +163,14 @@ def _expressions(columns: Sequence[Any], identity: Callable[[Any], Any], env: di
         read = None if column.read is identity else column.read
         check = _checker(column.type, getattr(column, "scale", None))
         env[f"f{i}"] = full = _compose(read, check, column.field)
-        if read is None and check is None:
+        # pyodbc converts every value of a column to its described type (or gives None).
+        given = _DRIVER_TYPES.get(driver[i]) if driver is not None else None
+        if read is None and (check is None or (given is not None and given is check[0])):
             expr = f"v[{i}]"
+        elif read is cents_to_decimal and given is int and check is not None and check[0] is Decimal:
+            expr = f"(None if (x := v[{i}]) is None else scale_cents(x, CENT))"  # 64-bit ints: always exact
+        elif read is strip_char and given is str and (check is None or check[0] is str):
+            expr = f"((x := v[{i}]) and x.rstrip(' \\x00'))"  # None and '' stay as they are
         elif read is None and check[0] is not None:
             # The driver already gives the field's type (or None): no call at all.
             env[f"t{i}"] = check[0]
@@ -188,11 +200,20 @@ def compile_row(columns: Sequence[Any], identity: Callable[[Any], Any]) -> Calla
     return env["row"]
 
 
-def compile_rows(columns: Sequence[Any], identity: Callable[[Any], Any]
+def compile_rows(columns: Sequence[Any], identity: Callable[[Any], Any], driver: Sequence[str] | None = None
                  ) -> Callable[[Sequence[Sequence[Any]]], list[dict[str, Any]]]:
-    """Like :func:`compile_row`, for a whole batch at once (one list comprehension: no call per row)."""
+    """Like :func:`compile_row`, for a whole batch at once (one list comprehension: no call per row).
+
+    ``driver`` — the type names of the result's columns (:attr:`rdbms.types.Column.type`) —
+    lets values the driver already gives in the field's type pass without a check. Should a
+    batch not match its description after all, it goes through the checked function."""
     env: dict[str, Any] = {}
-    source = ("def rows(batch):\n    return [{" + ", ".join(_expressions(columns, identity, env))
-              + "} for v in batch]\n")
+    body = "[{" + ", ".join(_expressions(columns, identity, env, driver)) + "} for v in batch]"
+    if driver is None:
+        source = f"def rows(batch):\n    return {body}\n"
+    else:
+        env["checked"] = compile_rows(columns, identity)
+        source = (f"def rows(batch):\n    try:\n        return {body}\n"
+                  "    except (AttributeError, TypeError):\n        return checked(batch)\n")
     exec(compile(source, "<rows function>", "exec"), env)  # generated from declared names only
     return env["rows"]

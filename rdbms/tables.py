@@ -20,7 +20,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import chain
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -79,6 +78,7 @@ class DeclaredView:
     chunk_rows: int = 5000
     """Rows per keyset chunk of an export where the driver cannot stream (MariaDB)."""
     _models: dict[str, type[BaseModel]] = field(default_factory=dict, compare=False, repr=False)
+    _row_functions: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         names = [c.field for c in self.columns]
@@ -183,6 +183,14 @@ class DeclaredView:
         """:attr:`row_function` for a whole batch (what exports use)."""
         return compile_rows(self.columns, _identity)
 
+    def rows_function_for(self, driver: tuple[str, ...]) -> Callable[[Sequence[Sequence[Any]]], list[dict[str, Any]]]:
+        """:attr:`rows_function` specialised to the result's column types (made once per shape)."""
+        key = f"rows:{driver}"
+        if key not in self._row_functions:
+            fn = compile_rows(self.columns, _identity, driver if len(driver) == len(self.columns) else None)
+            self._row_functions[key] = fn
+        return self._row_functions[key]
+
     @cached_property
     def _key_indexes(self) -> tuple[int, ...]:
         fields = [c.field for c in self.columns]
@@ -260,7 +268,8 @@ class DeclaredView:
                     view.key_of,
                     chunk_rows=view.chunk_rows,
                 )
-            return RowStream(chain.from_iterable(map(view.rows_function, cursor.batches)), on_close=cursor.close)
+            rows = view.rows_function_for(tuple(c.type for c in cursor.columns))
+            return RowStream(batches=map(rows, cursor.batches), on_close=cursor.close)
 
         list_rows.__annotations__ = {"query": page_input, "return": page_output}
         export_rows.__annotations__ = {"query": filter_model, "return": RowStream}

@@ -54,3 +54,11 @@ def test_csv_fast_and_per_value_paths_write_the_same_text() -> None:
 def test_tuples_are_rows_too() -> None:
     assert _strict(b"".join(_ndjson(RowStream(iter([(1, "a")])), ["n", "s"]))) == {"n": 1, "s": "a"}
     assert "".join(_csv(RowStream(iter([(1, "a")])), ["n", "s"])) == "n,s\n1,a\n"
+
+
+def test_a_stream_of_batches_is_served_batch_by_batch_and_closed_once() -> None:
+    closed = []
+    stream = RowStream(batches=iter([[{"n": 1}, {"n": 2}], [], [{"n": 3}]]), on_close=lambda: closed.append(1))
+    assert b"".join(_ndjson(stream, ["n"])) == b'{"n":1}\n{"n":2}\n{"n":3}\n' and closed == [1]
+    again = RowStream(batches=iter([[{"n": 1}], [{"n": 2}]]))
+    assert [r["n"] for r in again] == [1, 2] and again.closed
