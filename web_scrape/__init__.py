@@ -17,10 +17,12 @@ from web_scrape.extract import TableSpec, field_pairs, find_link, parse_html, te
 from web_scrape.flow import Credential, Flow, FlowPage, FlowRun, LoginSpec, SessionExpired
 from web_scrape.har import TRANSPORT, HarRecorder, HarReplayer
 from web_scrape.launch import DEFAULT_CHROMIUM_ARGS, LaunchSettings, find_chromium, launch_browser
+from web_scrape.login import HttpAuthenticator, HttpLogin, LoginHook, basic_token
 from web_scrape.owner import BrowserOwner
 from web_scrape.pool import ContextPool, Lease
 from web_scrape.port import BrowserPort, PortSettings, TraceLevel
-from web_scrape.secrets import SecretBook, find_secret_values
+from web_scrape.routing import RequestRule, ignore, stub
+from web_scrape.secrets import SecretBook, authorization_secrets, find_secret_values
 from web_scrape.selectors import By, Target, by_css, by_label, by_name, by_role, by_text, by_xpath
 
 __all__ = [
@@ -38,10 +40,14 @@ __all__ = [
     "FlowRun",
     "HarRecorder",
     "HarReplayer",
+    "HttpAuthenticator",
+    "HttpLogin",
     "LaunchSettings",
     "Lease",
+    "LoginHook",
     "LoginSpec",
     "PortSettings",
+    "RequestRule",
     "SecretBook",
     "SessionExpired",
     "TableSpec",
@@ -49,6 +55,8 @@ __all__ = [
     "TraceLevel",
     "WebBridge",
     "WebSettings",
+    "authorization_secrets",
+    "basic_token",
     "by_css",
     "by_label",
     "by_name",
@@ -59,9 +67,11 @@ __all__ = [
     "find_chromium",
     "find_link",
     "find_secret_values",
+    "ignore",
     "launch_browser",
     "parse_html",
     "redact_trace",
+    "stub",
     "text_of",
     "translate_playwright_error",
 ]

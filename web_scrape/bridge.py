@@ -3,7 +3,8 @@
     class IntranetBridge(WebBridge):
         name = "intranet"
         Settings = IntranetSettings              # a WebSettings subclass
-        login = LoginSpec("login.php", username=..., password=..., submit=...)
+        login = LoginSpec("login.php", username=..., password=..., submit=...)   # or HttpLogin("digest")
+        requests = (ignore("*/poll.php*", why="unread-count poll"),)           # kept out of cassettes
 
         @operation(summary="Get one order", examples=[...])
         def get_order(self, query: GetOrder) -> Order:
@@ -26,7 +27,9 @@ from bridges.core.errors import ConfigError
 from bridges.core.operation import Bridge, BridgeContext
 from web_scrape.flow import Credential, Flow, LoginSpec
 from web_scrape.launch import LaunchSettings
+from web_scrape.login import HttpLogin, LoginHook
 from web_scrape.port import BrowserPort, PortSettings, TraceLevel
+from web_scrape.routing import RequestRule
 
 __all__ = ["WebBridge", "WebSettings"]
 
@@ -49,12 +52,19 @@ class WebSettings(BaseModel):
 
 
 class WebBridge(Bridge):
-    """Base of a bridge to a web application: declare ``login`` (or None for an open
-    application); implement operations with :meth:`run`."""
+    """Base of a bridge to a web application: declare ``login`` (a form, HTTP Basic or
+    Digest, a hook — or None for an open application; override :meth:`login_for` to choose
+    by settings) and the ``requests`` its cassettes ignore or stub; implement operations
+    with :meth:`run`."""
 
     Settings: ClassVar[type[BaseModel]] = WebSettings
     required_secrets = ("password",)
-    login: ClassVar[LoginSpec | None] = None
+    login: ClassVar[LoginSpec | HttpLogin | LoginHook | None] = None
+    requests: ClassVar[tuple[RequestRule, ...]] = ()
+
+    def login_for(self, settings: Any) -> LoginSpec | HttpLogin | LoginHook | None:
+        """The login to use with ``settings`` (default: the declared ``login``)."""
+        return self.login
 
     def __init__(self, settings: WebSettings, context: BridgeContext) -> None:  # type: ignore[override]
         super().__init__(settings, context)
@@ -68,8 +78,9 @@ class WebBridge(Bridge):
                          pool_size=settings.pool_size, browsers=settings.browsers, trace=settings.trace,
                          artifacts_dir=settings.artifacts_dir),
             system=self.name,
-            login=self.login,
+            login=self.login_for(settings),
             cassette=context.cassette,
+            requests=self.requests,
             secrets={name.upper(): value for name, value in context.secrets.items()},
         )
 

@@ -48,8 +48,10 @@ from web_scrape.errors import translate_playwright_error
 from web_scrape.flow import Credential, Flow, FlowPage, LoginSpec, SessionExpired
 from web_scrape.har import TRANSPORT, HarRecorder, HarReplayer, origin_of
 from web_scrape.launch import LaunchSettings
+from web_scrape.login import HttpAuthenticator, HttpLogin, LoginHook, basic_token
 from web_scrape.owner import BrowserOwner
 from web_scrape.pool import ContextPool, Lease
+from web_scrape.routing import RequestRule
 from web_scrape.secrets import SecretBook
 
 __all__ = ["BrowserPort", "Lane", "PortSettings", "TraceLevel"]
@@ -103,13 +105,16 @@ class BrowserPort:
         settings: PortSettings,
         *,
         system: str,
-        login: LoginSpec | None = None,
+        login: LoginSpec | HttpLogin | LoginHook | None = None,
         cassette: CassetteSettings | None = None,
         secrets: dict[str, str] | None = None,
+        requests: tuple[RequestRule, ...] | list[RequestRule] = (),
     ) -> None:
         self.settings = settings
         self.system = system
         self.login = login
+        self.requests = tuple(requests)
+        self._context_user = threading.local()  # whose context the owner thread is making
         self.book = SecretBook({name: value for name, value in (secrets or {}).items()})
         directory = settings.artifacts_dir or Path(tempfile.gettempdir()) / "legacy-bridges-artifacts" / system
         self.artifacts = ArtifactStore(directory, system, self.book)
@@ -128,10 +133,12 @@ class BrowserPort:
         if cassette is not None:
             self.cassette = Cassette(cassette, transport=TRANSPORT, system=system)
             origin = origin_of(settings.base_url)
+            scheme = login.scheme if isinstance(login, HttpLogin) else None
             if self.cassette.replaying:
-                self.replayer = HarReplayer(self.cassette, self.book, origin)
+                self.replayer = HarReplayer(self.cassette, self.book, origin, auth_scheme=scheme, rules=self.requests)
             else:
-                self.recorder = HarRecorder(self.cassette, self.book, origin, self._route_timeout_ms)
+                self.recorder = HarRecorder(self.cassette, self.book, origin, self._route_timeout_ms,
+                                            rules=self.requests)
         self._job_deadline: Any = None
         self._refused: dict[str, LoginRefused] = {}  # by credential key: logins stopped
         self._login_locks: dict[str, threading.Lock] = {}
@@ -148,6 +155,10 @@ class BrowserPort:
     def run(self, flow: Flow, data: BaseModel, credential: Credential) -> BaseModel:
         """Run ``flow`` with ``data`` as ``credential``'s user; a core error on any failure."""
         self.book.add("PASSWORD", credential.password)
+        if isinstance(self.login, HttpLogin):
+            self.book.add("BASIC_AUTH", basic_token(credential.user, credential.password))
+            if self.recorder is not None and self.recorder.auth is None:
+                self.recorder.auth = HttpAuthenticator(self.login.scheme, credential.user, credential.password)
         self._raise_if_refused(credential)
         doing = f"{self.system}.{flow.name}"
         with self._lanes_lock:
@@ -177,10 +188,24 @@ class BrowserPort:
         if self._refused:
             log.warning("%s: reset; logging in again", self.system)
         self._refused.clear()
+        if self.recorder is not None and self.recorder.auth is not None:
+            self.recorder.auth.reset()
+
+    def rewind(self) -> None:
+        """Replay only: start the cassette again from its beginning on the same browser, with
+        no warm context and no stored session (exactly as a fresh replay, without a launch)."""
+        if self.replayer is None:
+            raise RuntimeError(f"{self.system}: rewind is for replay mode")
+        for lane in self.lanes:
+            with deadline_scope(Deadline(10)):
+                lane.owner.call(lambda _browser, pool=lane.pool: pool.close(), doing=f"{self.system}.rewind")
+            lane.pool.states.clear()
+        self.replayer.rewind()
 
     def _job(self, pool: ContextPool, browser: Any, flow: Flow, data: BaseModel, credential: Credential,
              doing: str) -> BaseModel:
         self._job_deadline = current_deadline()
+        self._context_user.credential = credential
         lease = pool.checkout(browser, credential.key)
         tracing = self.settings.trace is not TraceLevel.OFF
         if tracing:
@@ -212,6 +237,13 @@ class BrowserPort:
         if isinstance(exc, SessionExpired):
             exc = LegacyError(f"{self.system}: the login page came back right after logging in ({exc})")
         error = translate_playwright_error(exc, page.step, self.book.redact_text)
+        if (isinstance(self.login, HttpLogin) and isinstance(error, LegacyError)
+                and error.context.get("http_status") == 401):
+            # The browser answered the challenge with the configured credentials and got 401
+            # again: the credentials are refused (a password changed meanwhile, say).
+            error = self._refusal(lease.key, LoginRefused(
+                f"{self.system}: the application answered HTTP 401 to the credentials of {self._user_of(lease)} "
+                "(check the configured credentials)", http_status=401), self._user_of(lease))
         if self.replayer is not None:
             try:
                 self.replayer.raise_on_miss(page.step)
@@ -254,22 +286,40 @@ class BrowserPort:
             try:
                 self._submit_login(page, credential)
             except LoginRefused as exc:
-                exc.detail += (f"; {self.system} logs in as {credential.user} no more until its configuration "
-                               "changes or an operator resets the bridge")
-                self._refused[credential.key] = exc
-                log.error("%s: %s", self.system, exc.detail)
-                raise
+                raise self._refusal(credential.key, exc, credential.user) from None
         finally:
             lock.release()
         pool.remember_session(lease)
 
+    def _refusal(self, key: str, exc: LoginRefused, user: str) -> LoginRefused:
+        """Latch a refused login of ``key``: no more logins until a reset or a new port."""
+        if key not in self._refused:
+            exc.detail += (f"; {self.system} logs in as {user} no more until its configuration "
+                           "changes or an operator resets the bridge")
+            self._refused[key] = exc
+            log.error("%s: %s", self.system, exc.detail)
+        return exc
+
+    def _user_of(self, lease: Lease) -> str:
+        credential = getattr(self._context_user, "credential", None)
+        return credential.user if credential is not None else lease.key
+
     def _submit_login(self, page: FlowPage, credential: Credential) -> None:
-        """Fill and submit the login form; :class:`LoginRefused` when the application says no."""
+        """Log in as declared; :class:`LoginRefused` when the application says no.
+
+        A form is filled and submitted; HTTP authentication loads the probe page (the
+        browser answers the challenge); a hook does what it does."""
         assert self.login is not None
         spec = self.login
         page.step, page.checks_login = f"{self.system}.login", False
         self.login_attempts += 1
         try:
+            if isinstance(spec, HttpLogin):
+                page.goto(spec.probe)
+                return
+            if isinstance(spec, LoginHook):
+                spec.log_in(page, credential)
+                return
             page.goto(spec.path)
             page.fill(spec.username, credential.user)
             page.fill(spec.password, credential.password)
@@ -296,8 +346,14 @@ class BrowserPort:
         return max(1.0, deadline.remaining() * 1000)
 
     def _new_context(self, browser: Any, state: dict[str, Any] | None) -> Any:
+        options: dict[str, Any] = {}
+        credential = getattr(self._context_user, "credential", None)
+        if isinstance(self.login, HttpLogin) and credential is not None and self.cassette is None:
+            # Live: Chromium answers the challenge (Basic or Digest). Recording answers it in
+            # the routes (Chromium never sees a 401 there), replay from the cassette.
+            options["http_credentials"] = self.login.http_credentials(credential.user, credential.password)
         context = browser.new_context(storage_state=state, locale=self.settings.locale,
-                                      viewport={"width": 1024, "height": 768})
+                                      viewport={"width": 1024, "height": 768}, **options)
         if self.recorder is not None:
             self.recorder.attach(context)
         elif self.replayer is not None:

@@ -1,11 +1,13 @@
-"""What must never be written in clear: passwords, cookie values, CSRF tokens.
+"""What must never be written in clear: passwords, cookie values, CSRF tokens, Authorization.
 
 A :class:`SecretBook` holds the known secrets of one browser port — configured ones
 (the password) and ones discovered while it runs (each new session cookie, each CSRF
 token) — and gives a core :class:`~bridges.core.cassette.Scrubber` that turns every form
 of them (raw, URL-encoded) into reversible placeholders such as ``<<PASSWORD>>`` and
 ``<<COOKIE_2>>``. :func:`find_secret_values` finds tokens and cookie values in text the
-book has not seen (a trace of a session started before recording, say).
+book has not seen (a trace of a session started before recording, say), and the value of
+every ``Authorization`` header of any scheme (a Digest ``response=`` allows an offline
+password attack). Only a cookie's value is a secret, never its attributes (``Path=/``).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from urllib.parse import quote, quote_plus
 
 from bridges.core.cassette import Scrubber
 
-__all__ = ["TOKEN_FIELD", "SecretBook", "find_secret_values", "parse_cookie_header"]
+__all__ = ["TOKEN_FIELD", "SecretBook", "authorization_secrets", "find_secret_values", "parse_cookie_header"]
 
 # Form fields whose values are secrets: anti-forgery tokens and passwords.
 TOKEN_FIELD = re.compile(r"csrf|xsrf|token|authenticity|verification|nonce", re.IGNORECASE)
@@ -28,6 +30,9 @@ _PASSWORD_FIELD = re.compile(r"passw|pwd|secret", re.IGNORECASE)
 _HTML_INPUT = re.compile(r"<input\b[^>]*>", re.IGNORECASE)
 _ATTR = re.compile(r"""([a-zA-Z_:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
 _JSON_OBJECT = re.compile(r"\{[^{}]*\}")
+_AUTH_HEADERS = {"authorization", "proxy-authorization"}
+_AUTH_LINE = re.compile(r"^\s*(?:proxy-)?authorization:\s*(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
+_DIGEST_RESPONSE = re.compile(r"\bresponse\s*=\s*\\?\"?([0-9a-fA-F]{16,})")
 _MIN_SECRET_LEN = 6  # shorter values would scrub ordinary words
 
 
@@ -39,6 +44,18 @@ def parse_cookie_header(value: str) -> list[tuple[str, str]]:
         if sep:
             pairs.append((name.strip(), val.strip()))
     return pairs
+
+
+def authorization_secrets(value: str) -> set[str]:
+    """The secret parts of an ``Authorization`` value: all of it, its credentials after the
+    scheme, and a Digest ``response=`` hash on its own (however the text around it is quoted)."""
+    value = value.strip()
+    found = {value}
+    _scheme, _, credentials = value.partition(" ")
+    if credentials.strip():
+        found.add(credentials.strip())
+    found |= set(_DIGEST_RESPONSE.findall(value))
+    return found
 
 
 def _is_secret_field(name: str) -> bool:
@@ -59,6 +76,9 @@ def find_secret_values(text: str) -> set[str]:
         except ValueError:
             continue
         found |= _secrets_in_json(data)
+    for value in _AUTH_LINE.findall(text):
+        found |= authorization_secrets(value)
+    found |= set(_DIGEST_RESPONSE.findall(text))
     for line in text.splitlines():
         if line.startswith("{"):
             try:
@@ -74,12 +94,18 @@ def _secrets_in_json(data: Any) -> set[str]:
         name = str(data.get("name", ""))
         value = data.get("value")
         if isinstance(value, str):
-            if name.lower() in {"cookie", "set-cookie"}:
+            if name.lower() == "cookie":
                 found |= {v for _, v in parse_cookie_header(value)}
+            elif name.lower() == "set-cookie":  # the value only: Path, Expires… are no secrets
+                found |= {v for _, v in parse_cookie_header(value)[:1]}
+            elif name.lower() in _AUTH_HEADERS:
+                found |= authorization_secrets(value)
             elif _is_secret_field(name) or data.get("type") == "password":
                 found.add(value)
         for key, child in data.items():
-            if key == "cookies" and isinstance(child, list):
+            if isinstance(key, str) and key.lower() in _AUTH_HEADERS and isinstance(child, str):
+                found |= authorization_secrets(child)
+            elif key == "cookies" and isinstance(child, list):
                 found |= {c["value"] for c in child if isinstance(c, dict) and isinstance(c.get("value"), str)}
             else:
                 found |= _secrets_in_json(child)
@@ -152,6 +178,6 @@ class SecretBook:
         text = self.scrubber.scrub(text)
         for value in sorted(set(extra), key=len, reverse=True):
             if len(value) >= _MIN_SECRET_LEN:
-                text = text.replace(value, "<<REDACTED>>")
-                text = text.replace(quote_plus(value), "<<REDACTED>>")
+                for form in (value, quote_plus(value), json.dumps(value)[1:-1]):
+                    text = text.replace(form, "<<REDACTED>>")
         return text

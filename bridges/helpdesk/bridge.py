@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from bridges.core.errors import NotFound
 from bridges.core.operation import BridgeContext, Example, operation
 from bridges.helpdesk.flows import SearchFlow, TicketFlow
 from bridges.helpdesk.models import GetTicket, SearchTickets, Ticket, TicketPage
-from bridges.helpdesk.pages import LOGIN
-from web_scrape import WebBridge, WebSettings
+from bridges.helpdesk.pages import LOGIN, LOGINS
+from web_scrape import HttpLogin, LoginSpec, WebBridge, WebSettings
 
 __all__ = ["HelpdeskBridge", "HelpdeskSettings"]
 
@@ -23,6 +25,9 @@ class HelpdeskSettings(WebSettings):
                           description="The helpdesk's base URL (the folder of login.php).")
     user: str = Field("agent1", min_length=1, max_length=20, description="The helpdesk user the bridge logs in as.")
     max_pages: int = Field(10, ge=1, le=200, description="Most result pages one all_pages search reads.")
+    login: Literal["form", "digest", "basic"] = Field(
+        "form", description="How the helpdesk asks for the password: its login form, or HTTP Digest or Basic "
+        "authentication of the web server in front of it.")
 
 
 class HelpdeskBridge(WebBridge):
@@ -37,6 +42,10 @@ class HelpdeskBridge(WebBridge):
     Settings = HelpdeskSettings
     needs_crosswalk = True
     login = LOGIN
+
+    def login_for(self, settings: HelpdeskSettings) -> LoginSpec | HttpLogin:  # type: ignore[override]
+        """The declared login of the configured kind (``login`` option)."""
+        return LOGINS[settings.login]
 
     def __init__(self, settings: HelpdeskSettings, context: BridgeContext) -> None:  # type: ignore[override]
         super().__init__(settings, context)

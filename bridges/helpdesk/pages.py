@@ -15,10 +15,11 @@ from lxml.html import HtmlElement
 
 from bridges.core.errors import InvalidInput, LayoutChanged, LegacyError, NotFound
 from bridges.helpdesk.models import Priority, TicketStatus
-from web_scrape import LoginSpec, TableSpec, Target, by_css, by_name, by_role, field_pairs, text_of
+from web_scrape import HttpLogin, LoginSpec, TableSpec, Target, by_css, by_name, by_role, field_pairs, text_of
 
 __all__ = [
     "LOGIN",
+    "LOGINS",
     "PAGE_SIZE",
     "RESULTS_TABLE",
     "SEARCH_FORM",
@@ -35,6 +36,14 @@ LOGIN = LoginSpec(
     submit=Target("Log in button", by_role("button", "Log in"), by_css("form[name=loginform] [type=submit]")),
     marker="form[name=loginform] input[type=password]",
 )
+
+LOGINS = {
+    "form": LOGIN,
+    "digest": HttpLogin("digest", probe="nav.php"),
+    "basic": HttpLogin("basic", probe="nav.php"),
+}
+"""The login kinds the helpdesk can sit behind (the ``login`` option): its own form, or
+HTTP Digest / Basic when it runs behind the web server's authentication."""
 
 SEARCH_FORM = {
     "account": Target("account field", by_name("account"), by_css("form[name=searchform] input[type=text]")),
