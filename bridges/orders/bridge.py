@@ -21,6 +21,8 @@ from bridges.orders.models import (
     OrderPage,
     OrderSummary,
     ProductStatus,
+    RawRows,
+    RawSql,
 )
 from rdbms.bridge import DatabaseBridge, DatabaseSettings
 from rdbms.dialects import rules_for
@@ -192,4 +194,16 @@ class OrdersBridge(DatabaseBridge):
 
     list_products, export_products = PRODUCTS.operations()
 
-    # -- run_sql (off unless configured), ping, status and close: from DatabaseBridge ----------------
+    # -- run_sql (off unless configured; from DatabaseBridge, with an ORDERS example) -----------------
+
+    @operation(
+        summary="Run one read-only SELECT (when switched on)",
+        examples=[Example({"sql": "SELECT OHSTAT, COUNT(*) AS N FROM VORDHDR GROUP BY OHSTAT"})],
+    )
+    def run_sql(self, query: RawSql) -> RawRows:
+        """One SELECT with `?` parameters, through the same gate as every declared query (one statement,
+        SELECT/UNION only, no write node, allow-listed functions) and the same read-only transaction,
+        reading only VPRDMST, VORDHDR and VORDLIN (and `raw_sql_schemas`). Values as plain JSON: whole
+        numbers as integers, other numbers as exact text, NaN/Infinity as strings. Served only when the
+        bridge's `raw_sql` option is on."""
+        return super().run_sql(query)
