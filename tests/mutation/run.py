@@ -18,6 +18,7 @@ neither killed nor survived; one that no test reaches counts as survived.
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import os
 import shutil
@@ -76,12 +77,15 @@ def run_module(key: str, module: dict, workdir: Path, jobs: int) -> dict[str, ob
     mutmut = Path(sys.executable).with_name("mutmut")
     started = time.monotonic()
     log = scratch / "mutmut.log"
+    only = module.get("mutants", [])  # globs of mutant names: the functions that hold the safety rule
     with log.open("w", encoding="utf-8") as out:
-        subprocess.run([str(mutmut), "run", "--max-children", str(jobs)], cwd=scratch, env=env,
+        subprocess.run([str(mutmut), "run", "--max-children", str(jobs), *only], cwd=scratch, env=env,
                        stdout=out, stderr=subprocess.STDOUT, check=False)
     codes: dict[str, int | None] = {}
     for meta in (scratch / "mutants").rglob("*.meta"):
         codes.update(json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"])
+    if only:
+        codes = {name: code for name, code in codes.items() if any(fnmatch.fnmatch(name, g) for g in only)}
     equivalent = set(module.get("equivalent", {}))
     counted = {name: code for name, code in codes.items() if name not in equivalent}
     killed = sorted(n for n, c in counted.items() if c in KILLED)
