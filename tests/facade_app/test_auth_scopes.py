@@ -109,3 +109,48 @@ def test_a_bridge_wildcard_is_confined_to_its_bridge_over_http(two_shops):
     assert client.get("/v1/depot/get_item?item_no=0001", headers=auth(READONLY_KEY)).status_code == 200
     assert client.get("/v1/shop/get_item?item_no=0001", headers=auth(READONLY_KEY)).status_code == 403
     assert client.get("/v1/depot/get_item?item_no=0001", headers=auth(OTHER_KEY)).status_code == 200
+
+
+def test_a_scope_with_more_colons_belongs_to_the_bridge_before_the_first():
+    assert scope_granted("shop:reports:read", ["shop:*"]) is True
+    assert scope_granted("shop:reports:read", ["shop:reports:*"]) is False
+
+
+def test_refusals_say_what_is_wrong_without_the_key():
+    ring = KeyRing([ApiKeySettings.model_validate({"name": "a", "key": {"env": "T_RING_A", "default": "alpha-key"}})])
+    for missing in (None, ""):
+        with pytest.raises(Unauthenticated) as err:
+            ring.authenticate(missing)
+        assert err.value.detail == "an API key is required: send 'Authorization: Bearer <key>'"
+    with pytest.raises(Unauthenticated) as err:
+        ring.authenticate("wrong-key")
+    assert err.value.detail == "the API key is not valid" and "wrong-key" not in str(err.value.to_problem())
+
+
+def test_forbidden_lists_the_missing_scopes_comma_separated():
+    class Op:
+        scopes = ("depot:read", "depot:write")
+        qualified_name = "depot.move"
+
+    with pytest.raises(Forbidden) as err:
+        Caller("clerk", frozenset()).require(Op())  # type: ignore[arg-type]
+    assert err.value.detail == "key 'clerk' lacks scope depot:read, depot:write for depot.move"
+
+
+def test_a_key_with_a_lone_surrogate_from_the_environment_still_works(monkeypatch):
+    # os.environ holds undecodable bytes as lone surrogates (surrogateescape); such a key must not crash.
+    monkeypatch.setenv("T_RING_SURROGATE", "key-\udcff-1")
+    ring = KeyRing([ApiKeySettings.model_validate({"name": "s", "key": {"env": "T_RING_SURROGATE"}})])
+    assert ring.authenticate("key-\udcff-1").name == "s"
+    with pytest.raises(Unauthenticated):
+        ring.authenticate("key-\udcfe-1")
+
+
+def test_a_key_whose_variable_is_not_set_names_its_place_in_the_file(monkeypatch):
+    from bridges.core.errors import ConfigError
+
+    monkeypatch.delenv("T_RING_UNSET", raising=False)
+    keys = [ApiKeySettings.model_validate({"name": "a", "key": {"env": "T_RING_A", "default": "alpha-key"}}),
+            ApiKeySettings.model_validate({"name": "b", "key": {"env": "T_RING_UNSET"}})]
+    with pytest.raises(ConfigError, match=r"^api_keys\.1\.key: environment variable T_RING_UNSET is not set"):
+        KeyRing(keys)
