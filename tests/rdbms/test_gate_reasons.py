@@ -97,3 +97,65 @@ def test_the_same_statement_is_checked_once_and_answers_the_same():
     for _ in range(2):
         with pytest.raises(Refused):
             gate.check("DELETE FROM T")
+
+
+@pytest.mark.parametrize(("sql", "touching"), [("SELECT 2b", "'2b'"), ("SELECT 'a'b", "\"'a'b\""),
+                                               ("SELECT 1 AS a, 3e", None)])
+def test_touching_word_tokens_are_refused_naming_them(sql, touching):
+    if touching is None:  # 3e is one number token to every database: nothing touches
+        SqlGate(Dialect.SQLITE).check(sql)
+        return
+    assert _reason(sql, Dialect.SQLITE) == (
+        f"separate the tokens of {touching} with a space (the database may read it as one word or refuse it)")
+
+
+def test_a_long_touching_token_is_quoted_to_40_characters():
+    reason = _reason("SELECT '" + "a" * 50 + "'b", Dialect.SQLITE)
+    assert reason == ("separate the tokens of " + repr("'" + "a" * 39) + " with a space (the database may read it "
+                      "as one word or refuse it)")
+
+
+def test_a_charset_introducer_touching_its_string_is_one_word():
+    assert SqlGate(Dialect.MARIADB).check("SELECT _utf8'abc' AS A") == "SELECT _utf8 'abc' AS A"
+
+
+@pytest.mark.parametrize("sql", ["SELECT @a", "SELECT @a := 1"])
+def test_variables_and_assignments(sql):
+    assert _reason(sql, Dialect.MARIADB) == (
+        "variables and assignments (@a, @a := …) are not allowed in a read-only query")
+
+
+@pytest.mark.parametrize("dialect", [Dialect.SQLITE, Dialect.POSTGRESQL])
+def test_named_parameter_markers(dialect):
+    assert _reason("SELECT :name", dialect) == "parameters are positional: write ? rather than a named marker"
+    assert SqlGate(dialect).check("SELECT ? AS A") == "SELECT ? AS A"
+
+
+def test_a_parse_error_is_quoted_by_its_first_line_and_at_most_200_characters(monkeypatch):
+    from sqlglot.errors import ParseError
+
+    from rdbms import gate
+
+    def failing(*_args, **_kwargs):
+        raise ParseError("E" * 500 + "\nthe rest, never shown")
+
+    monkeypatch.setattr(gate.sqlglot, "parse", failing)
+    assert _reason("SELECT 1", Dialect.SQLITE) == "SQL does not parse as sqlite: " + "E" * 200
+
+
+def test_sql_that_does_not_parse_back_to_the_same_tree_is_refused(monkeypatch):
+    """The regenerated SQL runs only when it means what was checked: when it does not parse back
+    (or parses to another tree), the statement is refused."""
+    import sqlglot
+    from sqlglot.errors import ParseError
+
+    from rdbms import gate
+
+    def broken(*_args, **_kwargs):
+        raise ParseError("cannot read it back")
+
+    other = sqlglot.parse_one("SELECT 2 AS A")
+    monkeypatch.setattr(gate.sqlglot, "parse_one", broken)
+    assert _reason("SELECT 1 AS A", Dialect.SQLITE) == "the statement cannot be normalised without changing its meaning"
+    monkeypatch.setattr(gate.sqlglot, "parse_one", lambda *a, **k: other)
+    assert _reason("SELECT 1 AS B", Dialect.SQLITE) == "the statement cannot be normalised without changing its meaning"
