@@ -133,3 +133,34 @@ def test_an_executed_approval_is_audited(tmp_path):
     assert (approved["caller"], approved["status"], approved["outcome"]) == ("boss", 200, "executed")
     assert approved["input"] == {"review_id": body["id"], "requested_by": "clerk"}
     assert shop.items["0001"][0] == "Oolong"
+
+
+def test_a_rejection_without_a_json_reason_says_how_to_send_one(tmp_path):
+    client, _ = _reviewed(tmp_path)
+    _, location = _queue(client)
+    not_json = client.post(location + "/reject", data="wrong item", content_type="text/plain",
+                           headers=auth(REVIEWER))
+    assert not_json.status_code == 422
+    assert not_json.get_json()["detail"] == 'a rejection needs a reason: send {"reason": "…"}'
+    assert not_json.get_json()["errors"]
+    empty = client.post(location + "/reject", json={}, headers=auth(REVIEWER))
+    assert empty.status_code == 422 and empty.get_json()["detail"] == "a rejection needs a reason"
+    assert [e["field"] for e in empty.get_json()["errors"]] == ["reason"]
+    assert client.get(location, headers=auth()).get_json()["status"] == "pending"
+
+
+def test_a_decision_with_a_bad_request_is_refused_before_anything_is_decided(tmp_path):
+    client, shop = _reviewed(tmp_path)
+    _, location = _queue(client)
+    bad = client.post(location + "/approve?note=%00", headers=auth(REVIEWER))
+    assert bad.status_code == 422, bad.get_json()
+    assert client.get(location, headers=auth()).get_json()["status"] == "pending"
+    assert shop.items["0001"][0] == "Grüner Tee"
+
+
+def test_decisions_carry_the_callers_rate_budget(tmp_path):
+    client, _ = _reviewed(tmp_path)
+    _, location = _queue(client)
+    decided = client.post(location + "/reject", json={"reason": "no"}, headers=auth(REVIEWER))
+    assert decided.status_code == 200 and decided.headers["X-RateLimit-Limit"] == "1000"
+    assert int(decided.headers["X-RateLimit-Remaining"]) < 1000
