@@ -152,7 +152,7 @@ def test_a_rejection_without_a_json_reason_says_how_to_send_one(tmp_path):
 def test_a_decision_with_a_bad_request_is_refused_before_anything_is_decided(tmp_path):
     client, shop = _reviewed(tmp_path)
     _, location = _queue(client)
-    bad = client.post(location + "/approve?note=%00", headers=auth(REVIEWER))
+    bad = client.post(location + "/approve?note=%ff", headers=auth(REVIEWER))  # not UTF-8
     assert bad.status_code == 422, bad.get_json()
     assert client.get(location, headers=auth()).get_json()["status"] == "pending"
     assert shop.items["0001"][0] == "Grüner Tee"
