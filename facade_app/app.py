@@ -4,7 +4,9 @@
 
 Every operation route authenticates (deny by default), checks scopes, rate-limits per
 key, validates input (422 problem+json naming each field), calls the bridge through its
-guard, validates the output, answers with an ETag for reads, and writes an audit event.
+guard, validates the output, answers with an ETag for reads, and writes an audit event —
+through :class:`facade_app.pipeline.Pipeline`, the same rules MCP tools and review
+decisions run.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ problem+json of HTTP, never echoing an input value.
 from __future__ import annotations
 
 import json
+import math
 import uuid
 from typing import Any
 
@@ -74,6 +75,8 @@ def _tool(pipeline: Pipeline, instance: str, op: Operation, caller: Caller) -> T
         outcome = pipeline.call(attempt, instance, op, lambda: arguments)
         if outcome.error is not None:
             problem = {**outcome.error.to_problem(), "request_id": attempt.request_id}
+            if outcome.error.retry_after is not None:  # what HTTP says in its Retry-After header
+                problem["retry_after"] = max(1, math.ceil(outcome.error.retry_after))
             raise ToolError(json.dumps(problem, ensure_ascii=False))
         if outcome.review is not None:
             return outcome.review.public()

@@ -55,6 +55,8 @@ def _http(client, key, tool, args):
     body = r.get_json()
     if r.mimetype == "application/problem+json":
         body = {k: v for k, v in body.items() if k not in ("instance", "request_id")}
+        if "Retry-After" in r.headers:  # MCP has no headers: its problem carries retry_after
+            body["retry_after"] = int(r.headers["Retry-After"])
     return r.status_code, body
 
 
