@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -106,9 +107,11 @@ class OdbcConnection:
 
     def _open(self, *, streaming: bool = False, configure: bool = True) -> Any:
         pyodbc = _pyodbc()
+        # The login waits no longer than the caller's deadline (whole seconds: the ODBC login timeout).
+        timeout = max(1, min(self.connect_timeout_s, math.ceil(current_deadline(self.connect_timeout_s).remaining())))
         try:
             cnxn = pyodbc.connect(self._stream_string if streaming else self._connect_string,
-                                  autocommit=self.rules.autocommit(), timeout=self.connect_timeout_s)
+                                  autocommit=self.rules.autocommit(), timeout=timeout)
         except pyodbc.Error as exc:
             raise self._translate(exc, "connecting") from None
         if configure:
