@@ -7,6 +7,9 @@ every session is killed, on each server database.
     SELECT without session state) against the same with the reset switched off.
 (b) Killing every pooled session (``pg_terminate_backend`` / ``KILL``), then the time
     until the next request has its answer, and how many requests failed (expected: 0).
+(c) An export whose query would run for minutes, under a 1 s deadline: the time until
+    the caller has its 504 (``stream()`` on SQLite and PostgreSQL, a keyset page — a
+    pooled query — on MariaDB), worst of 3.
 
     .venv/bin/python bench/rdbms_pool.py [--seconds 3]
 
@@ -17,10 +20,18 @@ last line is the headline figure.
 from __future__ import annotations
 
 import argparse
+import sqlite3
+import sys
+import tempfile
 import time
+from pathlib import Path
 from unittest import mock
 
+# The repository first: bench/rdbms.py would otherwise shadow the rdbms package.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from bridges.core.deadline import Deadline, deadline_scope
+from bridges.core.errors import DeadlineExceeded
 from fixtures.orders import connect_mariadb, connect_postgres
 from rdbms.dialects import DialectRules
 from rdbms.live import OdbcConnection
@@ -28,7 +39,7 @@ from rdbms.live import OdbcConnection
 SERVERS = {
     "postgresql": ("Driver={PostgreSQL Unicode};Server=127.0.0.1;Port=5432;Database=test", "postgres",
                    "SELECT relname FROM pg_class WHERE oid = ?", [1259]),
-    "mariadb": ("Driver={MariaDB Unicode};Server=127.0.0.1;Port=3306", "root",
+    "mariadb": ("Driver={MariaDB Unicode};Server=127.0.0.1;Port=3306;Database=test", "root",
                 "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? LIMIT 1", ["mysql"]),
 }
 
@@ -69,6 +80,30 @@ def _kill(dialect: str, ids: list[int]) -> None:
     conn.close()
 
 
+ENDLESS = {
+    "sqlite": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT COUNT(*) FROM c",
+    "postgresql": "SELECT COUNT(*) FROM generate_series(1, 100000000000) AS g",
+    "mariadb": "SELECT COUNT(*) FROM seq_1_to_1000000 AS a, seq_1_to_1000000 AS b",
+}
+
+
+def _export_cancel(db: OdbcConnection) -> float:
+    """Seconds until an endless export under a 1 s deadline gives up (worst of 3)."""
+    worst = 0.0
+    for _ in range(3):
+        started = time.perf_counter()
+        try:
+            with deadline_scope(Deadline(1.0)):
+                if db.dialect.value == "mariadb":
+                    db.query(ENDLESS["mariadb"])
+                else:
+                    list(db.stream(ENDLESS[db.dialect.value]).rows())
+        except DeadlineExceeded:
+            pass
+        worst = max(worst, time.perf_counter() - started)
+    return worst
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=3.0, help="measuring time per case")
@@ -98,6 +133,21 @@ def main() -> None:
                   f"{max(times) * 1000:.1f} ms at worst (5 kills), {failures} failed requests")
         finally:
             db.close()
+    cancel = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = f"{tmp}/empty.db"
+        sqlite3.connect(path).close()
+        for dialect, connection, user in (("sqlite", f"Driver=SQLite3;Database={path}", None),
+                                          ("postgresql", SERVERS["postgresql"][0], "postgres"),
+                                          ("mariadb", SERVERS["mariadb"][0], "root")):
+            db = OdbcConnection(connection, dialect, user=user, allow_write_account=True, gate=None)
+            try:
+                cancel[dialect] = _export_cancel(db)
+            finally:
+                db.close()
+            print(f"{dialect:10} endless export under a 1 s deadline answered after {cancel[dialect]:.3f} s "
+                  "(worst of 3)")
+    print("export under 1 s deadline: " + ", ".join(f"{d} {t:.2f} s" for d, t in cancel.items()))
     print("restart heal: " + ", ".join(f"{d} {t * 1000:.0f} ms / {f} failed" for d, (t, f) in heal.items()))
 
 
