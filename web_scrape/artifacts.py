@@ -3,8 +3,9 @@
 When a flow fails in a way a person must look at (an error page, a changed layout), the
 port keeps what the browser saw under a reference (``helpdesk-20261126T150102-3f9a1c``)
 that the error carries to the caller. Every text in them — HTML, the trace's action log,
-network log and DOM snapshots — has passwords, cookie values and CSRF tokens replaced by
-placeholders before it is written.
+network log, DOM snapshots and the pages it kept (UTF-8 or Latin-1) — has passwords, cookie
+values, CSRF tokens and ``Authorization`` values of any scheme replaced by placeholders
+before it is written.
 """
 
 from __future__ import annotations
@@ -27,18 +28,21 @@ def redact_trace(source: Path, target: Path, book: SecretBook, extra: set[str] |
     """Copy a Playwright trace zip, replacing every secret in its text members."""
     with zipfile.ZipFile(source) as zin:
         members = [(info, zin.read(info)) for info in zin.infolist()]
-    texts: dict[str, str] = {}
+    texts: dict[str, tuple[str, str]] = {}  # member → (text, its encoding)
     found = set(extra or ())
     for info, data in members:
         try:
-            texts[info.filename] = data.decode("utf-8")
+            texts[info.filename] = (data.decode("utf-8"), "utf-8")
         except UnicodeDecodeError:
-            continue
-        found |= find_secret_values(texts[info.filename])
+            if b"\0" in data[:4096]:
+                continue  # binary (a screenshot, an image resource)
+            texts[info.filename] = (data.decode("latin-1"), "latin-1")  # a Latin-1 page the browser loaded
+        found |= find_secret_values(texts[info.filename][0])
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as zout:
         for info, data in members:
             if info.filename in texts:
-                data = book.redact_text(texts[info.filename], found).encode("utf-8")
+                text, encoding = texts[info.filename]
+                data = book.redact_text(text, found).encode(encoding)
             zout.writestr(info.filename, data)
 
 
