@@ -126,6 +126,8 @@ class HarRecorder:
         self.timeout_ms = timeout_ms
         self.auth = auth
         self.rules = tuple(rules)
+        self.dedupe_static = True
+        """Store each static asset once (False: every fetch, as before — for comparisons)."""
         self.static_skipped = 0
         self._static: set[str] = set()  # keys of static assets already stored (with their content hash)
         self._lock = threading.Lock()
@@ -214,7 +216,7 @@ class HarRecorder:
         scrubber = self.book.scrubber
         request, answer = scrubber.scrub(har_req), scrubber.scrub(entry)
         with self._lock:
-            if is_static(request, answer):
+            if self.dedupe_static and is_static(request, answer):
                 seen = request_key(request) + hashlib.sha256(body).hexdigest()
                 if seen in self._static:
                     self.static_skipped += 1
