@@ -32,16 +32,18 @@ ADDRESS_PARTS = ("street", "city", "postcode", "country")
 
 def _screen_text(value: str) -> str:
     """One line of text a 3270 field can hold exactly as given."""
-    if any(ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 for ch in value):
-        raise ValueError("control characters (line breaks, tabs…) cannot be typed into a 3270 field")
+    if not value.isprintable():  # controls, and the invisible no-break space and soft hyphen the host drops
+        raise ValueError("control and invisible characters (line breaks, tabs, no-break spaces, soft hyphens…) "
+                         "cannot be typed into a 3270 field")
     if value != value.rstrip():
         raise ValueError("trailing blanks are not kept by CUSTMAST; remove them")
     return value
 
 
-# What _screen_text and the host's code page accept, stated for the schema: printable Latin-1 but the
-# currency sign (cp1140/cp1141 put the euro sign there), the last character not a blank.
-_SCREEN_TEXT = r"^[\x20-\x7e\xa0-\xa3\xa5-\xff]*[\x21-\x7e\xa1-\xa3\xa5-\xff]$"
+# What _screen_text and every supported code page accept, stated for the schema: printable Latin-1
+# (no no-break space or soft hyphen), the last character not a blank. The currency sign ¤ (cp037, cp1047)
+# and the euro sign € (cp1140, cp1141, in its place) also go where the configured code page has them.
+_SCREEN_TEXT = r"^[\x20-\x7e\xa1-\xa3\xa5-\xac\xae-\xff]*[\x21-\x7e\xa1-\xa3\xa5-\xac\xae-\xff]$"
 
 
 def _field_text(length: int) -> object:

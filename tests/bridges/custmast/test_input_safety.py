@@ -34,7 +34,7 @@ def test_value_round_trips_through_the_host(runtime, value):
     assert status["opened"] == 1 and status["discarded"] == 0
 
 
-@pytest.mark.parametrize("value", ["line\nbreak", "cr\rx", "nul\x00x", "esc\x1bx", "nel\x85x"])
+@pytest.mark.parametrize("value", ["line\nbreak", "cr\rx", "nul\x00x", "esc\x1bx", "nel\x85x", "nbsp\xa0x", "shy\xadx"])
 def test_control_characters_are_refused_before_the_host(runtime, value):
     with pytest.raises(InvalidInput) as err:
         runtime.call("custmast", "change_address", {"customer": "C-00020", "street": value,
