@@ -137,7 +137,8 @@ def _check_query(query: bytes) -> None:
 
 def _read_body(environ: dict[str, Any], max_bytes: int, timeout_s: float) -> bytes:
     """The whole body (``b""`` when there is none), within the size and time limits."""
-    chunked = bool(environ.get("wsgi.input_terminated")) and "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "")
+    encoding = environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+    chunked = bool(environ.get("wsgi.input_terminated")) and "chunked" in encoding
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
