@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bridges.core.errors import LegacyError, LoginRefused
-from web_scrape import BrowserPort, Credential, LoginSpec, PortSettings, Target, by_name
+from web_scrape import BrowserPort, Credential, HttpLogin, LoginHook, LoginSpec, PortSettings, Target, by_name
 
 pytestmark = pytest.mark.unit
 
@@ -77,3 +77,24 @@ def test_a_refused_login_stops_logins_for_that_user_until_reset(port):
     with pytest.raises(LoginRefused):
         port._log_in(pool, lease, page, CREDENTIAL)
     assert page.submitted == 2
+
+
+def test_http_and_hook_logins_are_declared_and_refused_alike():
+    probe = BrowserPort(PortSettings(base_url="http://app.invalid/"), system="app", login=HttpLogin("digest", "nav"))
+    calls = []
+
+    def sso(page, credential):
+        calls.append(credential.user)
+        page.goto("sso")  # an HTTP 401 the hook meets is a refusal too
+
+    hook = BrowserPort(PortSettings(base_url="http://app.invalid/"), system="app", login=LoginHook(sso))
+    try:
+        probe._submit_login(_Page(200), CREDENTIAL)  # the probe page answers: logged in
+        for port in (probe, hook):
+            with pytest.raises(LoginRefused, match="HTTP 401") as err:
+                port._submit_login(_Page(401), CREDENTIAL)
+            assert "s3cret" not in err.value.detail
+        assert calls == ["agent"] and probe.login_attempts == 2 and hook.login_attempts == 1
+    finally:
+        probe.close()
+        hook.close()

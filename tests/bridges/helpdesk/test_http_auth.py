@@ -110,3 +110,20 @@ def test_digest_records_and_replays_with_the_app_stopped(helpdesk_config, make_r
     assert sum(1 for i in interactions if i.request.get("_auth") == "digest") >= 4
     assert "authorization:" not in text.lower().replace("www-authenticate", "") and "response=" not in text
     assert DEMO_PASSWORD not in text
+
+
+def test_a_password_changed_while_serving_is_refused_and_latched(helpdesk_config, make_runtime):
+    with start_app(auth="digest") as app:
+        runtime = make_runtime(helpdesk_config(app.entry_url, login="digest", guard={"read_retries": 2}))
+        runtime.call("helpdesk", "get_ticket", {"ticket_no": "HD-2005-003811"})
+        app._server.app.config["HTTP_GATE"].users[USER] = "changed-by-the-admins"
+        with pytest.raises(LoginRefused) as err:
+            runtime.call("helpdesk", "get_ticket", {"ticket_no": "HD-2005-003811"})
+        assert err.value.status == 502 and "HTTP 401" in err.value.detail
+        seen = app.auth_failures(USER)
+        assert 1 <= seen <= 2  # the browser's remembered answer, then at most one fresh one: no retry
+        for _ in range(5):
+            with pytest.raises(LoginRefused):
+                runtime.call("helpdesk", "search_tickets", {"customer": "C-00001"})
+        assert app.auth_failures(USER) == seen
+        assert runtime.readiness()["helpdesk"]["guard"]["breaker"] == "closed"
