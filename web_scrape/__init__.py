@@ -6,7 +6,9 @@ Playwright's sync API drives Chromium on one owner thread per browser
 lxml (:class:`TableSpec`, :func:`field_pairs`), keeps redacted failure artifacts, and
 records or replays HAR cassettes on the core envelope. Usable on its own: it imports
 only ``bridges.core``. A bridge to a web application subclasses :class:`WebBridge` and
-declares its login; the base owns settings, the password, the port, cassettes, ping,
+declares its login (:class:`LoginSpec` form, :class:`HttpLogin` Basic or Digest, or a
+:class:`LoginHook`) and the requests its cassettes ignore or stub (:func:`ignore`,
+:func:`stub`); the base owns settings, the password, the port, cassettes, ping,
 status, reset and close.
 """
 

@@ -9,7 +9,13 @@ recorded to, or answered from, a HAR cassette (see :mod:`web_scrape.har`); every
 else — pool, login, deadline, artifacts — is the same, so a replay exercises the real
 flow in real Chromium.
 
-A refused login (the login page again after submitting, or HTTP 401/403 at login) raises
+The login is declared (:mod:`web_scrape.login`): a form, HTTP Basic or Digest (live,
+Chromium answers the challenge from the context's ``http_credentials``; recording, the
+cassette's routes answer it), or a hook. Requests the bridge declares
+(:mod:`web_scrape.routing`) stay out of cassettes.
+
+A refused login (the login page again after submitting, or HTTP 401/403 at login; with
+HTTP authentication, a 401 at any point) raises
 :class:`~bridges.core.errors.LoginRefused` and stops logins for that user: every later
 call gets the refusal at once, without a browser round trip, until :meth:`BrowserPort.reset`
 (an operator's reset) or a new port (a changed configuration). Logins of one user run
