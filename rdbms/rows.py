@@ -120,6 +120,7 @@ def _checker(kind: Any, scale: int | None) -> tuple[type | None, Callable[..., A
     return None
 
 
+_MISS = object()  # a memo's "not remembered" (None is a remembered value: NULL, sentinel dates)
 _MEMO_LIMIT = 16384
 """Distinct values a column's memo keeps (legacy columns repeat a few thousand dates, codes, prices)."""
 
@@ -183,9 +184,10 @@ def _expressions(columns: Sequence[Any], identity: Callable[[Any], Any], env: di
             expr = f"(x.rstrip(' \\x00') if (x := v[{i}]).__class__ is str else f{i}(x))"
         else:
             # A codec (dates, cents, decimals): pure, so each column remembers what it gave for a value.
-            env[f"k{i}"] = cache = {}
-            env[f"m{i}"] = _memo(full, cache)
-            expr = f"(k{i}[x] if (x := v[{i}]) in k{i} else m{i}(x))"
+            # One lookup per value: NULL is in the memo from the start (it is None whatever the codec).
+            cache: dict[Any, Any] = {None: None}
+            env[f"k{i}"], env[f"m{i}"], env["MISS"] = cache.get, _memo(full, cache), _MISS
+            expr = f"(y if (y := k{i}(x := v[{i}], MISS)) is not MISS else m{i}(x))"
         items.append(f"{column.field!r}: {expr}")
     return items
 
