@@ -119,12 +119,10 @@ class HarRecorder:
     """Records every request of the contexts it is attached to into ``cassette``."""
 
     def __init__(self, cassette: Cassette, book: SecretBook, origin: str,
-                 timeout_ms: Callable[[], float], *, auth: HttpAuthenticator | None = None,
-                 rules: Sequence[RequestRule] = ()) -> None:
+                 timeout_ms: Callable[[], float], *, rules: Sequence[RequestRule] = ()) -> None:
         self.cassette = cassette
         self.book = book
         self.timeout_ms = timeout_ms
-        self.auth = auth
         self.rules = tuple(rules)
         self.dedupe_static = True
         """Store each static asset once (False: every fetch, as before — for comparisons)."""
@@ -133,11 +131,12 @@ class HarRecorder:
         self._lock = threading.Lock()
         book.add("ORIGIN", origin.rstrip("/"))
 
-    def attach(self, context: Any) -> None:
-        """Route every request of ``context`` through the recorder."""
-        context.route("**/*", lambda route, request: self._handle(route, request, context))
+    def attach(self, context: Any, auth: HttpAuthenticator | None = None) -> None:
+        """Route every request of ``context`` through the recorder; ``auth`` answers its HTTP
+        challenges (the context's user's credentials)."""
+        context.route("**/*", lambda route, request: self._handle(route, request, context, auth))
 
-    def _handle(self, route: Any, request: Any, context: Any) -> None:
+    def _handle(self, route: Any, request: Any, context: Any, auth: HttpAuthenticator | None) -> None:
         # Redirects are followed here, each hop recorded: Chromium does not route the
         # request a redirect leads to, so a replay could not answer it otherwise.
         rule = first_rule(self.rules, request.method, request.url)
@@ -154,7 +153,7 @@ class HarRecorder:
                 headers = {**request.headers, "authorization": authorization} if authorization else None
                 return route.fetch(max_redirects=0, timeout=self.timeout_ms(), headers=headers)
 
-            response, entry = self._exchange(har_req, first)
+            response, entry = self._exchange(har_req, first, auth)
             cookies: list[dict[str, str]] = []
             for _hop in range(_MAX_REDIRECTS + 1):
                 cookies += [h for h in entry["headers"] if h["name"].lower() == "set-cookie"]
@@ -167,7 +166,7 @@ class HarRecorder:
                     headers = {"authorization": authorization} if authorization else None
                     return context.request.get(location, max_redirects=0, timeout=self.timeout_ms(), headers=headers)
 
-                response, entry = self._exchange(har_req, hop)
+                response, entry = self._exchange(har_req, hop, auth)
         except Exception as exc:
             log.warning("recording: %s %s failed (%s)", request.method, self.book.redact_text(request.url),
                         type(exc).__name__)
@@ -178,9 +177,9 @@ class HarRecorder:
             headers["set-cookie"] = "\n".join(h["value"] for h in cookies)
         route.fulfill(status=response.status, headers=headers, body=response.body())
 
-    def _exchange(self, har_req: dict[str, Any], send: Callable[[str | None], Any]) -> tuple[Any, dict[str, Any]]:
+    def _exchange(self, har_req: dict[str, Any], send: Callable[[str | None], Any],
+                  auth: HttpAuthenticator | None) -> tuple[Any, dict[str, Any]]:
         """Send one request (answering an HTTP challenge as a browser would) and record each hop."""
-        auth = self.auth
         method, url = har_req["method"], har_req["url"]
         authorization = auth.preemptive(method, url) if auth is not None else None
         response = send(authorization)

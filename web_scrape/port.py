@@ -121,6 +121,7 @@ class BrowserPort:
         self.login = login
         self.requests = tuple(requests)
         self._context_user = threading.local()  # whose context the owner thread is making
+        self._authenticators: dict[str, HttpAuthenticator] = {}  # recording: per user, one attempt each
         self.book = SecretBook({name: value for name, value in (secrets or {}).items()})
         directory = settings.artifacts_dir or Path(tempfile.gettempdir()) / "legacy-bridges-artifacts" / system
         self.artifacts = ArtifactStore(directory, system, self.book)
@@ -162,9 +163,8 @@ class BrowserPort:
         """Run ``flow`` with ``data`` as ``credential``'s user; a core error on any failure."""
         self.book.add("PASSWORD", credential.password)
         if isinstance(self.login, HttpLogin):
-            self.book.add("BASIC_AUTH", basic_token(credential.user, credential.password))
-            if self.recorder is not None and self.recorder.auth is None:
-                self.recorder.auth = HttpAuthenticator(self.login.scheme, credential.user, credential.password)
+            name = "BASIC_AUTH_" + "".join(c if c.isalnum() else "_" for c in credential.key.upper())
+            self.book.add(name, basic_token(credential.user, credential.password))
         self._raise_if_refused(credential)
         doing = f"{self.system}.{flow.name}"
         with self._lanes_lock:
@@ -194,8 +194,8 @@ class BrowserPort:
         if self._refused:
             log.warning("%s: reset; logging in again", self.system)
         self._refused.clear()
-        if self.recorder is not None and self.recorder.auth is not None:
-            self.recorder.auth.reset()
+        for authenticator in self._authenticators.values():
+            authenticator.reset()
 
     def rewind(self) -> None:
         """Replay only: start the cassette again from its beginning on the same browser, with
@@ -361,7 +361,11 @@ class BrowserPort:
         context = browser.new_context(storage_state=state, locale=self.settings.locale,
                                       viewport={"width": 1024, "height": 768}, **options)
         if self.recorder is not None:
-            self.recorder.attach(context)
+            auth = None
+            if isinstance(self.login, HttpLogin) and credential is not None:
+                auth = self._authenticators.setdefault(
+                    credential.key, HttpAuthenticator(self.login.scheme, credential.user, credential.password))
+            self.recorder.attach(context, auth)
         elif self.replayer is not None:
             self.replayer.attach(context)
         if self.settings.trace is not TraceLevel.OFF:
