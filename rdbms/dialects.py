@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 from rdbms import connstr
 from rdbms.types import Dialect
@@ -39,7 +39,7 @@ class DialectRules:
             database = connstr.get(pairs, "Database")
             if database and not database.startswith("file:") and database != ":memory:":
                 database = f"file:{quote(str(Path(database).resolve()))}?mode=ro"
-            elif database and database.startswith("file:") and "mode=" not in database:
+            elif database and database.startswith("file:") and not _sqlite_modes(database):
                 database += ("&" if "?" in database else "?") + "mode=ro"
             if database:
                 pairs = connstr.put(pairs, "Database", database)
@@ -55,6 +55,14 @@ class DialectRules:
         if streaming:  # MariaDB ODBC >= 3.1.17 streams forward-only results row by row; older ones ignore it
             pairs = connstr.put(connstr.put(pairs, "NO_CACHE", "1"), "FORWARDONLY", "1")
         return pairs
+
+    def connection_findings(self, pairs: list[tuple[str, str]]) -> list[str]:
+        """What the connection string itself opens for writing (SQLite: a ``mode`` other
+        than ``ro``); the start-up probe refuses these like a writable account."""
+        if self.dialect is not Dialect.SQLITE:
+            return []
+        modes = _sqlite_modes(connstr.get(pairs, "Database") or "")
+        return [f"the connection string opens the file mode={mode}" for mode in modes if mode != "ro"]
 
     @property
     def streams_results(self) -> bool:
@@ -193,7 +201,16 @@ class DialectRules:
     def is_permission_denied(self, sqlstate: str, message: str) -> bool:
         """The account lacks the privilege (a SELECT-only account met something else)."""
         text = message.lower()
-        return sqlstate == "42501" or "permission denied" in text or "command denied" in text or "(1142)" in text
+        return (
+            sqlstate == "42501"
+            or "permission denied" in text
+            or "command denied" in text
+            or "access denied" in text
+            or "(1142)" in text
+            or "(1227)" in text
+            or "load_extension is disabled" in text
+            or "not authorized" in text
+        )
 
 
 _LOST_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})
@@ -209,7 +226,8 @@ _MARIADB_SESSION_STATE = re.compile(
 )
 
 _PG_PROBE_NAMES = ("superuser", "write privilege on a table or view", "CREATE on the database",
-                   "CREATE on a schema")
+                   "CREATE on a schema", "server file access (lo_import/lo_export or a pg_*_server_files role)",
+                   "large-object write (owner of or UPDATE on a large object, or lo_compat_privileges)")
 _PG_PROBE = """
 SELECT
   (SELECT rolsuper FROM pg_roles WHERE rolname = current_user),
@@ -220,12 +238,23 @@ SELECT
   has_database_privilege(current_database(), 'CREATE'),
   EXISTS (SELECT 1 FROM pg_namespace n
           WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_%'
-            AND has_schema_privilege(n.oid, 'CREATE'))
+            AND has_schema_privilege(n.oid, 'CREATE')),
+  has_function_privilege('pg_catalog.lo_import(text)', 'EXECUTE')
+    OR has_function_privilege('pg_catalog.lo_import(text, oid)', 'EXECUTE')
+    OR has_function_privilege('pg_catalog.lo_export(oid, text)', 'EXECUTE')
+    OR EXISTS (SELECT 1 FROM pg_roles r
+               WHERE r.rolname IN ('pg_read_server_files', 'pg_write_server_files', 'pg_execute_server_program')
+                 AND pg_has_role(current_user, r.oid, 'MEMBER')),
+  current_setting('lo_compat_privileges') = 'on'
+    OR EXISTS (SELECT 1 FROM pg_largeobject_metadata m WHERE pg_has_role(current_user, m.lomowner, 'MEMBER'))
+    OR EXISTS (SELECT 1 FROM pg_largeobject_metadata m, aclexplode(m.lomacl) a
+               WHERE a.privilege_type = 'UPDATE' AND (a.grantee = 0 OR pg_has_role(current_user, a.grantee, 'MEMBER')))
 """
 
 _MARIADB_WRITE_PRIVILEGES = (
     "INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALTER", "INDEX", "CREATE VIEW", "CREATE ROUTINE",
     "ALTER ROUTINE", "TRIGGER", "EVENT", "FILE", "SUPER", "DELETE HISTORY", "CREATE TABLESPACE",
+    "CREATE TEMPORARY TABLES", "CREATE USER", "READ_ONLY ADMIN",
 )
 _MARIADB_PROBE = (
     "SELECT PRIVILEGE_TYPE, 'global' FROM information_schema.USER_PRIVILEGES WHERE PRIVILEGE_TYPE IN ({p})"
@@ -236,8 +265,21 @@ _MARIADB_PROBE = (
 ).format(p=", ".join(f"'{p}'" for p in _MARIADB_WRITE_PRIVILEGES))
 
 
+def _sqlite_modes(database: str) -> list[str]:
+    return parse_qs(urlsplit(database).query).get("mode", []) if database.startswith("file:") else []
+
+
 def _sqlite_probe(cursor: Any) -> list[str]:
+    from rdbms.sqlite_ext import REFUSAL
+
     found: list[str] = []
+    try:
+        cursor.execute("SELECT load_extension('')")
+        found.append("SQL load_extension() is enabled")
+    except Exception as exc:  # refused, the answer we want: by our replacement or the driver's own switch
+        text = str(exc)
+        if REFUSAL not in text and "not authorized" not in text:
+            found.append("SQL load_extension() is enabled")
     try:
         cursor.execute("BEGIN IMMEDIATE")
         cursor.execute("CREATE TABLE main.legacy_bridges_write_probe (x INTEGER)")

@@ -28,7 +28,7 @@ from sqlalchemy.pool import QueuePool
 
 from bridges.core.deadline import Deadline, current_deadline, deadline_scope
 from bridges.core.errors import BridgeError, DeadlineExceeded, InvalidInput, Refused, Unavailable
-from rdbms import connstr
+from rdbms import connstr, sqlite_ext
 from rdbms.dialects import rules_for
 from rdbms.errors import parts, translate
 from rdbms.gate import SqlGate
@@ -81,6 +81,7 @@ class OdbcConnection:
         self.gate = SqlGate(self.dialect) if gate is True else (gate or None)
         self._secrets = [s for s in (password,) if s]
         pairs = connstr.add_credentials(connstr.parse_connection_string(connection_string), user, password)
+        self._string_findings = self.rules.connection_findings(pairs)
         self._connect_string = connstr.format_connection_string(self.rules.harden(pairs))
         self._stream_string = connstr.format_connection_string(self.rules.harden(pairs, streaming=True))
         self.connect_timeout_s = connect_timeout_s
@@ -101,6 +102,8 @@ class OdbcConnection:
         event.listen(self._pool, "connect", self._mark_fresh)
         event.listen(self._pool, "checkout", self._health_check)
         event.listen(self._pool, "checkin", self._mark_used)
+        if self.dialect is Dialect.SQLITE:
+            sqlite_ext.disable_extension_loading()  # before any connection opens
         self._probe(allow_write_account)
 
     # -- connections ----------------------------------------------------------------
@@ -158,7 +161,7 @@ class OdbcConnection:
     def _probe(self, allow_write_account: bool) -> None:
         cnxn = self._open(configure=False)
         try:
-            self.write_findings = self.rules.write_probe(cnxn)
+            self.write_findings = self._string_findings + self.rules.write_probe(cnxn)
         except _pyodbc().Error as exc:
             raise self._translate(exc, "probing the account's privileges") from None
         finally:
