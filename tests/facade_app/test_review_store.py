@@ -105,3 +105,31 @@ def test_the_public_view_offers_decisions_only_while_pending(store, clock):
     assert review.public()["requested_at"] == "2027-01-15T08:00:00.000+00:00"
     assert store.decide(review.id, to="rejected", by="boss", reason="no")
     assert store.get(review.id).public()["links"] == {"self": base}
+
+
+def test_a_decided_review_past_its_expiry_is_not_listed_as_expired(store, clock):
+    rejected, executed = _submit(store, clock, T0, "r"), _submit(store, clock, T0, "e")
+    assert store.decide(rejected.id, to="rejected", by="boss", reason="no")
+    assert store.decide(executed.id, to="approved", by="boss")
+    store.finish(executed.id, ok=True, result={})
+    clock.now = T0 + 3600
+    assert store.list("expired") == []
+    assert {r.status for r in store.list()} == {"rejected", "executed"}
+
+
+def test_a_review_stored_as_expired_lists_as_expired(store, clock):
+    """A queue shared with a writer that stores the expiry (an older version did) reads the same."""
+    from sqlalchemy import update
+
+    from facade_app.review_store import _reviews
+
+    review = _submit(store, clock, T0)
+    with store.engine.begin() as conn:
+        conn.execute(update(_reviews).where(_reviews.c.id == review.id).values(status="expired"))
+    assert [r.id for r in store.list("expired")] == [review.id] and store.list("pending") == []
+
+
+def test_a_listing_holds_at_most_100_by_default(store, clock):
+    for i in range(101):
+        _submit(store, clock, T0 + i, str(i))
+    assert len(store.list()) == 100 and store.list()[0].input == {"name": "100"}
