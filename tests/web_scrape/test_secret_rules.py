@@ -86,3 +86,44 @@ def test_extra_values_are_redacted_longest_first_in_every_form():
     out = book.redact_text(text, extra=["abcdefgh", "abcdefgh+1", 'quote"d-value', "abcde"])
     assert out == 'raw <<REDACTED>>, url <<REDACTED>>, json "<<REDACTED>>", long <<REDACTED>> short abcde'
     assert book.redact_text("sixsix", extra=["sixsix"]) == "<<REDACTED>>"
+
+
+def test_an_authorization_value_its_credentials_and_a_digest_response_are_secrets():
+    from web_scrape.secrets import authorization_secrets
+
+    assert authorization_secrets("  Basic dXNlcjpwYXNz ") == {"Basic dXNlcjpwYXNz", "dXNlcjpwYXNz"}
+    assert authorization_secrets("tok123456") == {"tok123456"}
+    digest = 'Digest username="u", response="0123456789abcdef0123456789abcdef", nonce="n1"'
+    assert authorization_secrets(digest) == {digest, digest[len("Digest "):], "0123456789abcdef0123456789abcdef"}
+
+
+@pytest.mark.parametrize("data", [
+    {"name": "Authorization", "value": "Bearer abcdef123"},
+    {"headers": {"Proxy-Authorization": "Bearer abcdef123"}},
+])
+def test_authorization_headers_in_json_by_name_or_key(data):
+    assert find_secret_values(json.dumps(data)) == {"Bearer abcdef123", "abcdef123"}
+
+
+def test_an_authorization_line_in_a_log():
+    text = "GET / HTTP/1.1\nAuthorization: Basic QWxhZGRpbjpvcGVu\nAccept: */*"
+    assert find_secret_values(text) == {"Basic QWxhZGRpbjpvcGVu", "QWxhZGRpbjpvcGVu"}
+
+
+def test_json_objects_inside_a_line_are_read_past_one_that_is_not_json():
+    text = 'var a = {not json}; var b = {"name": "csrf", "value": "mid-line-token"}; x'
+    assert find_secret_values(text) == {"mid-line-token"}
+
+
+def test_every_part_of_a_json_document_adds_up():
+    from web_scrape.secrets import _secrets_in_json
+
+    data = {"name": "csrf", "value": "own-token-1", "authorization": "Bearer auth-token-2",
+            "cookies": [{"value": "cookie-value-3"}], "a": [{"cookies": [{"value": "nested-cookie-4"}]}], "z": None}
+    assert _secrets_in_json(data) == {"own-token-1", "Bearer auth-token-2", "auth-token-2", "cookie-value-3",
+                                      "nested-cookie-4"}
+    assert _secrets_in_json([{"name": "csrf", "value": "list-token-5"}, 7]) == {"list-token-5"}
+
+
+def test_extra_values_inside_others_are_redacted_after_them():
+    assert SecretBook().redact_text("x abcdefgh y", extra=["bcdefg", "abcdefgh"]) == "x <<REDACTED>> y"
