@@ -108,6 +108,8 @@ def test_authorization_headers_in_json_by_name_or_key(data):
 def test_an_authorization_line_in_a_log():
     text = "GET / HTTP/1.1\nAuthorization: Basic QWxhZGRpbjpvcGVu\nAccept: */*"
     assert find_secret_values(text) == {"Basic QWxhZGRpbjpvcGVu", "QWxhZGRpbjpvcGVu"}
+    with_form = '<input name="csrf" value="form-token-1">\n' + text
+    assert find_secret_values(with_form) == {"form-token-1", "Basic QWxhZGRpbjpvcGVu", "QWxhZGRpbjpvcGVu"}
 
 
 def test_json_objects_inside_a_line_are_read_past_one_that_is_not_json():
