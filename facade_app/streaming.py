@@ -22,7 +22,7 @@ import math
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
-from itertools import chain
+from itertools import chain, repeat
 from operator import itemgetter
 from typing import Any
 
@@ -69,10 +69,22 @@ def _kinds(values: Any, fast: frozenset[type]) -> bool:
     return not other or (fast is _FAST_JSON and all(issubclass(k, enum.Enum) for k in other))
 
 
+def _batches(stream: RowStream, fields: list[str]) -> Iterator[list[Any]]:
+    """The stream's batches; tuple rows labelled otherwise than ``fields`` become mappings."""
+    if stream.fields is None or list(stream.fields) == fields:
+        return stream.batches(_BATCH)
+    labels = repeat(stream.fields)
+    return (list(map(dict, map(zip, labels, batch))) for batch in stream.batches(_BATCH))
+
+
 def _ndjson(stream: RowStream, fields: list[str]) -> Iterator[bytes]:
     dumps = json.JSONEncoder(ensure_ascii=False, default=_json_default, separators=(",", ":")).encode
-    for batch in stream.batches(_BATCH):
-        records = [row if isinstance(row, Mapping) else dict(zip(fields, row, strict=True)) for row in batch]
+    labels = repeat(fields)
+    for batch in _batches(stream, fields):
+        if stream.fields is not None and batch and not isinstance(batch[0], Mapping):
+            records = list(map(dict, map(zip, labels, batch)))  # tuples in field order, by construction
+        else:
+            records = [row if isinstance(row, Mapping) else dict(zip(fields, row, strict=True)) for row in batch]
         if _kinds(chain.from_iterable(map(Mapping.values, records)), _FAST_JSON):
             yield b"\n".join(map(_to_json, records)) + b"\n"
         else:
@@ -84,7 +96,7 @@ def _csv(stream: RowStream, fields: list[str]) -> Iterator[str]:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(fields)
     pick = itemgetter(*fields) if len(fields) > 1 else (lambda row: (row[fields[0]],))
-    for batch in stream.batches(_BATCH):
+    for batch in _batches(stream, fields):
         try:
             tuples = [pick(row) if isinstance(row, Mapping) else row for row in batch]
         except KeyError:  # a row lacking a field: the per-value path writes it empty

@@ -183,11 +183,13 @@ class DeclaredView:
         """:attr:`row_function` for a whole batch (what exports use)."""
         return compile_rows(self.columns, _identity)
 
-    def rows_function_for(self, driver: tuple[str, ...]) -> Callable[[Sequence[Sequence[Any]]], list[dict[str, Any]]]:
-        """:attr:`rows_function` specialised to the result's column types (made once per shape)."""
+    def rows_function_for(self, driver: tuple[str, ...]) -> Callable[[Sequence[Sequence[Any]]], list[tuple[Any, ...]]]:
+        """:attr:`rows_function` specialised to the result's column types (made once per shape),
+        each row a tuple in field order (what an export's :class:`RowStream` carries)."""
         key = f"rows:{driver}"
         if key not in self._row_functions:
-            fn = compile_rows(self.columns, _identity, driver if len(driver) == len(self.columns) else None)
+            fn = compile_rows(self.columns, _identity, driver if len(driver) == len(self.columns) else None,
+                              tuples=True)
             self._row_functions[key] = fn
         return self._row_functions[key]
 
@@ -269,7 +271,8 @@ class DeclaredView:
                     chunk_rows=view.chunk_rows,
                 )
             rows = view.rows_function_for(tuple(c.type for c in cursor.columns))
-            return RowStream(batches=map(rows, cursor.batches), on_close=cursor.close)
+            return RowStream(batches=map(rows, cursor.batches), on_close=cursor.close,
+                             fields=tuple(c.field for c in view.columns))
 
         list_rows.__annotations__ = {"query": page_input, "return": page_output}
         export_rows.__annotations__ = {"query": filter_model, "return": RowStream}
