@@ -122,8 +122,9 @@ def test_rerecording_shows_a_readable_screen_diff(tmp_path, make_runtime, caplog
     assert screen_diffs and any("+ STREET  . . . . : Gran Vía 1" in d for d in screen_diffs), screen_diffs
 
 
-@pytest.mark.record  # not a test of the suite: re-records the committed cassette when asked (-m record)
-@pytest.mark.live
+# Not a test of the suite: re-records the committed cassette when asked (-m record). Deliberately
+# not marked live, so that `-m live` (which replaces the default `-m 'not record'`) never rewrites it.
+@pytest.mark.record
 def test_rerecord_committed_cassette(make_runtime):
     need_s3270()
     with demo_host(codepage=CODE_PAGE) as host:
