@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Column, Engine, Float, MetaData, String, Table, Text, create_engine, insert, select, update
-from sqlalchemy.exc import DBAPIError
+
+from facade_app.shared_tables import create_shared_tables
 
 __all__ = ["ReadinessBoard", "SharedState"]
 
@@ -54,15 +55,7 @@ class ReadinessBoard:
             if self._engine is None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 engine = create_engine(f"sqlite:///{self.path}", connect_args={"timeout": 10})
-                for attempt in range(3):  # workers starting together race to create it
-                    try:
-                        with engine.connect() as conn:
-                            conn.exec_driver_sql("PRAGMA journal_mode=WAL")
-                        _meta.create_all(engine)
-                        break
-                    except DBAPIError:
-                        if attempt == 2:
-                            raise
+                create_shared_tables(engine, _meta, lambda conn: conn.exec_driver_sql("PRAGMA journal_mode=WAL"))
                 self._engine = engine
             return self._engine
 

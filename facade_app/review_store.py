@@ -38,6 +38,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.pool import StaticPool
 
 from bridges.core.config import Config
+from facade_app.shared_tables import create_shared_tables
 
 __all__ = ["Review", "ReviewStore", "is_per_process", "review_store_url"]
 
@@ -125,13 +126,7 @@ class ReviewStore:
         with self._lock:
             if self._engine is None:
                 engine = _connect(self.url)
-                for attempt in range(3):  # workers starting together race to create the table
-                    try:
-                        _meta.create_all(engine)
-                        break
-                    except DBAPIError:
-                        if attempt == 2:
-                            raise
+                create_shared_tables(engine, _meta)
                 self._engine = engine
             return self._engine
 
