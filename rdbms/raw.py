@@ -47,9 +47,9 @@ class RawSql(BaseModel):
 class RawRows(BaseModel):
     """Rows of a raw SELECT, values as plain JSON (see ``json_value``)."""
 
-    columns: list[str]
-    rows: list[list[Any]]
-    truncated: bool
+    columns: list[str] = Field(description="The result's column names, in order.")
+    rows: list[list[Any]] = Field(description="One list of values per row, in column order.")
+    truncated: bool = Field(description="True when the row or byte cap cut the result short.")
 
 
 def json_value(value: Any) -> Any:

@@ -1,4 +1,4 @@
-"""Configuration: one TOML file, validated by pydantic, secrets only by reference.
+"""Configuration: one TOML (or YAML) file, validated by pydantic, secrets only by reference.
 
     [facade]
     rate_limit = "120/minute"
@@ -12,7 +12,8 @@
     guard = { deadline_s = 5, max_concurrency = 8 }
     options = { connection = "Driver=SQLite3;Database=orders.db" }
 
-A bad file fails at start with a message naming the key (never its value); a secret is
+The same tables may be written as YAML (a ``.yaml`` or ``.yml`` file), as ``bridges new``
+does. A bad file fails at start with a message naming the key (never its value); a secret is
 written as ``{ env = "NAME" }`` (optionally ``default``) or ``{ file = "path" }`` and
 resolved once, at load, into a :class:`pydantic.SecretStr`.
 """
@@ -24,6 +25,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
+import yaml
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 
 from bridges.core.cassette import CassetteSettings
@@ -175,12 +177,24 @@ def parse_config(data: dict[str, Any], base_dir: Path | None = None) -> Config:
 
 
 def load_config(path: Path | str) -> Config:
-    """Read and validate a TOML configuration file."""
+    """Read and validate a configuration file: TOML, or YAML when it ends in ``.yaml``/``.yml``."""
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read configuration {path}: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"configuration {path} is not valid TOML: {exc}") from None
+    if path.suffix.lower() in {".yaml", ".yml"}:
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"configuration {path} is not valid YAML: {exc}") from None
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            raise ConfigError(f"configuration {path}: the top level must be a mapping of tables")
+    else:
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"configuration {path} is not valid TOML: {exc}") from None
     return parse_config(data, base_dir=path.resolve().parent)

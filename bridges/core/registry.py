@@ -52,9 +52,22 @@ def _module_exists(target: str) -> bool:
     return importlib.util.find_spec(target.split(":")[0]) is not None
 
 
+def _scaffolded(kind: str) -> str | None:
+    """``<kind>.bridge:Bridge`` when that module is on the path: the layout ``bridges new``
+    writes, so its package works before it is installed (its entry point names the same)."""
+    if not kind.isidentifier():
+        return None
+    try:
+        found = importlib.util.find_spec(f"{kind}.bridge") is not None
+    except ImportError:
+        return None
+    return f"{kind}.bridge:Bridge" if found else None
+
+
 def load_bridge_class(kind: str) -> type[Bridge]:
-    """Import the bridge class registered as ``kind``."""
-    target = available_bridges().get(kind)
+    """Import the bridge class registered as ``kind`` (or, for a package laid out by
+    ``bridges new`` and not installed yet, ``<kind>.bridge:Bridge``)."""
+    target = available_bridges().get(kind) or _scaffolded(kind)
     if target is None:
         raise ConfigError(f"no bridge named {kind!r} is registered (known: {', '.join(available_bridges())})")
     module_name, _, attr = target.partition(":")

@@ -102,3 +102,17 @@ def test_check_config_names_what_would_fail_before_building(tmp_path):
         check_config(parse_config({"bridges": {"orders": {
             "secrets": {"password": {"env": "NOPE_NOT_SET_ANYWHERE"}},
             "options": {"connection": "Driver=SQLite3;Database=x.db", "dialect": "sqlite"}}}}))
+
+
+def test_a_yaml_configuration_reads_as_the_same_tables(tmp_path):
+    (tmp_path / "bridges.yaml").write_text(
+        "facade: {rate_limit: 10/minute}\nbridges:\n  orders:\n    options: {dialect: sqlite}\n", encoding="utf-8")
+    config = load_config(tmp_path / "bridges.yaml")
+    assert config.facade.rate_limit == "10/minute" and config.bridges["orders"].options == {"dialect": "sqlite"}
+    assert config.base_dir == tmp_path
+    (tmp_path / "bad.yml").write_text("- a list\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="mapping"):
+        load_config(tmp_path / "bad.yml")
+    (tmp_path / "broken.yaml").write_text("bridges: {orders: [\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config(tmp_path / "broken.yaml")
