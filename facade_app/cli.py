@@ -14,6 +14,7 @@ from bridges.core.errors import BridgeError
 from bridges.core.operation import Operation
 from bridges.core.registry import available_bridges, check_config, load_bridge_class
 from facade_app.auth import KeyRing
+from facade_app.scaffold import add_new_command
 
 __all__ = ["main"]
 
@@ -157,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--port", type=int, default=8080)
     p.add_argument("--workdir", default="var/demo", help="where the demo keeps its database and audit log")
     p.set_defaults(func=_cmd_demo)
+
+    add_new_command(sub)
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,

@@ -1,0 +1,142 @@
+"""``bridges new``: a package per transport whose generated tests pass live, then in replay
+with the demo system stopped (through the pytest plugin, without installing anything)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bridges.core.errors import ConfigError
+from bridges.core.testing import need
+from facade_app.cli import main
+from facade_app.scaffold import TRANSPORTS, scaffold
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSWORDS = {"tn3270": "Dem0-Pass", "web": "hd-Pass.2005"}  # the demo systems' published passwords
+
+
+def _run_pytest(package: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.update({f"{package.name.upper()}_PASSWORD": p for t, p in PASSWORDS.items() if package.name.endswith(t)})
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", *args],
+        cwd=package,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("transport", sorted(TRANSPORTS))
+def test_new_writes_an_installable_package(tmp_path, transport, capsys):
+    assert main(["new", "--transport", transport, "acme-crm", "--dir", str(tmp_path)]) == 0
+    package = tmp_path / "acme-crm"
+    assert "acme-crm" in capsys.readouterr().out
+    project = tomllib.loads((package / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["name"] == "acme-crm" and project["project"]["dependencies"] == ["legacy-bridges"]
+    assert project["project"]["entry-points"]["legacy_bridges.bridges"] == {"acme_crm": "acme_crm.bridge:Bridge"}
+    for relative in (
+        "acme_crm/__init__.py",
+        "acme_crm/py.typed",
+        "acme_crm/bridge.py",
+        "tests/conftest.py",
+        "tests/test_bridge.py",
+        "README.md",
+        "cassettes",
+    ):
+        assert (package / relative).exists(), relative
+    config = yaml.safe_load((package / "bridges.yaml").read_text(encoding="utf-8"))
+    entry = config["bridges"]["acme_crm"]
+    assert entry["kind"] == "acme_crm" and entry["cassette"]["path"] == "cassettes/acme_crm.yaml"
+    assert config["api_keys"][0]["key"] == {"env": "ACME_CRM_API_KEY"}
+    for source in [*(package / "acme_crm").glob("*.py"), *(package / "tests").glob("*.py")]:
+        compile(source.read_text(encoding="utf-8"), str(source), "exec")
+    lint = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "check",
+            "--isolated",
+            "--line-length",
+            "120",
+            "--select",
+            "E,F,W,B,UP,SIM,RUF",
+            "--ignore",
+            "RUF012",
+            str(package),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert lint.returncode == 0, lint.stdout
+
+
+@pytest.mark.unit
+def test_new_refuses_a_bad_name_or_a_folder_in_use(tmp_path):
+    with pytest.raises(ConfigError, match="NAME"):
+        scaffold("odbc", "Acme CRM", tmp_path)
+    with pytest.raises(ConfigError, match="transport"):
+        scaffold("ftp", "acme", tmp_path)
+    (tmp_path / "acme").mkdir()
+    (tmp_path / "acme" / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not empty"):
+        scaffold("odbc", "acme", tmp_path)
+    assert main(["new", "--transport", "odbc", "acme", "--dir", str(tmp_path)]) == 2
+
+
+@contextmanager
+def _demo_system(transport: str, tmp_path: Path) -> Iterator[dict[str, str]]:
+    """The transport's demo system running, and the ``bridges new`` flags that point at it."""
+    if transport == "tn3270":
+        from mainframe.testing import demo_host, need_s3270
+
+        need_s3270()
+        with demo_host() as host:
+            yield {"--host": host.host, "--port": str(host.port)}
+    elif transport == "web":
+        from fixtures.helpdesk import start_app
+        from web_scrape.testing import need_chromium
+
+        need_chromium()
+        with start_app(port=0) as app:
+            yield {"--url": app.entry_url}
+    else:
+        from fixtures.orders.load_sqlite import build_sqlite
+
+        database = build_sqlite(tmp_path / "orders.sqlite")
+        yield {"--dsn": f"Driver=SQLite3;Database={database}"}
+        database.unlink()  # the database gone: replay must not need it
+
+
+@pytest.mark.live
+@pytest.mark.slow
+@pytest.mark.parametrize("transport", sorted(TRANSPORTS))
+def test_generated_tests_pass_live_then_in_replay_with_the_system_stopped(tmp_path, transport):
+    if transport == "odbc":
+        import pyodbc
+
+        need("SQLite3" in pyodbc.drivers(), "the SQLite ODBC driver (Debian package libsqliteodbc)")
+    package = tmp_path / f"demo_{transport}"
+    with _demo_system(transport, tmp_path) as flags:
+        args = [a for pair in flags.items() for a in pair]
+        assert main(["new", "--transport", transport, package.name, "--dir", str(tmp_path), *args]) == 0
+        live = _run_pytest(package, "-m", "live", "--bridges-record=once")
+        assert live.returncode == 0 and "passed" in live.stdout, live.stdout + live.stderr
+    cassette = package / "cassettes" / f"{package.name}.yaml"
+    assert cassette.exists()
+    if transport in PASSWORDS:
+        assert PASSWORDS[transport] not in cassette.read_text(encoding="utf-8")
+    replay = _run_pytest(package)
+    assert replay.returncode == 0, replay.stdout + replay.stderr
+    assert "2 passed" in replay.stdout, replay.stdout  # conformance and the example, from the cassette
