@@ -1,0 +1,106 @@
+"""The generated bridge module: ruff-clean, importable, and a bridge the conformance rules accept."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel
+
+from mainframe.discover.screens import discover_screens
+from mainframe.discover.source import Origin, bridge_source
+from tests.mainframe.discover.buffers import captured, demo_walk
+
+pytestmark = pytest.mark.unit
+
+ORIGIN = Origin("demo_tn", "127.0.0.1", 3270, "DEMO01")
+
+
+def _source(walk=None, origin=ORIGIN) -> str:
+    walk = walk or demo_walk()
+    return bridge_source(walk, discover_screens(walk), origin)
+
+
+def _load(tmp_path: Path, source: str):
+    path = tmp_path / "bridge.py"
+    path.write_text(source, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location(f"discovered_{tmp_path.name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_source_is_ruff_clean_and_formatted(tmp_path):
+    (tmp_path / "bridge.py").write_text(_source(), encoding="utf-8")
+    rules = ["--isolated", "--select", "E,F,W,I,B,UP,SIM,RUF,N"]
+    check = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", *rules, "bridge.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert check.returncode == 0, check.stdout
+    fmt = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--isolated", "--diff", "bridge.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+
+
+def test_the_bridge_declares_its_screens_sign_on_and_clock(tmp_path):
+    module = _load(tmp_path, _source())
+    bridge = module.Bridge
+    assert bridge.name == "demo_tn" and issubclass(bridge.Settings, BaseModel)
+    assert [s.__name__ for s in bridge.screens] == ["SignOn", "MainMenu", "CustomerInquiry"]
+    assert bridge.sign_on.screen is module.SignOn and bridge.sign_on.home is module.MainMenu
+    assert bridge.sign_on.sign_off == "PF3"
+    assert module.SignOn.input_fields()["password"].hidden
+    assert [(v.row, v.col, v.length, v.label) for v in bridge.volatile] == [(1, 72, 8, "HH:MM:SS")]
+    for screen, name in zip(bridge.screens, ("cmsign", "cmmenu", "cminq"), strict=True):
+        assert [s for s in bridge.screens if s.matches(captured(name))] == [screen]
+
+
+def test_the_operation_meets_the_conformance_rules(tmp_path):
+    bridge = _load(tmp_path, _source()).Bridge
+    (op,) = bridge.operations.values()
+    assert op.name == "read_customer_inquiry" and op.effect.value == "read"
+    assert op.summary and op.description and op.examples
+    for example in op.examples:
+        op.input_model.model_validate(example.input)
+    assert list(op.input_model.model_fields) == ["customer_no"]
+    assert op.input_model.model_fields["customer_no"].metadata  # max_length and pattern from the field
+    for model in (op.input_model, op.output_model):
+        assert all(f.description for f in model.model_fields.values()), model
+    assert {"name", "credit_limit", "customer_since", "message"} <= set(op.output_model.model_fields)
+
+
+def test_the_operation_reads_what_the_screen_shows(tmp_path):
+    module = _load(tmp_path, _source())
+    data = module.CustomerInquiry.read(captured("cminq"))
+    result = module.ReadCustomerInquiryResult(**data)
+    assert result.name == "Martín Distribución SL" and result.credit_limit == "10,000.00"
+    assert result.message == "CM020I CUSTOMER DISPLAYED"
+
+
+def test_without_input_steps_the_values_typed_last_are_the_parameters(tmp_path):
+    walk = demo_walk()
+    first = walk.captures[0]
+    walk.captures[0] = type(first)(
+        first.screen, tuple(t.__class__(t.position, t.name, t.value, False) for t in first.typed), first.key
+    )
+    bridge = _load(tmp_path, _source(walk, Origin("demo_tn", "h", 1, "DEMO01", operation="lookup"))).Bridge
+    assert list(bridge.operations["lookup"].input_model.model_fields) == ["selection", "customer_no"]
+
+
+def test_the_walk_is_replayed_step_by_step_in_the_method():
+    source = _source()
+    assert 'terminal, "Enter", selection="1", customer_no=query.customer_no' in source
+    assert 'CustomerInquiry.press(terminal, "PF3", screen)' in source
+    assert "Dem0-Pass" not in source
