@@ -10,8 +10,8 @@ import pytest
 pytestmark = pytest.mark.unit
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("bridges", "mainframe", "rdbms", "web_scrape", "facade_app")
-TRANSPORTS = ("mainframe", "rdbms", "web_scrape")
+PACKAGES = ("bridges", "mainframe", "rdbms", "web_scrape", "extract", "facade_app")
+TRANSPORTS = ("mainframe", "rdbms", "web_scrape", "extract")
 
 
 def _module_name(path: Path) -> str:

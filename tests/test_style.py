@@ -10,7 +10,7 @@ import pytest
 pytestmark = pytest.mark.unit
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("bridges", "mainframe", "rdbms", "web_scrape", "facade_app")
+PACKAGES = ("bridges", "mainframe", "rdbms", "web_scrape", "extract", "facade_app")
 
 
 def test_ruff_is_clean():
