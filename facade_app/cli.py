@@ -1,4 +1,4 @@
-"""The ``bridges`` command: serve, check, list, openapi, tools, mcp, demo."""
+"""The ``bridges`` command: serve, check, list, openapi, tools, mcp, discover, demo."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from bridges.core.errors import BridgeError
 from bridges.core.operation import Operation
 from bridges.core.registry import available_bridges, check_config, load_bridge_class
 from facade_app.auth import KeyRing
+from facade_app.discover_cli import add_discover_parser
 from facade_app.scaffold import add_new_command
 
 __all__ = ["main"]
@@ -152,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--key-env", default="LEGACY_BRIDGES_API_KEY",
                    help="environment variable holding the API key whose scopes the tools get")
     p.set_defaults(func=_cmd_mcp)
+
+    add_discover_parser(sub)
 
     p = sub.add_parser("demo", help="start the demo legacy systems and the facade in front of them")
     p.add_argument("--host", default="127.0.0.1")

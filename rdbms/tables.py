@@ -143,7 +143,8 @@ class DeclaredView:
             self._models["output"] = create_model(
                 _camel(self.name) + "Page",
                 __config__=_ROW_CONFIG,
-                rows=(list[self.row_model], ...),  # type: ignore[name-defined]
+                rows=(list[self.row_model],  # type: ignore[name-defined]
+                      Field(description="The rows of this page, in key order.")),
                 next_cursor=(str | None, Field(None, description="Pass as `cursor` for the next page.")),
                 truncated=(bool, Field(False, description="A row or byte cap cut this page short.")),
             )

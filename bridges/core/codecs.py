@@ -2,7 +2,7 @@
 
 One module every transport and bridge can use (it imports nothing of the project but
 :mod:`bridges.core.errors`): CHAR padding, two-digit-year and century dates (YYMMDD,
-CYYMMDD, Julian CYYDDD), numeric HHMMSS times, date sentinels, integer cents, packed
+CYYMMDD, YYYYMMDD, Julian CYYDDD), numeric HHMMSS times, date sentinels, integer cents, packed
 (COMP-3) and zoned decimals, EBCDIC text per code page, and one-letter status codes
 kept as versioned data (:class:`StatusMap`).
 
@@ -63,12 +63,14 @@ __all__ = [
     "format_cyymmdd",
     "format_hhmmss",
     "format_yymmdd",
+    "format_yyyymmdd",
     "pack_comp3",
     "pad_char",
     "parse_cyyddd",
     "parse_cyymmdd",
     "parse_hhmmss",
     "parse_yymmdd",
+    "parse_yyyymmdd",
     "strip_char",
     "unpack_comp3",
     "unzone",
@@ -280,6 +282,26 @@ def format_yymmdd(value: date | None, pivot: int = 40, *, none_as: int = NO_DATE
     if not low <= value.year < low + 100:
         raise _invalid(f"YYMMDD with pivot {pivot} holds years {low} to {low + 99}", value)
     return value.year % 100 * 10_000 + value.month * 100 + value.day
+
+
+def parse_yyyymmdd(value: Any, *, sentinels: Mapping[int, date | None] = DATE_SENTINELS) -> date | None:
+    """YYYYMMDD as a number or digits (20250630) → date; sentinels (0, 99999999 …) → their value."""
+    if value is None:
+        return None
+    number = _whole(value, "YYYYMMDD date", 8)
+    if number in sentinels or number == 99_999_999:
+        return sentinels.get(number)
+    yyyy, mmdd = divmod(number, 10_000)
+    return _date(yyyy, mmdd // 100, mmdd % 100, value, "YYYYMMDD date")
+
+
+def format_yyyymmdd(value: date | None, *, none_as: int = NO_DATE) -> int:
+    """date → YYYYMMDD number (None → ``none_as``)."""
+    if value is None:
+        return none_as
+    if not isinstance(value, date):
+        raise _invalid(f"expected a date, not {type(value).__name__}", value)
+    return value.year * 10_000 + value.month * 100 + value.day
 
 
 def parse_cyyddd(value: Any, *, sentinels: Mapping[int, date | None] = DATE_SENTINELS) -> date | None:

@@ -294,3 +294,23 @@ def test_status_map_from_a_file(tmp_path):
     path.write_text("system: acme\nversion: 1\nmaps: {flag: {Y: {name: yes}, J: {name: yes}}}\n")
     with pytest.raises(ValueError, match="two codes share a name"):
         StatusMap.load("acme", "flag", path)
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    (20250630, date(2025, 6, 30)), ("19960101", date(1996, 1, 1)), (Decimal("20240229"), date(2024, 2, 29)),
+    (0, None), (99999999, None), (None, None),
+])
+def test_parse_yyyymmdd(raw, expected):
+    assert codecs.parse_yyyymmdd(raw) == expected
+    if expected is not None:
+        assert codecs.format_yyyymmdd(expected) == int(raw)
+
+
+def test_yyyymmdd_refuses_what_is_not_a_date():
+    with pytest.raises(LegacyValueError, match="not a calendar date"):
+        codecs.parse_yyyymmdd(20250231)
+    with pytest.raises(LegacyValueError):
+        codecs.parse_yyyymmdd(123456789)
+    with pytest.raises(InvalidValue):
+        codecs.format_yyyymmdd("2025-06-30")  # type: ignore[arg-type]
+    assert codecs.format_yyyymmdd(None) == 0
