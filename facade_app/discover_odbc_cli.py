@@ -32,9 +32,17 @@ def _run(args: argparse.Namespace) -> int:
     package = Path(args.package) if args.package else None
     name = (package.name if package else args.name).replace("-", "_").lower()
     source, found, options = discover_source(
-        connection, name, dialect=args.dialect, user=args.user, password=password, schema=args.schema,
-        tables=args.tables, sample_rows=args.sample, timeout_s=args.timeout,
-        allow_write_account=args.allow_write_account)
+        connection,
+        name,
+        dialect=args.dialect,
+        user=args.user,
+        password=password,
+        schema=args.schema,
+        tables=args.tables,
+        sample_rows=args.sample,
+        timeout_s=args.timeout,
+        allow_write_account=args.allow_write_account,
+    )
     declared = sum(1 for v in found.views if v.key)
     report = f"discovered {declared} view(s); left out {len(found.views) - declared + len(found.skipped)}"
     if package is not None:
@@ -50,21 +58,29 @@ def _run(args: argparse.Namespace) -> int:
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add ``odbc`` to the ``discover`` sub-commands."""
-    p = sub.add_parser("odbc", help="reflect and sample a database read-only; write declared views",
-                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser(
+        "odbc",
+        help="reflect and sample a database read-only; write declared views",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     where = p.add_mutually_exclusive_group(required=True)
     where.add_argument("--connect", metavar="CONNSTR", help="ODBC connection string (no password in it)")
     where.add_argument("--dsn", help="ODBC data source name (then say --dialect)")
-    p.add_argument("--dialect", choices=("sqlite", "postgresql", "mariadb"),
-                   help="the database behind the driver (default: from the connection string's Driver)")
+    p.add_argument(
+        "--dialect",
+        choices=("sqlite", "postgresql", "mariadb"),
+        help="the database behind the driver (default: from the connection string's Driver)",
+    )
     p.add_argument("--user", help="account name (UID); use a SELECT-only account")
     p.add_argument("--password-env", metavar="VAR", help="environment variable holding the account's password")
     p.add_argument("--schema", help="schema (PostgreSQL) or database (MariaDB) to reflect; default: the account's")
     p.add_argument("--tables", metavar="PATTERN", help="tables and views to include: comma-separated patterns (V*)")
     p.add_argument("--sample", type=int, default=200, help="rows sampled per table or view (default 200)")
     p.add_argument("--timeout", type=float, default=10.0, help="seconds allowed each query (default 10)")
-    p.add_argument("--allow-write-account", action="store_true",
-                   help="discover even when the account can write (not recommended)")
+    p.add_argument(
+        "--allow-write-account", action="store_true", help="discover even when the account can write (not recommended)"
+    )
     out = p.add_mutually_exclusive_group()
     out.add_argument("--package", metavar="DIR/NAME", help="a package made by `bridges new`: replace its bridge.py")
     out.add_argument("--out", metavar="FILE", help="write the module here instead of standard output")

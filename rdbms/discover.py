@@ -102,8 +102,9 @@ def _field_name(column: str, taken: set[str]) -> str:
     return name
 
 
-def _sample(db: ReadOnlyConnection, relation: str, columns: Sequence[str], rows: int, timeout_s: float
-            ) -> list[tuple[Any, ...]]:
+def _sample(
+    db: ReadOnlyConnection, relation: str, columns: Sequence[str], rows: int, timeout_s: float
+) -> list[tuple[Any, ...]]:
     with deadline_scope(Deadline(timeout_s)):
         return db.query(f"SELECT {', '.join(columns)} FROM {relation} LIMIT {int(rows)}", max_rows=rows).rows
 
@@ -120,24 +121,32 @@ def _candidates(view: DiscoveredView, tables: Sequence[Relation]) -> list[tuple[
         lower = {n.lower(): n for n in names}
         for table in sorted(tables, key=lambda t: -len(t.primary_key)):
             if table.primary_key and all(c.lower() in lower for c in table.primary_key):
-                found.append((tuple(lower[c.lower()] for c in table.primary_key),
-                              f"the primary key of table {table.name}, whose columns the view has"))
-    usable = [c for c in view.exposed if c.column.kind in {"char", "varchar", "integer", "decimal", "date",
-                                                            "datetime"} and not c.nulls and c.values]
+                found.append(
+                    (
+                        tuple(lower[c.lower()] for c in table.primary_key),
+                        f"the primary key of table {table.name}, whose columns the view has",
+                    )
+                )
+    usable = [
+        c
+        for c in view.exposed
+        if c.column.kind in {"char", "varchar", "integer", "decimal", "date", "datetime"} and not c.nulls and c.values
+    ]
     sample_note = f"unique in the {view.sampled} rows sampled; not declared by the database"
     for c in usable:
         if len(set(c.values)) == len(c.values) == view.sampled:
             found.append(((c.column.name,), sample_note))
     for i, a in enumerate(usable[:6]):
-        for b in usable[i + 1:6]:
+        for b in usable[i + 1 : 6]:
             pairs = list(zip(a.values, b.values, strict=False))
             if len(pairs) == view.sampled and len(set(pairs)) == len(pairs):
                 found.append(((a.column.name, b.column.name), sample_note))
     return list(dict.fromkeys(found))
 
 
-def _prove(db: ReadOnlyConnection, view: DiscoveredView, relation: str, tables: Sequence[Relation],
-           timeout_s: float) -> None:
+def _prove(
+    db: ReadOnlyConnection, view: DiscoveredView, relation: str, tables: Sequence[Relation], timeout_s: float
+) -> None:
     tried = 0
     for columns, why in _candidates(view, tables):
         if tried == _MAX_KEY_TRIES:
@@ -145,8 +154,12 @@ def _prove(db: ReadOnlyConnection, view: DiscoveredView, relation: str, tables: 
         if any(view.column(c).suggestion.skip for c in columns if c in {x.column.name for x in view.columns}):
             continue
         tried += 1
-        probe = DeclaredView(name=view.name, relation=relation, key=tuple(f"k{i}" for i in range(len(columns))),
-                             columns=tuple(ViewColumn(c, f"k{i}", str) for i, c in enumerate(columns)))
+        probe = DeclaredView(
+            name=view.name,
+            relation=relation,
+            key=tuple(f"k{i}" for i in range(len(columns))),
+            columns=tuple(ViewColumn(c, f"k{i}", str) for i, c in enumerate(columns)),
+        )
         try:
             proof = probe.check_key(db, relation, timeout_s)
         except BridgeError as exc:
@@ -178,8 +191,13 @@ def _choose_filters(view: DiscoveredView) -> None:
             continue
         distinct = Counter(_shown(c, v) for v in c.values)
         short = (c.column.length or max((len(str(v)) for v in distinct), default=99)) <= _CODE_LENGTH
-        if (c.suggestion.type == "str" and c.suggestion.read in {None, "strip_char"} and short
-                and 2 <= len(distinct) <= _MAX_FILTER_VALUES and view.sampled >= 2 * len(distinct)):
+        if (
+            c.suggestion.type == "str"
+            and c.suggestion.read in {None, "strip_char"}
+            and short
+            and 2 <= len(distinct) <= _MAX_FILTER_VALUES
+            and view.sampled >= 2 * len(distinct)
+        ):
             view.filters.append(c.column.name)
             view.example[c.column.name] = distinct.most_common(1)[0][0]
 
@@ -191,9 +209,16 @@ def _included(patterns: str | None) -> Callable[[str], bool]:
     return lambda name: any(fnmatch.fnmatchcase(name.lower(), p) for p in wanted)
 
 
-def discover_with(db: ReadOnlyConnection, relations: Sequence[Relation], *, dialect: Dialect,
-                  schema: str | None = None, include: Callable[[str], bool] = lambda _: True,
-                  sample_rows: int = 200, timeout_s: float = 10.0) -> Discovery:
+def discover_with(
+    db: ReadOnlyConnection,
+    relations: Sequence[Relation],
+    *,
+    dialect: Dialect,
+    schema: str | None = None,
+    include: Callable[[str], bool] = lambda _: True,
+    sample_rows: int = 200,
+    timeout_s: float = 10.0,
+) -> Discovery:
     """Sample, suggest and find keys for ``relations`` (already reflected) through ``db``."""
     found = Discovery(dialect, schema, sample_rows=sample_rows)
     tables = [r for r in relations if not r.is_view]
@@ -214,8 +239,11 @@ def discover_with(db: ReadOnlyConnection, relations: Sequence[Relation], *, dial
         columns = []
         for i, col in enumerate(rel.columns):
             values = [row[i] for row in rows if row[i] is not None]
-            columns.append(DiscoveredColumn(col, _field_name(col.name, taken), suggest(col, values), values,
-                                            nulls=len(rows) - len(values)))
+            columns.append(
+                DiscoveredColumn(
+                    col, _field_name(col.name, taken), suggest(col, values), values, nulls=len(rows) - len(values)
+                )
+            )
         view = DiscoveredView(rel, _field_name(rel.name, names), columns, sampled=len(rows))
         if not view.exposed:
             found.skipped.append((rel.name, "no column has a usable reading"))
@@ -227,8 +255,15 @@ def discover_with(db: ReadOnlyConnection, relations: Sequence[Relation], *, dial
     return found
 
 
-def discover(settings: RdbmsSettings, *, password: str | None = None, schema: str | None = None,
-             tables: str | None = None, sample_rows: int = 200, timeout_s: float = 10.0) -> Discovery:
+def discover(
+    settings: RdbmsSettings,
+    *,
+    password: str | None = None,
+    schema: str | None = None,
+    tables: str | None = None,
+    sample_rows: int = 200,
+    timeout_s: float = 10.0,
+) -> Discovery:
     """Reflect and sample the database ``settings`` reach, read-only (see the module docstring).
 
     ``tables`` — comma-separated name patterns (``ORD*,VPRDMST``, any case); ``timeout_s`` bounds
@@ -237,8 +272,12 @@ def discover(settings: RdbmsSettings, *, password: str | None = None, schema: st
 
     dialect = Dialect(settings.dialect)
     live = OdbcConnection(
-        catalog_connection_string(dialect, settings.connection), dialect, user=settings.user, password=password,
-        pool_size=1, connect_timeout_s=settings.connect_timeout_s,
+        catalog_connection_string(dialect, settings.connection),
+        dialect,
+        user=settings.user,
+        password=password,
+        pool_size=1,
+        connect_timeout_s=settings.connect_timeout_s,
         gate=SqlGate(dialect, DEFAULT_FUNCTIONS | {f.upper() for f in settings.extra_functions}),
         allow_write_account=settings.allow_write_account,
     )
@@ -251,7 +290,14 @@ def discover(settings: RdbmsSettings, *, password: str | None = None, schema: st
             raise LegacyError(f"reading the catalog failed: {detail}") from None
         finally:
             engine.dispose()
-        return discover_with(live, relations, dialect=dialect, schema=schema, include=_included(tables),
-                             sample_rows=sample_rows, timeout_s=timeout_s)
+        return discover_with(
+            live,
+            relations,
+            dialect=dialect,
+            schema=schema,
+            include=_included(tables),
+            sample_rows=sample_rows,
+            timeout_s=timeout_s,
+        )
     finally:
         live.close()

@@ -18,9 +18,16 @@ from rdbms.discover import DiscoveredColumn, DiscoveredView, Discovery
 __all__ = ["bridge_source"]
 
 _WIDTH = 120
-_DEFAULT_NOTES = {"int": "a whole number", "float": "a floating-point number", "bool": "true or false",
-                  "dt.date": "a date", "dt.datetime": "a timestamp", "dt.time": "a time of day",
-                  "Decimal": "a decimal number", "str": "text"}
+_DEFAULT_NOTES = {
+    "int": "a whole number",
+    "float": "a floating-point number",
+    "bool": "true or false",
+    "dt.date": "a date",
+    "dt.datetime": "a timestamp",
+    "dt.time": "a time of day",
+    "Decimal": "a decimal number",
+    "str": "text",
+}
 
 
 def _q(value: Any) -> str:
@@ -116,8 +123,11 @@ def _view_lines(view: DiscoveredView) -> list[str]:
     keys = ", ".join(view.key)
     lines = _wrap_comment(f"{rel.name} ({what}, {view.sampled} rows sampled): key {keys} — {view.key_proof}.", 0)
     if "not declared by the database" in view.key_proof:
-        lines += _wrap_comment("Caveat: nothing in the database keeps this key unique; the start-up check refuses "
-                               "the bridge once it is not.", 0)
+        lines += _wrap_comment(
+            "Caveat: nothing in the database keeps this key unique; the start-up check refuses "
+            "the bridge once it is not.",
+            0,
+        )
     key_fields = [view.column(k).field for k in view.key]
     key = _q(key_fields[0]) if len(key_fields) == 1 else "(" + ", ".join(_q(f) for f in key_fields) + ")"
     filters = [view.column(f).field for f in view.filters]
@@ -176,8 +186,11 @@ def _imports(views: Iterable[DiscoveredView]) -> list[str]:
     if codecs:
         line = f"from bridges.core.codecs import {', '.join(sorted(codecs))}"
         lines += [line] if len(line) <= _WIDTH else _call("from bridges.core.codecs import ", sorted(codecs), 0)
-    lines += ["from bridges.core.operation import Example", "from rdbms.bridge import DatabaseBridge, DatabaseSettings",
-              "from rdbms.tables import DeclaredView, ViewColumn"]
+    lines += [
+        "from bridges.core.operation import Example",
+        "from rdbms.bridge import DatabaseBridge, DatabaseSettings",
+        "from rdbms.tables import DeclaredView, ViewColumn",
+    ]
     return lines
 
 
@@ -205,18 +218,28 @@ def bridge_source(found: Discovery, name: str, *, source: str = "") -> str:
         for relation, why in left_out:
             lines += _wrap_comment(f"- {relation}: {why}", 0)
         lines.append("")
-    lines += ["", "class Settings(DatabaseSettings):",
-              f'    """Options of the {name} bridge: those of every database bridge (connection, pool, caps)."""',
-              "", '    model_config = {"extra": "forbid"}', ""]
+    lines += [
+        "",
+        "class Settings(DatabaseSettings):",
+        f'    """Options of the {name} bridge: those of every database bridge (connection, pool, caps)."""',
+        "",
+        '    model_config = {"extra": "forbid"}',
+        "",
+    ]
     for view in views:
         lines += ["", *_view_lines(view)]
     names = ", ".join(v.relation.name for v in views) or "none yet"
-    lines += ["", "", "class Bridge(DatabaseBridge):",
-              f'    """Read-only views of {where}, normalised by their declared codecs."""', "",
-              f"    name = {_q(name)}",
-              f"    title = {_q(f'{name} database')}",
-              *_assign_text("description", f"Read-only access to {where}: {names}.", 4),
-              "    Settings = Settings"]
+    lines += [
+        "",
+        "",
+        "class Bridge(DatabaseBridge):",
+        f'    """Read-only views of {where}, normalised by their declared codecs."""',
+        "",
+        f"    name = {_q(name)}",
+        f"    title = {_q(f'{name} database')}",
+        *_assign_text("description", f"Read-only access to {where}: {names}.", 4),
+        "    Settings = Settings",
+    ]
     consts = [_const(v) for v in views]
     lines += _call("views = ", consts, 4) if len(consts) != 1 else [f"    views = ({consts[0]},)"]
     if views:

@@ -95,13 +95,18 @@ def _column(entry: dict[str, Any]) -> ReflectedColumn:
     except Exception:  # a type SQLAlchemy reflects but cannot render (NullType): name it by its class
         type_name = type(sa_type).__name__
     return ReflectedColumn(
-        name=entry["name"], type_name=type_name, kind=_kind(sa_type),
-        length=getattr(sa_type, "length", None), precision=getattr(sa_type, "precision", None),
-        scale=getattr(sa_type, "scale", None), nullable=bool(entry.get("nullable", True)),
+        name=entry["name"],
+        type_name=type_name,
+        kind=_kind(sa_type),
+        length=getattr(sa_type, "length", None),
+        precision=getattr(sa_type, "precision", None),
+        scale=getattr(sa_type, "scale", None),
+        nullable=bool(entry.get("nullable", True)),
     )
 
 
 # -- the ODBC dialects -------------------------------------------------------------------
+
 
 class _PyodbcForSqlite(types.ModuleType):
     """pyodbc as SQLAlchemy's SQLite dialect wants its DBAPI module (it asks for the library version)."""
@@ -163,6 +168,7 @@ class _TextArray(postgresql.ARRAY):  # type: ignore[type-arg]
                 if self.item_type._type_affinity is sqltypes.Integer:
                     value = [None if v is None else int(v) for v in value]
             return inner(value)
+
         return process
 
 
@@ -224,8 +230,9 @@ def catalog_engine(dialect: Dialect, connect: Callable[[], Any], timeout_s: floa
     return create_engine(_DIALECTS[dialect], creator=creator, poolclass=NullPool)
 
 
-def reflect(engine: Engine, schema: str | None = None, include: Callable[[str], bool] = lambda _: True
-            ) -> list[Relation]:
+def reflect(
+    engine: Engine, schema: str | None = None, include: Callable[[str], bool] = lambda _: True
+) -> list[Relation]:
     """The tables and views of ``schema`` (the default one when None) that ``include`` accepts, by name."""
     inspector = inspect(engine)
     found = [(name, False) for name in inspector.get_table_names(schema=schema)]
@@ -240,7 +247,10 @@ def reflect(engine: Engine, schema: str | None = None, include: Callable[[str], 
         if not is_view:
             primary = tuple(inspector.get_pk_constraint(name, schema=schema).get("constrained_columns") or ())
             unique = [tuple(u["column_names"]) for u in inspector.get_unique_constraints(name, schema=schema)]
-            unique += [tuple(i["column_names"]) for i in inspector.get_indexes(name, schema=schema)
-                       if i.get("unique") and all(i["column_names"])]
+            unique += [
+                tuple(i["column_names"])
+                for i in inspector.get_indexes(name, schema=schema)
+                if i.get("unique") and all(i["column_names"])
+            ]
         relations.append(Relation(name, is_view, columns, primary, tuple(dict.fromkeys(unique))))
     return relations

@@ -27,7 +27,8 @@ _YEARS = range(1900, 2101)
 _DATE_NAME = re.compile(r"(DT|DATE|DAT|JUL|DAY)$|^(DT|DATE)|_(DT|DATE)_", re.IGNORECASE)
 _TIME_NAME = re.compile(r"(TM|TIME|HMS)$|_(TM|TIME)_", re.IGNORECASE)
 _MONEY_NAME = re.compile(
-    r"AMT|AMOUNT|PRI?C|PRICE|COST|TOTL|TOTAL|BAL|FEE|CHG|CHARGE|PAY|CRLM|LIMIT|LMT|CENTS?$", re.IGNORECASE)
+    r"AMT|AMOUNT|PRI?C|PRICE|COST|TOTL|TOTAL|BAL|FEE|CHG|CHARGE|PAY|CRLM|LIMIT|LMT|CENTS?$", re.IGNORECASE
+)
 _WHOLE_TEXT = re.compile(r"^[+-]?[0-9]{1,18}$")
 _DECIMAL_TEXT = re.compile(r"^[+-]?[0-9]{0,18}\.[0-9]{1,12}$")
 
@@ -146,15 +147,26 @@ def _numeric(column: ReflectedColumn, values: Sequence[Any], *, blanks: bool = F
         caveat = f"suggested: {what.split(';')[0]}, by its values."
         return Suggestion("dt.date", codec, note=f"{what}.", caveats=[caveat])
     if not blanks and _TIME_NAME.search(column.name) and numbers and all(_hhmmss(n) for n in numbers):
-        return Suggestion("dt.time", "parse_hhmmss", note="a time of day stored as HHMMSS.",
-                          caveats=["suggested: HHMMSS time, by its name and values."])
+        return Suggestion(
+            "dt.time",
+            "parse_hhmmss",
+            note="a time of day stored as HHMMSS.",
+            caveats=["suggested: HHMMSS time, by its name and values."],
+        )
     if not from_text and _MONEY_NAME.search(column.name):
-        return Suggestion("Decimal", "cents_to_decimal", note="integer cents, read as a Decimal amount.",
-                          caveats=["suggested: integer cents, by its name; drop the codec if it counts units."])
+        return Suggestion(
+            "Decimal",
+            "cents_to_decimal",
+            note="integer cents, read as a Decimal amount.",
+            caveats=["suggested: integer cents, by its name; drop the codec if it counts units."],
+        )
     if from_text:
-        return Suggestion("int", "partial(strip_char, empty_as_none=True)" if blanks else None,
-                          note="a whole number stored as text" + (", blank read as null." if blanks else "."),
-                          caveats=["suggested: a number stored as text, by its values."])
+        return Suggestion(
+            "int",
+            "partial(strip_char, empty_as_none=True)" if blanks else None,
+            note="a whole number stored as text" + (", blank read as null." if blanks else "."),
+            caveats=["suggested: a number stored as text, by its values."],
+        )
     return Suggestion("int", caveats=_sentinel_caveat(numbers))
 
 
@@ -172,9 +184,13 @@ def _text(column: ReflectedColumn, values: Sequence[str]) -> Suggestion:
             return found
     if len(set(filled)) >= 3 and all(_DECIMAL_TEXT.match(v) for v in filled):
         places = max(len(v.split(".")[1]) for v in filled)
-        return Suggestion("Decimal", "partial(strip_char, empty_as_none=True)" if blanks else None, scale=places,
-                          note=f"a decimal number stored as text ({places} places).",
-                          caveats=["suggested: a decimal number stored as text, by its values."])
+        return Suggestion(
+            "Decimal",
+            "partial(strip_char, empty_as_none=True)" if blanks else None,
+            scale=places,
+            note=f"a decimal number stored as text ({places} places).",
+            caveats=["suggested: a decimal number stored as text, by its values."],
+        )
     return Suggestion("str", read, note=note)
 
 

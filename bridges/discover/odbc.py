@@ -21,8 +21,13 @@ from rdbms.settings import RdbmsSettings
 
 __all__ = ["dialect_of", "discover_source", "update_config", "write_package"]
 
-_DRIVER_DIALECTS = (("sqlite", "sqlite"), ("postgres", "postgresql"), ("psql", "postgresql"),
-                    ("mariadb", "mariadb"), ("mysql", "mariadb"))
+_DRIVER_DIALECTS = (
+    ("sqlite", "sqlite"),
+    ("postgres", "postgresql"),
+    ("psql", "postgresql"),
+    ("mariadb", "mariadb"),
+    ("mysql", "mariadb"),
+)
 
 
 def dialect_of(connection: str) -> str | None:
@@ -31,10 +36,19 @@ def dialect_of(connection: str) -> str | None:
     return next((dialect for word, dialect in _DRIVER_DIALECTS if word in driver), None)
 
 
-def discover_source(connection: str, name: str, *, dialect: str | None = None, user: str | None = None,
-                    password: str | None = None, schema: str | None = None, tables: str | None = None,
-                    sample_rows: int = 200, timeout_s: float = 10.0, allow_write_account: bool = False,
-                    ) -> tuple[str, Discovery, dict[str, Any]]:
+def discover_source(
+    connection: str,
+    name: str,
+    *,
+    dialect: str | None = None,
+    user: str | None = None,
+    password: str | None = None,
+    schema: str | None = None,
+    tables: str | None = None,
+    sample_rows: int = 200,
+    timeout_s: float = 10.0,
+    allow_write_account: bool = False,
+) -> tuple[str, Discovery, dict[str, Any]]:
     """(the bridge module's source, what was found, the bridge's ``options``) for the database
     ``connection`` reaches; the password is a secret and goes nowhere but the driver."""
     dialect = dialect or dialect_of(connection)
@@ -45,10 +59,10 @@ def discover_source(connection: str, name: str, *, dialect: str | None = None, u
         options["user"] = user
     if schema:
         options["db_schema"] = schema
-    settings = RdbmsSettings(connection=connection, dialect=dialect, user=user,
-                             allow_write_account=allow_write_account)
-    found = discover(settings, password=password, schema=schema, tables=tables, sample_rows=sample_rows,
-                     timeout_s=timeout_s)
+    settings = RdbmsSettings(connection=connection, dialect=dialect, user=user, allow_write_account=allow_write_account)
+    found = discover(
+        settings, password=password, schema=schema, tables=tables, sample_rows=sample_rows, timeout_s=timeout_s
+    )
     source = bridge_source(found, name, source=connstr.redact(connection, [password or ""]))
     return source, found, options
 
@@ -56,8 +70,9 @@ def discover_source(connection: str, name: str, *, dialect: str | None = None, u
 def _bridge_module(package: Path) -> Path:
     found = sorted(p for p in package.glob("*/bridge.py") if p.parent.name not in {"tests", "cassettes"})
     if len(found) != 1:
-        raise ConfigError(f"--package {package}: expected one <package>/bridge.py (from `bridges new`), "
-                          f"found {len(found)}")
+        raise ConfigError(
+            f"--package {package}: expected one <package>/bridge.py (from `bridges new`), found {len(found)}"
+        )
     return found[0]
 
 

@@ -39,39 +39,62 @@ class SqlitePort:
         self.conn = conn
         self.calls: list[tuple[str, int | None, float]] = []
 
-    def query(self, sql: str, params: Any = (), *, max_rows: int | None = None, max_bytes: int | None = None
-              ) -> QueryResult:
+    def query(
+        self, sql: str, params: Any = (), *, max_rows: int | None = None, max_bytes: int | None = None
+    ) -> QueryResult:
         self.calls.append((sql, max_rows, current_deadline(3600).remaining()))
         cursor = self.conn.execute(sql, tuple(params))
         rows = cursor.fetchmany(max_rows) if max_rows else cursor.fetchall()
         return QueryResult(tuple(Column(d[0], "str") for d in cursor.description), [tuple(r) for r in rows])
 
 
-def _c(name: str, type_name: str, kind: str, length: int | None = None, precision: int | None = None,
-       scale: int | None = None) -> ReflectedColumn:
+def _c(
+    name: str,
+    type_name: str,
+    kind: str,
+    length: int | None = None,
+    precision: int | None = None,
+    scale: int | None = None,
+) -> ReflectedColumn:
     return ReflectedColumn(name, type_name, kind, length, precision, scale, nullable=False)
 
 
-ITEMS = Relation("ITMAST", False, (
-    _c("ITNO", "CHAR(8)", "char", 8), _c("ITDESC", "CHAR(30)", "char", 30), _c("ITPRC", "INTEGER", "integer"),
-    _c("ITADDT", "NUMERIC(7, 0)", "decimal", precision=7, scale=0), _c("ITSTAT", "CHAR(1)", "char", 1),
-    _c("ITPIC", "BLOB", "binary"),
-), primary_key=("ITNO",))
-STOCK = Relation("VSTOCK", True, (_c("SKWHSE", "CHAR(3)", "char", 3), _c("SKITNO", "CHAR(8)", "char", 8),
-                                  _c("SKQTY", "INTEGER", "integer")))
+ITEMS = Relation(
+    "ITMAST",
+    False,
+    (
+        _c("ITNO", "CHAR(8)", "char", 8),
+        _c("ITDESC", "CHAR(30)", "char", 30),
+        _c("ITPRC", "INTEGER", "integer"),
+        _c("ITADDT", "NUMERIC(7, 0)", "decimal", precision=7, scale=0),
+        _c("ITSTAT", "CHAR(1)", "char", 1),
+        _c("ITPIC", "BLOB", "binary"),
+    ),
+    primary_key=("ITNO",),
+)
+STOCK = Relation(
+    "VSTOCK",
+    True,
+    (_c("SKWHSE", "CHAR(3)", "char", 3), _c("SKITNO", "CHAR(8)", "char", 8), _c("SKQTY", "INTEGER", "integer")),
+)
 LOG = Relation("EVLOG", False, (_c("LGTEXT", "CHAR(20)", "char", 20), _c("LGCODE", "CHAR(2)", "char", 2)))
 
 
 @pytest.fixture
 def port() -> SqlitePort:
     conn = sqlite3.connect(":memory:")
-    conn.execute("CREATE TABLE ITMAST (ITNO CHAR(8), ITDESC CHAR(30), ITPRC INTEGER, ITADDT NUMERIC(7,0),"
-                 " ITSTAT CHAR(1), ITPIC BLOB)")
-    conn.executemany("INSERT INTO ITMAST VALUES (?, ?, ?, ?, ?, x'00')", [
-        (f"IT{i:04d}  ", f"Item {i}".ljust(30), 100 * i + 99, 1250101 + i, "AD"[i % 2]) for i in range(1, 41)])
+    conn.execute(
+        "CREATE TABLE ITMAST (ITNO CHAR(8), ITDESC CHAR(30), ITPRC INTEGER, ITADDT NUMERIC(7,0),"
+        " ITSTAT CHAR(1), ITPIC BLOB)"
+    )
+    conn.executemany(
+        "INSERT INTO ITMAST VALUES (?, ?, ?, ?, ?, x'00')",
+        [(f"IT{i:04d}  ", f"Item {i}".ljust(30), 100 * i + 99, 1250101 + i, "AD"[i % 2]) for i in range(1, 41)],
+    )
     conn.execute("CREATE TABLE VSTOCK (SKWHSE CHAR(3), SKITNO CHAR(8), SKQTY INTEGER)")
-    conn.executemany("INSERT INTO VSTOCK VALUES (?, ?, ?)",
-                     [(w, f"IT{i:04d}  ", i) for w in ("W01", "W02") for i in range(1, 21)])
+    conn.executemany(
+        "INSERT INTO VSTOCK VALUES (?, ?, ?)", [(w, f"IT{i:04d}  ", i) for w in ("W01", "W02") for i in range(1, 21)]
+    )
     conn.execute("CREATE TABLE EVLOG (LGTEXT CHAR(20), LGCODE CHAR(2))")
     conn.executemany("INSERT INTO EVLOG VALUES (?, ?)", [("same", "X1")] * 5)
     return SqlitePort(conn)
@@ -107,8 +130,12 @@ def test_generated_source_is_ruff_clean_and_conformant(port, tmp_path):
     path.write_text(source, encoding="utf-8")
     config = str(ROOT / "pyproject.toml")
     for command in (["check", "--no-cache"], ["format", "--check", "--no-cache"]):
-        out = subprocess.run([sys.executable, "-m", "ruff", *command, "--config", config, str(path)],
-                             capture_output=True, text=True, timeout=60)
+        out = subprocess.run(
+            [sys.executable, "-m", "ruff", *command, "--config", config, str(path)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert out.returncode == 0, out.stdout + out.stderr
     # What the engineer must check is said where it applies.
     assert "# suggested: integer cents" in source and "# suggested: CYYMMDD date" in source
@@ -131,8 +158,13 @@ def test_generated_source_is_ruff_clean_and_conformant(port, tmp_path):
                 assert info.description, f"{op.name}: {model.__name__}.{name} has no description"
     items = next(v for v in bridge.views if v.relation == "ITMAST")
     row = items.to_row(("IT0001  ", "Item 1".ljust(30), 199, 1250102, "D"))
-    assert row == {"itno": "IT0001", "itdesc": "Item 1", "itprc": Decimal("1.99"), "itaddt": dt.date(2025, 1, 2),
-                   "itstat": "D"}
+    assert row == {
+        "itno": "IT0001",
+        "itdesc": "Item 1",
+        "itprc": Decimal("1.99"),
+        "itaddt": dt.date(2025, 1, 2),
+        "itstat": "D",
+    }
     assert items.column("itno").bind("IT0001") == "IT0001  "  # CHAR keys bound padded (SQLite compares exactly)
 
 

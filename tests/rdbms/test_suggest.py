@@ -15,8 +15,15 @@ from rdbms.suggest import suggest
 pytestmark = pytest.mark.unit
 
 
-def _col(name: str, kind: str, type_name: str = "", *, length: int | None = None, precision: int | None = None,
-         scale: int | None = None) -> ReflectedColumn:
+def _col(
+    name: str,
+    kind: str,
+    type_name: str = "",
+    *,
+    length: int | None = None,
+    precision: int | None = None,
+    scale: int | None = None,
+) -> ReflectedColumn:
     return ReflectedColumn(name, type_name or kind.upper(), kind, length, precision, scale)
 
 
@@ -36,20 +43,42 @@ def test_char_is_trimmed_and_varchar_only_when_padded():
     assert padded.read == "strip_char"
 
 
-@pytest.mark.parametrize(("column", "values", "codec", "expected"), [
-    (_col("OHORDT", "decimal", "NUMERIC(7,0)", precision=7, scale=0),
-     [Decimal(1250630), Decimal(960101), Decimal(0), Decimal(9999999), Decimal(1240229)],
-     "parse_cyymmdd", dt.date(2025, 6, 30)),
-    (_col("SLSHDT", "decimal", "NUMERIC(7,0)", precision=7, scale=0),  # sqliteodbc: NUMERIC as float
-     [1250630.0, 1250701.0, 1250702.0], "parse_cyymmdd", dt.date(2025, 6, 30)),
-    (_col("INVDATE", "integer"), [20250630, 19991231, 20240229, 0], "parse_yyyymmdd", dt.date(2025, 6, 30)),
-    (_col("INVDAT", "decimal", "NUMERIC(6,0)", precision=6, scale=0), [240131, 991231, 10101],
-     "parse_yymmdd", dt.date(2024, 1, 31)),
-    (_col("SHIPJUL", "decimal", "NUMERIC(6,0)", precision=6, scale=0), [125001, 124366, 99365],
-     "parse_cyyddd", dt.date(2025, 1, 1)),
-    (_col("BOOKED", "char", "CHAR(8)", length=8), ["20250630", "20240229", "19991231"], "parse_yyyymmdd",
-     dt.date(2025, 6, 30)),
-])
+@pytest.mark.parametrize(
+    ("column", "values", "codec", "expected"),
+    [
+        (
+            _col("OHORDT", "decimal", "NUMERIC(7,0)", precision=7, scale=0),
+            [Decimal(1250630), Decimal(960101), Decimal(0), Decimal(9999999), Decimal(1240229)],
+            "parse_cyymmdd",
+            dt.date(2025, 6, 30),
+        ),
+        (
+            _col("SLSHDT", "decimal", "NUMERIC(7,0)", precision=7, scale=0),  # sqliteodbc: NUMERIC as float
+            [1250630.0, 1250701.0, 1250702.0],
+            "parse_cyymmdd",
+            dt.date(2025, 6, 30),
+        ),
+        (_col("INVDATE", "integer"), [20250630, 19991231, 20240229, 0], "parse_yyyymmdd", dt.date(2025, 6, 30)),
+        (
+            _col("INVDAT", "decimal", "NUMERIC(6,0)", precision=6, scale=0),
+            [240131, 991231, 10101],
+            "parse_yymmdd",
+            dt.date(2024, 1, 31),
+        ),
+        (
+            _col("SHIPJUL", "decimal", "NUMERIC(6,0)", precision=6, scale=0),
+            [125001, 124366, 99365],
+            "parse_cyyddd",
+            dt.date(2025, 1, 1),
+        ),
+        (
+            _col("BOOKED", "char", "CHAR(8)", length=8),
+            ["20250630", "20240229", "19991231"],
+            "parse_yyyymmdd",
+            dt.date(2025, 6, 30),
+        ),
+    ],
+)
 def test_legacy_dates_and_their_sentinels(column, values, codec, expected):
     found = suggest(column, values)
     assert (found.type, found.read) == ("dt.date", codec)
