@@ -214,11 +214,11 @@ def _query_model(
 
 
 def _result_model(name: str, op: str, read: DiscoveredScreen, common: Sequence[ScreenField]) -> list[str]:
-    lines = [f"class {name}(BaseModel):", f'    """What {op} reads off {read.name}."""', ""]
+    lines = [f"class {name}(BaseModel):", f'    """What {op} reads off {read.name} (a blank field is null)."""', ""]
     outputs = [f for f in (*read.fields, read.message) if f is not None and f.kind is not Kind.INPUT]
     for f in outputs:
         label = "The message line" if f.kind is Kind.MESSAGE else _label(f)
-        description = f"{label} (row {f.row}, column {f.col}); null when blank."
+        description = f"{label} (row {f.row}, column {f.col})."
         head = f"{f.name}: str | None = Field("
         lines += _wrap(head, [f"description={_string(description, 8, len('description=') + 1)}"], ")", 4)
     return lines
@@ -338,7 +338,7 @@ def _bridge(origin: Origin, screens: Sequence[DiscoveredScreen], walk: Walk, met
         f"    title = {_q(title)}",
         f"    description = {_string(description, 4, len('description = '))}",
         "    Settings = Settings",
-        *_wrap("screens = (", [s.name for s in screens], ")", 4, expand=len(screens) > 1),
+        *_wrap("screens = (", [s.name for s in screens], ",)" if len(screens) == 1 else ")", 4),
         *_wrap("sign_on = SignOnSpec(", spec, ")", 4),
     ]
     if volatile:
