@@ -73,10 +73,13 @@ def prompt_steps(ask: Callable[[str], str], say: Callable[[str], None]) -> NextS
     """Show each screen, ask for a step; a line that is no step is explained and asked again.
     End of input ends the walk as ``done`` does."""
     line_no = 0
+    shown: list[Screen] = []
 
     def next_step(screen: Screen):
         nonlocal line_no
-        say(render(screen))
+        if not shown or shown[-1] is not screen:  # a new screen; after ``type`` it is the same one
+            say(render(screen))
+            shown[:] = [screen]
         while True:
             line_no += 1
             try:

@@ -38,6 +38,8 @@ class DiscoveredScreen:
     message: ScreenField | None = None
     volatile: list[ScreenField] = field(default_factory=list)
     sign_on: bool = False
+    messages: list[str] = field(default_factory=list)
+    """What the message line said in the walk, each message once."""
 
     @property
     def screen_id(self) -> str:
@@ -83,6 +85,7 @@ def _merge(screens: Sequence[Screen], pressed: set[str]) -> DiscoveredScreen:
         keys=keys,
         message=next((f for f in first if f.kind is Kind.MESSAGE), None),
         volatile=[f for f in first if f.kind is Kind.VOLATILE],
+        messages=list(dict.fromkeys(f.text for c in per_capture for f in c if f.kind is Kind.MESSAGE and f.text)),
     )
 
 

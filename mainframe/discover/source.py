@@ -148,6 +148,9 @@ def _screen_class(screen: DiscoveredScreen, common: set[str]) -> list[str]:
     if screen.message and "message" not in common:
         lines.append(f"    message = OutputField(-1, {screen.message.col}, {screen.message.length})")
     lines += [_field_line(f) for f in screen.fields if f.name not in common]
+    if screen.messages and not screen.sign_on:
+        lines.append("    # Messages seen in the walk (declare the host's errors as MessageRules):")
+        lines += [f"    #   {m}"[:WIDTH] for m in screen.messages]
     if screen.sign_on:
         lines += [
             "    # Back on the sign-on screen with a message: refused, and never tried again.",

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
+from bridges.core.conformance import assert_conformant
 from mainframe.discover.screens import discover_screens
 from mainframe.discover.source import Origin, bridge_source
 from tests.mainframe.discover.buffers import captured, demo_walk
@@ -69,6 +70,7 @@ def test_the_bridge_declares_its_screens_sign_on_and_clock(tmp_path):
 
 def test_the_operation_meets_the_conformance_rules(tmp_path):
     bridge = _load(tmp_path, _source()).Bridge
+    assert_conformant(bridge)
     (op,) = bridge.operations.values()
     assert op.name == "read_customer_inquiry" and op.effect.value == "read"
     assert op.summary and op.description and op.examples
@@ -104,3 +106,18 @@ def test_the_walk_is_replayed_step_by_step_in_the_method():
     assert 'terminal, "Enter", selection="1", customer_no=query.customer_no' in source
     assert 'CustomerInquiry.press(terminal, "PF3", screen)' in source
     assert "Dem0-Pass" not in source
+
+
+def test_reading_the_home_screen_needs_no_navigation_and_no_parameters(tmp_path):
+    walk = demo_walk()
+    walk.captures, walk.read = walk.captures[:1], None
+    walk.captures[0] = type(walk.captures[0])(walk.captures[0].screen)
+    module = _load(tmp_path, _source(walk))
+    (op,) = module.Bridge.operations.values()
+    assert op.name == "read_main_menu" and op.input_model.model_fields == {}
+    assert assert_conformant(module.Bridge) is None
+    assert ".press(" not in _source(walk)
+
+
+def test_messages_seen_in_the_walk_are_listed_for_the_engineer():
+    assert "    #   CM020I CUSTOMER DISPLAYED\n" in _source()
