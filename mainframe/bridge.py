@@ -65,6 +65,14 @@ class TN3270Settings(BaseModel):
     executable: str = Field("s3270", description="The s3270 program.")
     trace_dir: Path | None = Field(None, description="s3270 wire traces go here (paused while typing a hidden field).")
 
+    def tunnel_target(self) -> tuple[str, int]:
+        """The TN3270 host and port, which an SSH tunnel (``[bridges.NAME.tunnel]``) can stand in for."""
+        return self.host.strip("[]"), self.port
+
+    def through_tunnel(self, host: str, port: int) -> TN3270Settings:
+        """These settings, connecting to ``host``:``port`` (a tunnel's loopback end) instead."""
+        return self.model_copy(update={"host": host, "port": port})
+
 
 @dataclass(frozen=True)
 class SignOnSpec:

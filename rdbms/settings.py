@@ -5,6 +5,8 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from bridges.core.cassette import CassetteSettings
+from bridges.core.errors import ConfigError
+from rdbms.connstr import format_connection_string, get, parse_connection_string, put
 from rdbms.gate import DEFAULT_FUNCTIONS, SqlGate
 from rdbms.recorded import RecordingConnection, ReplayingConnection, open_cassette
 from rdbms.types import Dialect, ReadOnlyConnection
@@ -46,6 +48,28 @@ class RdbmsSettings(BaseModel):
         False, description="Start even when the start-up probe finds the account can write (not recommended)."
     )
     extra_functions: list[str] = Field(default_factory=list, description="Functions added to the gate's allow-list.")
+
+    def tunnel_target(self) -> tuple[str, int]:
+        """The database server's host and port from the connection string (``Server``/``Port``), which an SSH
+        tunnel can stand in for; a DSN or a database file names none (ConfigError)."""
+        pairs = parse_connection_string(self.connection)
+        server = get(pairs, "Server") or get(pairs, "Servername") or get(pairs, "Host")
+        if not server or self.dialect == "sqlite":
+            raise ConfigError("the connection string names no Server to tunnel to (a DSN: set tunnel.target)")
+        port = get(pairs, "Port") or str(_DEFAULT_PORTS.get(self.dialect, 0))
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise ConfigError("the connection string's Port is not a port number")
+        return server, int(port)
+
+    def through_tunnel(self, host: str, port: int) -> RdbmsSettings:
+        """These settings with the connection string's server and port replaced by ``host``:``port``."""
+        pairs = parse_connection_string(self.connection)
+        key = next((k for k in ("Server", "Servername", "Host") if get(pairs, k)), "Server")
+        pairs = put(put(pairs, key, host), "Port", str(port))
+        return self.model_copy(update={"connection": format_connection_string(pairs)})
+
+
+_DEFAULT_PORTS = {"postgresql": 5432, "mariadb": 3306}
 
 
 def open_connection(

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, Field
 
@@ -49,6 +50,20 @@ class WebSettings(BaseModel):
     trace: TraceLevel = Field(TraceLevel.LIGHT, description="Playwright tracing (off, light, full); a failed "
                               "call's trace is kept, redacted, with its screenshot.")
     artifacts_dir: Path | None = Field(None, description="Where failure artifacts go; default: a temp folder.")
+
+    def tunnel_target(self) -> tuple[str, int]:
+        """The application's host and port from ``base_url``, which an SSH tunnel can stand in for."""
+        url = urlsplit(self.base_url)
+        return url.hostname or "", url.port or (443 if url.scheme == "https" else 80)
+
+    def through_tunnel(self, host: str, port: int) -> WebSettings:
+        """These settings with ``base_url`` pointing at ``host``:``port`` (plain HTTP only: an HTTPS
+        certificate names the application's own host, not the tunnel's loopback end)."""
+        url = urlsplit(self.base_url)
+        if url.scheme == "https":
+            raise ConfigError("an SSH tunnel to an HTTPS application is not supported (the certificate would "
+                              "not match the tunnel's loopback address)")
+        return self.model_copy(update={"base_url": urlunsplit(url._replace(netloc=f"{host}:{port}"))})
 
 
 class WebBridge(Bridge):

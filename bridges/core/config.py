@@ -31,6 +31,7 @@ from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validat
 from bridges.core.cassette import CassetteSettings
 from bridges.core.errors import ConfigError
 from bridges.core.guard import GuardSettings
+from bridges.core.tunnel import TunnelSettings
 
 __all__ = [
     "ApiKeySettings",
@@ -122,6 +123,7 @@ class BridgeEntry(BaseModel):
     review_writes: bool = Field(False, description="Queue writes for a second person's approval (four eyes).")
     secrets: dict[str, SecretRef] = Field(default_factory=dict)
     options: dict[str, Any] = Field(default_factory=dict)
+    tunnel: TunnelSettings | None = Field(None, description="Reach the bridge's host through an SSH jump host.")
 
 
 class Config(BaseModel):

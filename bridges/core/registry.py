@@ -24,6 +24,7 @@ from bridges.core.errors import ConfigError
 from bridges.core.guard import Guard, GuardSettings
 from bridges.core.operation import Bridge, BridgeContext
 from bridges.core.runtime import BridgeRuntime, Runtime
+from bridges.core.tunnel import SshTunnel, Tunnelled, TunnelSettings
 
 __all__ = ["ENTRY_POINT_GROUP", "available_bridges", "build_runtime", "check_config", "load_bridge_class",
            "unknown_keys"]
@@ -84,6 +85,8 @@ class _Planned:
     settings: BaseModel
     context: BridgeContext
     guard: GuardSettings
+    tunnel: TunnelSettings | None = None
+    target: tuple[str, int] | None = None
 
 
 def unknown_keys(model: type[BaseModel], data: Any, prefix: str) -> list[str]:
@@ -159,8 +162,41 @@ def _plan(config: Config, workers: int = 1) -> list[_Planned]:
             cassette = entry.cassette.model_copy(update={"path": config.path(entry.cassette.path)})
         _check_cassette(instance, cassette, workers)
         context = BridgeContext(instance_name=instance, cassette=cassette, crosswalk=crosswalk, secrets=secrets)
-        planned.append(_Planned(instance, cls, settings, context, entry.guard))
+        target = _tunnel_target(instance, cls, settings, entry.tunnel) if entry.tunnel is not None else None
+        planned.append(_Planned(instance, cls, settings, context, entry.guard, entry.tunnel, target))
     return planned
+
+
+def _tunnel_target(instance: str, cls: type[Bridge], settings: BaseModel, tunnel: TunnelSettings) -> tuple[str, int]:
+    """Where the tunnel of ``bridges.<instance>`` forwards to: its ``target``, or the bridge's own host."""
+    if tunnel.target is not None:
+        host, _, port = tunnel.target.rpartition(":")
+        return host, int(port)
+    if not isinstance(settings, Tunnelled):
+        raise ConfigError(f"bridges.{instance}.tunnel: the {cls.name} bridge's settings name no host to tunnel to "
+                          "(set tunnel.target)")
+    try:
+        return settings.tunnel_target()
+    except ConfigError as exc:
+        raise ConfigError(f"bridges.{instance}.tunnel: {exc.detail}") from None
+
+
+def _open_tunnel(plan: _Planned) -> tuple[BaseModel, SshTunnel | None]:
+    """The settings the bridge is built with, and its tunnel (none while replaying: nothing is reached)."""
+    cassette = plan.context.cassette
+    if plan.tunnel is None or plan.target is None or (cassette is not None and not cassette.records
+                                                      and Path(cassette.path).exists()):
+        return plan.settings, None
+    if not isinstance(plan.settings, Tunnelled):
+        raise ConfigError(f"bridges.{plan.instance}.tunnel: the {plan.cls.name} bridge's settings cannot be "
+                          "pointed at a tunnel")
+    tunnel = SshTunnel(plan.tunnel, plan.target, passphrase=plan.context.secrets.get("ssh_passphrase"),
+                       name=f"bridges.{plan.instance}.tunnel")
+    try:
+        return plan.settings.through_tunnel("127.0.0.1", tunnel.local_port), tunnel
+    except BaseException:
+        tunnel.close()
+        raise
 
 
 def check_config(config: Config, workers: int = 1) -> None:
@@ -175,8 +211,14 @@ def build_runtime(config: Config) -> Runtime:
     built: dict[str, BridgeRuntime] = {}
     try:
         for plan in _plan(config):
-            bridge = plan.cls(plan.settings, plan.context)
-            built[plan.instance] = BridgeRuntime(bridge, Guard(plan.guard, name=plan.instance))
+            settings, tunnel = _open_tunnel(plan)
+            try:
+                bridge = plan.cls(settings, plan.context)
+            except BaseException:
+                if tunnel is not None:
+                    tunnel.close()
+                raise
+            built[plan.instance] = BridgeRuntime(bridge, Guard(plan.guard, name=plan.instance), tunnel=tunnel)
             if plan.context.cassette is not None and not plan.context.cassette.opened:
                 raise ConfigError(
                     f"bridges.{plan.instance}.cassette: the {plan.cls.name} bridge never opened its cassette, so it "
@@ -186,6 +228,6 @@ def build_runtime(config: Config) -> Runtime:
                      plan.context.cassette.mode.value if plan.context.cassette else "live")
     except BaseException:
         for runtime in built.values():
-            runtime.bridge.close()
+            runtime.close()
         raise
     return Runtime(built)

@@ -35,6 +35,8 @@ class BridgeRuntime:
     bridge: Bridge
     guard: Guard
     instance: str = ""
+    tunnel: Any = None
+    """The bridge's :class:`~bridges.core.tunnel.SshTunnel`, when it is reached through one."""
 
     def __post_init__(self) -> None:
         self.instance = self.instance or self.bridge.context.instance_name
@@ -51,6 +53,14 @@ class BridgeRuntime:
         except ValidationError as exc:
             raise InvalidInput(f"invalid input for {operation.qualified_name}",
                                errors=validation_errors(exc)) from None
+
+    def close(self) -> None:
+        """Close the bridge, then its tunnel."""
+        try:
+            self.bridge.close()
+        finally:
+            if self.tunnel is not None:
+                self.tunnel.close()
 
     def call(self, operation: Operation, raw_input: Mapping[str, Any] | BaseModel,
              deadline_s: float | None = None) -> BaseModel | RowStream:
@@ -126,6 +136,8 @@ class Runtime:
             except Exception as exc:  # a ping must never take /readyz down with it
                 entry.update(status="failing", error=type(exc).__name__)
             entry.update(runtime.bridge.status() or {})
+            if runtime.tunnel is not None:
+                entry["tunnel"] = runtime.tunnel.status()
             report[instance] = entry
         return report
 
@@ -137,8 +149,10 @@ class Runtime:
             raise NotFound(f"no bridge {instance}")
         runtime.bridge.reset()
         runtime.guard.reset()
+        if runtime.tunnel is not None:
+            runtime.tunnel.reset()
 
     def close(self) -> None:
-        """Close every bridge."""
+        """Close every bridge (and its tunnel)."""
         for runtime in self.bridges.values():
-            runtime.bridge.close()
+            runtime.close()
