@@ -14,6 +14,7 @@ from bridges.core.errors import BridgeError
 from bridges.core.operation import Operation
 from bridges.core.registry import available_bridges, check_config, load_bridge_class
 from facade_app.auth import KeyRing
+from facade_app.cassette_cli import add_cassette_commands
 from facade_app.discover_cli import add_discover_parser
 from facade_app.scaffold import add_new_command
 
@@ -163,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_cmd_demo)
 
     add_new_command(sub)
+    add_cassette_commands(sub)
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,

@@ -14,6 +14,8 @@ Installed with legacy-bridges, it gives every test session:
 * the fixture ``bridges_call`` — ``bridges_call("custmast", "get_customer", customer="C-00001")``
   returns the operation's output model (a streaming operation's rows as a list of them),
   through the same validation and guard as the facade, without HTTP;
+  In replay, a secret whose environment variable is unset gets a stand-in value (cassettes
+  hold placeholders, never secrets), so replay needs no password;
 * the fixture ``bridges_record_mode`` — the chosen :class:`~bridges.core.cassette.RecordMode`;
 * the markers ``live`` and ``replay``.
 
@@ -28,12 +30,13 @@ from typing import Any
 
 import pytest
 
-from bridges.core.cassette import CassetteSettings, RecordMode
-from bridges.core.config import Config, load_config
+from bridges.core.cassette import RecordMode
+from bridges.core.cassette_config import configured_for_cassettes
+from bridges.core.config import load_config
 from bridges.core.runtime import Runtime
 from bridges.core.streaming import RowStream
 
-__all__ = ["configured_for_cassettes"]
+__all__ = ["bridges_call", "bridges_config_path", "bridges_record_mode", "bridges_runtime"]
 
 _HELP_RECORD = (
     "how bridge cassettes are used: none replays only (default), once records missing cassettes "
@@ -58,25 +61,6 @@ def pytest_configure(config: pytest.Config) -> None:
         "replay: answers from recorded cassettes, no legacy system needed",
     ):
         config.addinivalue_line("markers", line)
-
-
-def configured_for_cassettes(config: Config, mode: RecordMode) -> Config:
-    """``config`` with every enabled bridge's cassette in ``mode`` (a bridge without a
-    cassette table gets ``cassettes/<bridge>.yaml`` beside the configuration). Read
-    retries are off under a cassette: a retried call would play answers recorded for the
-    next one."""
-    bridges = {}
-    for instance, entry in config.bridges.items():
-        if entry.enabled:
-            path = entry.cassette.path if entry.cassette is not None else Path("cassettes") / f"{instance}.yaml"
-            entry = entry.model_copy(
-                update={
-                    "cassette": CassetteSettings(path=config.path(path), mode=mode),
-                    "guard": entry.guard.model_copy(update={"read_retries": 0}),
-                }
-            )
-        bridges[instance] = entry
-    return config.model_copy(update={"bridges": bridges})
 
 
 @pytest.fixture(scope="session")
