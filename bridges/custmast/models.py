@@ -74,14 +74,14 @@ class Customer(BaseModel):
 
     customer_id: str | None = Field(description="Canonical id (None if the crosswalk does not know the customer).")
     custmast_no: str = Field(description="CUSTMAST's own customer number.")
-    name: str
-    street: str | None
-    city: str | None
-    postcode: str | None
-    country: str | None
-    phone: str | None
-    credit_limit: Decimal | None
-    customer_since: date | None
+    name: str = Field(description="The customer's name.")
+    street: str | None = Field(description="Street and number; null when CUSTMAST shows none.")
+    city: str | None = Field(description="City; null when CUSTMAST shows none.")
+    postcode: str | None = Field(description="Postcode; null when CUSTMAST shows none.")
+    country: str | None = Field(description="ISO country code; null when CUSTMAST shows none.")
+    phone: str | None = Field(description="Phone number as CUSTMAST keeps it.")
+    credit_limit: Decimal | None = Field(description="Credit limit in the customer's currency.")
+    customer_since: date | None = Field(description="The date the customer was opened.")
 
 
 class BrowseCustomers(BaseModel):
@@ -101,29 +101,29 @@ class BrowseCustomers(BaseModel):
 class CustomerSummary(BaseModel):
     """One row of the customer browse."""
 
-    customer_id: str | None
-    custmast_no: str
-    name: str
-    city: str | None
-    country: str | None
+    customer_id: str | None = Field(description="Canonical id (None if the crosswalk does not know the customer).")
+    custmast_no: str = Field(description="CUSTMAST's own customer number.")
+    name: str = Field(description="The customer's name.")
+    city: str | None = Field(description="City; null when the browse shows none.")
+    country: str | None = Field(description="ISO country code; null when the browse shows none.")
 
 
 class CustomerPage(BaseModel):
     """Customers in CUSTMAST number order."""
 
-    customers: list[CustomerSummary]
+    customers: list[CustomerSummary] = Field(description="The customers read, in CUSTMAST number order.")
     next_start_at: str | None = Field(description="Pass as start_at for the next page; None at the end of the list.")
-    end_of_list: bool
-    screens_read: int
+    end_of_list: bool = Field(description="True when the browse reached its last customer.")
+    screens_read: int = Field(description="Browse screens paged through for this answer.")
 
 
 class Address(BaseModel):
     """A postal address as CUSTMAST keeps it."""
 
-    street: str | None
-    city: str | None
-    postcode: str | None
-    country: str | None
+    street: str | None = Field(description="Street and number.")
+    city: str | None = Field(description="City.")
+    postcode: str | None = Field(description="Postcode.")
+    country: str | None = Field(description="ISO country code.")
 
 
 class ChangeAddress(BaseModel):
@@ -158,11 +158,11 @@ class ChangeAddress(BaseModel):
 class AddressChangeResult(BaseModel):
     """What the change did."""
 
-    customer_id: str | None
-    custmast_no: str
-    dry_run: bool
+    customer_id: str | None = Field(description="Canonical id (None if the crosswalk does not know the customer).")
+    custmast_no: str = Field(description="CUSTMAST's own customer number.")
+    dry_run: bool = Field(description="True when the change stopped before the commit key.")
     committed: bool = Field(description="True only when CUSTMAST confirmed the change.")
     changed: bool = Field(description="False when the new address equals the stored one.")
-    old: Address
-    new: Address
+    old: Address = Field(description="The address before the change.")
+    new: Address = Field(description="The address as changed (or as it would be, in a dry run).")
     message: str = Field(description="CUSTMAST's last message.")

@@ -53,24 +53,24 @@ class SearchTickets(BaseModel):
 class TicketSummary(BaseModel):
     """One row of the search results."""
 
-    ticket_no: str = Field(pattern=TICKET_NO)
-    opened: date
+    ticket_no: str = Field(pattern=TICKET_NO, description="Ticket number, e.g. HD-2005-003811.")
+    opened: date = Field(description="The date the ticket was opened.")
     customer_id: str | None = Field(description="Canonical customer id (None if the crosswalk has no entry).")
     account: str = Field(description="The helpdesk's own account number.")
-    customer_name: str
-    subject: str
-    status: TicketStatus
-    priority: Priority
+    customer_name: str = Field(description="The customer's name as the helpdesk shows it.")
+    subject: str = Field(description="The ticket's subject line.")
+    status: TicketStatus = Field(description="The ticket's status.")
+    priority: Priority = Field(description="The ticket's priority.")
 
 
 class TicketPage(BaseModel):
     """A page (or, with ``all_pages``, several pages) of search results."""
 
-    customer_id: str
-    page: int
+    customer_id: str = Field(description="The canonical customer id searched for.")
+    page: int = Field(description="This page's number (25 tickets a page).")
     pages: int = Field(description="How many pages the search has.")
     total: int = Field(description="How many tickets match.")
-    tickets: list[TicketSummary]
+    tickets: list[TicketSummary] = Field(description="The tickets of this page, or of every page read, newest first.")
     truncated: bool = Field(False, description="True when `all_pages` stopped at the page limit.")
 
 
@@ -87,22 +87,22 @@ class HistoryNote(BaseModel):
     """One entry of a ticket's history."""
 
     at: LocalDateTime = Field(description="Local time of the helpdesk (no zone).")
-    by: str
-    note: str
+    by: str = Field(description="Who wrote the note.")
+    note: str = Field(description="The note's text.")
 
 
 class Ticket(BaseModel):
     """A ticket's detail page."""
 
-    ticket_no: str = Field(pattern=TICKET_NO)
-    account: str
-    customer_id: str | None
-    customer_name: str
-    status: TicketStatus
-    priority: Priority
+    ticket_no: str = Field(pattern=TICKET_NO, description="Ticket number, e.g. HD-2005-003811.")
+    account: str = Field(description="The helpdesk's own account number.")
+    customer_id: str | None = Field(description="Canonical customer id (None if the crosswalk has no entry).")
+    customer_name: str = Field(description="The customer's name as the helpdesk shows it.")
+    status: TicketStatus = Field(description="The ticket's status.")
+    priority: Priority = Field(description="The ticket's priority.")
     opened: LocalDateTime = Field(description="Local time of the helpdesk (no zone).")
     closed: LocalDateTime | None = Field(description="Local time of the helpdesk (no zone); null while open.")
-    assigned_to: str
-    subject: str
-    description: str
-    history: list[HistoryNote]
+    assigned_to: str = Field(description="The agent the ticket is assigned to.")
+    subject: str = Field(description="The ticket's subject line.")
+    description: str = Field(description="The ticket's description, line breaks kept.")
+    history: list[HistoryNote] = Field(description="The ticket's history notes, oldest first.")

@@ -56,11 +56,12 @@ PRODUCTS = DeclaredView(
     columns=(
         ViewColumn("PRPRNO", "product_no", str, strip_char, lambda v: pad_char(str(v).rstrip(), 12),
                    "Product number."),
-        ViewColumn("PRDESC", "description", str, strip_char),
+        ViewColumn("PRDESC", "description", str, strip_char, description="What the product is."),
         ViewColumn("PRUOM", "unit", str, strip_char, description="Unit of measure (EA, BOX, M, …)."),
-        ViewColumn("PRLPRC", "list_price", Decimal, cents_to_decimal),
-        ViewColumn("PRWGHT", "weight_kg", Decimal, _weight),
-        ViewColumn("PRSTAT", "status", ProductStatus, PRODUCT_STATUS.decode, PRODUCT_STATUS.encode),
+        ViewColumn("PRLPRC", "list_price", Decimal, cents_to_decimal, description="List price per unit."),
+        ViewColumn("PRWGHT", "weight_kg", Decimal, _weight, description="Weight of one unit, kilograms."),
+        ViewColumn("PRSTAT", "status", ProductStatus, PRODUCT_STATUS.decode, PRODUCT_STATUS.encode,
+                   "Whether the product is sold (active) or not."),
     ),
     examples=(Example({"status": "active", "limit": 20}, summary="Active products"),),
 )

@@ -94,47 +94,47 @@ class ExportOrders(_OrderFilters):
 class OrderLine(BaseModel):
     """One line of an order."""
 
-    line: int
-    product_no: str
-    description: str
-    unit: str
-    quantity_ordered: int
-    quantity_shipped: int
-    unit_price: Decimal
-    discount_percent: Decimal
-    amount: Decimal
-    status: LineStatus  # type: ignore[valid-type]
+    line: int = Field(description="Line number within the order.")
+    product_no: str = Field(description="Product number.")
+    description: str = Field(description="Product description.")
+    unit: str = Field(description="Unit of measure (EA, BOX, M, …).")
+    quantity_ordered: int = Field(description="Quantity ordered.")
+    quantity_shipped: int = Field(description="Quantity shipped so far.")
+    unit_price: Decimal = Field(description="Price per unit.")
+    discount_percent: Decimal = Field(description="Line discount in percent.")
+    amount: Decimal = Field(description="Line amount after discount.")
+    status: LineStatus = Field(description="The line's status.")  # type: ignore[valid-type]
 
 
 class OrderSummary(BaseModel):
     """An order header, normalised."""
 
-    order_no: str
+    order_no: str = Field(description="Order number (10 digits).")
     customer: str | None = Field(description="Canonical customer id; null when the crosswalk does not know it.")
     customer_key: str = Field(description="The ORDERS system's own customer key.")
-    order_date: dt.date | None
+    order_date: dt.date | None = Field(description="The date the order was placed; null when none was given.")
     order_time: LocalTime | None = Field(description="Local time the order was placed (no zone).")
     requested_date: dt.date | None = Field(description="Null when none was given or open-ended.")
-    ship_date: dt.date | None
-    invoice_date: dt.date | None
-    status: OrderStatus  # type: ignore[valid-type]
-    currency: str
-    total: Decimal
-    line_count: int
-    customer_reference: str | None
-    warehouse: str
+    ship_date: dt.date | None = Field(description="The date the order shipped; null until it has.")
+    invoice_date: dt.date | None = Field(description="The date it was invoiced; null until it is.")
+    status: OrderStatus = Field(description="The order's status.")  # type: ignore[valid-type]
+    currency: str = Field(description="ISO currency code of the amounts.")
+    total: Decimal = Field(description="Order total in `currency`.")
+    line_count: int = Field(description="Number of order lines.")
+    customer_reference: str | None = Field(description="The customer's own reference for the order, if any.")
+    warehouse: str = Field(description="The warehouse shipping the order.")
 
 
 class Order(OrderSummary):
     """An order with its lines."""
 
-    lines: list[OrderLine]
+    lines: list[OrderLine] = Field(description="The order's lines, in line-number order.")
 
 
 class OrderPage(BaseModel):
     """A page of orders and how to get the next."""
 
-    customer: str
-    orders: list[OrderSummary]
+    customer: str = Field(description="The canonical customer id listed.")
+    orders: list[OrderSummary] = Field(description="This page's orders, newest first.")
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
     truncated: bool = Field(False, description="A row or byte cap cut this page short.")

@@ -7,7 +7,9 @@ from datetime import date
 
 import pytest
 
+from bridges.core.conformance import assert_conformant
 from bridges.core.errors import NotFound
+from bridges.helpdesk import HelpdeskBridge
 from fixtures.helpdesk import search_tickets, ticket_by_number
 
 pytestmark = [pytest.mark.live, pytest.mark.timeout(180)]
@@ -90,8 +92,8 @@ def test_all_pages_stops_at_the_page_limit_and_says_so(helpdesk_app, helpdesk_co
 
 
 def test_every_declared_example_runs_against_the_app(live):
+    assert_conformant(HelpdeskBridge)
     for name, op in live.bridges["helpdesk"].operations.items():
-        assert op.summary and op.description and op.examples, name
         for example in op.examples:
             live.call("helpdesk", name, dict(example.input))
 
