@@ -106,8 +106,12 @@ def write_package(package: Path, discovery: Discovery, password_env: str | None)
     pool = {**(options.get("pool") or {}), **discovery.options.get("pool", {})}
     entry["options"] = {**options, **discovery.options, **({"pool": pool} if pool else {})}
     changed: str | None = _set_block(text, name, "options", entry["options"])
-    if password_env:
-        entry.setdefault("secrets", {})["password"] = {"env": password_env}
+    secrets = entry.get("secrets") or {}
+    if "user" not in discovery.options and "password" in secrets:  # no sign-on: no password to name
+        entry["secrets"] = {k: v for k, v in secrets.items() if k != "password"}
+        changed = changed and _set_block(changed, name, "secrets", entry["secrets"])
+    elif password_env:
+        entry["secrets"] = {**secrets, "password": {"env": password_env}}
         changed = changed and _set_block(changed, name, "secrets", entry["secrets"])
     if changed is None or yaml.safe_load(changed) != data:  # laid out otherwise: written anew
         changed = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100)
@@ -149,9 +153,9 @@ def _run(args: argparse.Namespace) -> int:
         name, _, config = _package_parts(package)
         entry = _configured(config, name)
     options = entry.get("options") or {}
-    user = args.user or options.get("user")
-    if not user:
-        raise ConfigError("--user is needed: the discovered bridge signs on as that user")
+    user = None if args.no_sign_on else args.user or options.get("user")
+    if not user and not args.no_sign_on:
+        raise ConfigError("--user is needed to sign on (or --no-sign-on for a host without one)")
     if args.walk:
         next_step = walk_file_steps(Path(args.walk).read_text(encoding="utf-8"))
         forgive = None
@@ -163,7 +167,7 @@ def _run(args: argparse.Namespace) -> int:
         port,
         bridge=name or "discovered",
         user=user,
-        password=_password(args, entry),
+        password=_password(args, entry) if user else None,
         next_step=next_step,
         code_page=args.code_page or options.get("code_page", "cp037"),
         model=args.model,
@@ -195,6 +199,7 @@ def add_parser(transports: argparse._SubParsersAction) -> None:
     p.add_argument("--host", required=True, metavar="HOST:PORT", help="the TN3270 server (port default 3270)")
     p.add_argument("--lu", help="the TN3270E LU name to claim")
     p.add_argument("--user", help="the user to sign on as (default: the package's configured user)")
+    p.add_argument("--no-sign-on", action="store_true", help="the host shows its screens without a sign-on")
     p.add_argument(
         "--password-env",
         metavar="VAR",

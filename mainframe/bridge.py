@@ -94,12 +94,15 @@ class TN3270Bridge(Bridge):
     """Base of a bridge to a TN3270 application: declare ``screens``, ``sign_on``, and
     optionally ``home_screens`` (where a pooled session may rest; default: the sign-on's
     home), ``rejections`` and ``volatile`` regions; implement operations with
-    :meth:`session` and :meth:`expect`."""
+    :meth:`session` and :meth:`expect`.
+
+    A host that shows its application without a sign-on declares ``sign_on = None``,
+    ``home_screens`` (the first screen is one of them) and ``required_secrets = ()``."""
 
     Settings: ClassVar[type[BaseModel]] = TN3270Settings
     required_secrets = ("password",)
     screens: ClassVar[tuple[type[ScreenDef], ...]] = ()
-    sign_on: ClassVar[SignOnSpec]
+    sign_on: ClassVar[SignOnSpec | None]
     home_screens: ClassVar[tuple[type[ScreenDef], ...]] = ()
     rejections: ClassVar[tuple[Rejection, ...]] = ()
     volatile: ClassVar[tuple[Volatile, ...]] = ()
@@ -107,19 +110,22 @@ class TN3270Bridge(Bridge):
     def __init__(self, settings: TN3270Settings, context: BridgeContext) -> None:  # type: ignore[override]
         super().__init__(settings, context)
         self.password = context.secrets.get("password", "")
-        if not self.password:
+        if self.sign_on is not None and not self.password:
             raise ConfigError(f"bridges.{context.instance_name}.secrets.password is required")
+        if self.sign_on is None and not self.home_screens:
+            raise TypeError(f"{type(self).__name__}: without a sign-on, declare home_screens")
+        self._secrets = [self.password] if self.password else []  # what recordings store as placeholders
         self._rejections = tuple(replace(r, retry_after_s=settings.busy_retry_after_s) for r in self.rejections)
         self.cassette: Cassette | None = None
         pool_settings, background = settings.pool, True
         if context.cassette is not None:
             self.cassette = Cassette.open(context.cassette, transport=TRANSPORT, system=self.name,
-                                          secrets={"password": self.password})
+                                          secrets={"password": self.password} if self.password else {})
             # One session at a time, opened on demand: a cassette is one ordered story.
             pool_settings = pool_settings.model_copy(update={"min_size": 0, "max_size": 1, "lu_names": []})
             background = False
         self.mode = "live" if self.cassette is None else ("replay" if self.cassette.replaying else "record")
-        sign_off = self._sign_off if self.sign_on.sign_off else None
+        sign_off = self._sign_off if self.sign_on and self.sign_on.sign_off else None
         self.pool = SessionPool(self._open_session, pool_settings, is_home=self.is_home, sign_off=sign_off,
                                 name=f"{context.instance_name}-sessions", background=background)
 
@@ -133,7 +139,7 @@ class TN3270Bridge(Bridge):
 
     def is_home(self, screen: Screen) -> bool:
         """Whether a pooled session may rest on ``screen``."""
-        return any(home.matches(screen) for home in self.home_screens or (self.sign_on.home,))
+        return any(home.matches(screen) for home in self.home_screens or (self.sign_on.home,))  # type: ignore[union-attr]
 
     def expect(self, screen: Screen, expected: type[ScreenDef]) -> None:
         """Raise the typed error ``screen`` declares, or :class:`UnexpectedScreen`, unless it is ``expected``."""
@@ -148,13 +154,13 @@ class TN3270Bridge(Bridge):
     def _terminal(self, lu_name: str | None) -> Terminal:
         settings: TN3270Settings = self.settings  # type: ignore[assignment]
         if self.cassette is not None and self.cassette.replaying:
-            return ReplayingTerminal(self.cassette, code_page=settings.code_page, secrets=[self.password],
+            return ReplayingTerminal(self.cassette, code_page=settings.code_page, secrets=self._secrets,
                                      rejections=self._rejections)
         live = LiveTerminal(settings.host, settings.port, code_page=settings.code_page, model=settings.model,
                             lu_name=lu_name, executable=settings.executable, trace_dir=settings.trace_dir,
                             rejections=self._rejections)
         if self.cassette is not None:
-            return RecordingTerminal(live, self.cassette, code_page=settings.code_page, secrets=[self.password],
+            return RecordingTerminal(live, self.cassette, code_page=settings.code_page, secrets=self._secrets,
                                      volatile=self.volatile)
         return live
 
@@ -164,6 +170,10 @@ class TN3270Bridge(Bridge):
         terminal = self._terminal(lu_name)
         try:
             screen = terminal.connect()
+            if spec is None:  # no sign-on: the first screen is home
+                if not self.is_home(screen):
+                    self.expect(screen, self.home_screens[0])
+                return terminal
             self.expect(screen, spec.screen)
             values = {spec.user_field: self.settings.user, spec.password_field: self.password}  # type: ignore[attr-defined]
             screen = spec.screen.press(terminal, spec.key, screen, **values)
@@ -176,7 +186,7 @@ class TN3270Bridge(Bridge):
             raise
 
     def _sign_off(self, terminal: Terminal) -> None:
-        terminal.send(self.sign_on.sign_off)
+        terminal.send(self.sign_on.sign_off)  # type: ignore[union-attr]
 
     # -- health -------------------------------------------------------------------------------
 

@@ -105,8 +105,8 @@ def discover(
     port: int,
     *,
     bridge: str,
-    user: str,
-    password: str,
+    user: str | None,
+    password: str | None,
     next_step: NextStep,
     code_page: str = "cp037",
     model: int = 2,
@@ -115,16 +115,19 @@ def discover(
     forgive: Callable[[WalkError | InvalidInput], None] | None = None,
     executable: str = "s3270",
 ) -> Discovery:
-    """Connect, sign on once, follow the steps, and write the bridge module."""
+    """Connect, sign on once (unless ``user`` is None: a host without a sign-on), follow the
+    steps, and write the bridge module."""
     terminal = LiveTerminal(host, port, code_page=code_page, model=model, lu_name=lu_name, executable=executable)
     try:
         walk = capture_walk(terminal, next_step, user=user, password=password, forgive=forgive)
     finally:
         terminal.close()
     screens = discover_screens(walk)
-    origin = Origin(bridge, host, port, user, code_page=code_page, operation=operation)
+    origin = Origin(bridge, host, port, user or "", code_page=code_page, operation=operation)
     source = bridge_source(walk, screens, origin)
-    options: dict[str, Any] = {"host": host, "port": port, "code_page": code_page, "model": model, "user": user}
+    options: dict[str, Any] = {"host": host, "port": port, "code_page": code_page, "model": model}
+    if user is not None:
+        options["user"] = user
     if lu_name:
         options["pool"] = {"lu_names": [lu_name], "min_size": 1, "max_size": 1}
     return Discovery(source, [s.name for s in screens], operation_name(walk, screens, origin), options, walk)

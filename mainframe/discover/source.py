@@ -298,7 +298,17 @@ def _mask(text: str) -> str:
     return re.sub(r"\d", "9", text)
 
 
-def _settings(origin: Origin, user_length: int) -> list[str]:
+def _settings(origin: Origin, user_length: int | None) -> list[str]:
+    if user_length is None:
+        user_field = _wrap(
+            "user: str | None = Field(", ["None", 'description="Not used: the host needs no sign-on."'], ")", 4
+        )
+        return [
+            "class Settings(TN3270Settings):",
+            '    """How to reach the host: the bridge\'s ``options``."""',
+            "",
+            *user_field,
+        ]
     user_field = _wrap(
         "user: str = Field(",
         [_q(origin.user), "min_length=1", f"max_length={user_length}", 'description="User id of the pooled sessions."'],
@@ -314,10 +324,16 @@ def _settings(origin: Origin, user_length: int) -> list[str]:
     ]
 
 
-def _bridge(origin: Origin, screens: Sequence[DiscoveredScreen], walk: Walk, method: list[str]) -> list[str]:
+def _sign_on(walk: Walk, screens: Sequence[DiscoveredScreen], home: DiscoveredScreen) -> list[str]:
+    """The sign-on declaration (or its absence: then the first screen is home)."""
+    if walk.sign_on is None:
+        return [
+            "    # The host shows its screens without a sign-on: sessions start and rest here.",
+            "    sign_on = None",
+            f"    home_screens = ({home.name},)",
+            "    required_secrets = ()",
+        ]
     sign_on_screen = next(s for s in screens if s.sign_on)
-    home = screen_of(screens, walk.captures[0].screen)
-    assert walk.sign_on is not None
     spec = [sign_on_screen.name, f"home={home.name}"]
     user, password = walk.sign_on.user_field.name, walk.sign_on.password_field.name
     if user != "user_id":
@@ -327,6 +343,11 @@ def _bridge(origin: Origin, screens: Sequence[DiscoveredScreen], walk: Walk, met
     sign_off = _sign_off(home)
     if sign_off:
         spec.append(f"sign_off={_q(sign_off)}")
+    return _wrap("sign_on = SignOnSpec(", spec, ")", 4)
+
+
+def _bridge(origin: Origin, screens: Sequence[DiscoveredScreen], walk: Walk, method: list[str]) -> list[str]:
+    home = screen_of(screens, walk.captures[0].screen)
     volatile = {(v.row, v.col, len(v.text), _mask(v.text)) for s in screens for v in s.volatile}
     title = f"{origin.bridge} on {origin.host}:{origin.port}"
     description = (
@@ -335,14 +356,14 @@ def _bridge(origin: Origin, screens: Sequence[DiscoveredScreen], walk: Walk, met
     )
     lines = [
         "class Bridge(TN3270Bridge):",
-        f'    """The {origin.bridge} bridge: one pooled, signed-on session per call."""',
+        f'    """The {origin.bridge} bridge: one pooled session per call."""',
         "",
         f"    name = {_q(origin.bridge)}",
         f"    title = {_q(title)}",
         f"    description = {_string(description, 4, len('description = '))}",
         "    Settings = Settings",
         *_wrap("screens = (", [s.name for s in screens], ",)" if len(screens) == 1 else ")", 4),
-        *_wrap("sign_on = SignOnSpec(", spec, ")", 4),
+        *_sign_on(walk, screens, home),
     ]
     if volatile:
         parts = [f"Volatile({row}, {col}, {length}, {_q(mask)})" for row, col, length, mask in sorted(volatile)]
@@ -354,8 +375,6 @@ def _bridge(origin: Origin, screens: Sequence[DiscoveredScreen], walk: Walk, met
 def bridge_source(walk: Walk, screens: Sequence[DiscoveredScreen], origin: Origin) -> str:
     """The whole ``bridge.py`` of a discovered bridge: class ``Bridge`` on ``TN3270Bridge``,
     settings ``Settings``, one class per screen and the read operation's models."""
-    if walk.sign_on is None:
-        raise ValueError("a discovered bridge needs the walk to sign on")
     common = _common_fields(screens)
     common_names = {f.name for f in common}
     models, method = _operation(walk, screens, origin, common)
@@ -399,7 +418,7 @@ def bridge_source(walk: Walk, screens: Sequence[DiscoveredScreen], origin: Origi
         blocks.append(_common_class(common))
     blocks += [_screen_class(s, common_names) for s in screens]
     blocks += models
-    user_length = walk.sign_on.user_field.length
+    user_length = walk.sign_on.user_field.length if walk.sign_on else None
     blocks += [_settings(origin, user_length), _bridge(origin, screens, walk, method)]
     text = "\n\n\n".join("\n".join(block) for block in blocks) + "\n"
     return _drop_unused_imports(text)
@@ -408,7 +427,7 @@ def bridge_source(walk: Walk, screens: Sequence[DiscoveredScreen], origin: Origi
 def _drop_unused_imports(text: str) -> str:
     """Leave out the ``mainframe`` names the generated code does not use (Volatile, InputField…)."""
     body = text.split("\n__all__", 1)[1]
-    for name in ("InputField", "MessageRule", "ScreenDef", "Volatile", "LoginRefused"):
+    for name in ("InputField", "MessageRule", "ScreenDef", "SignOnSpec", "Volatile", "LoginRefused"):
         if not re.search(rf"\b{name}\b", body):
             text = text.replace(f"    {name},\n", "", 1).replace(f"from bridges.core.errors import {name}\n", "")
     return text

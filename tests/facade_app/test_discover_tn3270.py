@@ -218,3 +218,41 @@ def test_new_then_discover_gives_a_package_whose_tests_pass_live_then_in_replay_
         timeout=60,
     )
     assert lint.returncode == 0, lint.stdout
+
+
+@pytest.mark.live
+@pytest.mark.slow
+def test_a_host_without_a_sign_on_gives_a_package_that_needs_no_password(tmp_path, monkeypatch):
+    """CUSTMAST's first screen read as if it were the application: no sign-on, no password secret."""
+    need_s3270()
+    package = tmp_path / "first_screen"
+    walk = tmp_path / "walk.txt"
+    walk.write_text("read\ndone\n", encoding="utf-8")
+    monkeypatch.delenv("FIRST_SCREEN_PASSWORD", raising=False)
+    with demo_host(codepage="cp037") as running:
+        assert main(["new", "--transport", "tn3270", package.name, "--dir", str(tmp_path)]) == 0
+        assert (
+            main(
+                [
+                    "discover",
+                    "tn3270",
+                    "--host",
+                    running.address,
+                    "--no-sign-on",
+                    "--walk",
+                    str(walk),
+                    "--package",
+                    str(package),
+                ]
+            )
+            == 0
+        )
+        entry = yaml.safe_load((package / "bridges.yaml").read_text(encoding="utf-8"))["bridges"]["first_screen"]
+        assert "password" not in entry["secrets"]
+        live = _run_pytest(package, "", "-m", "live", "--bridges-record=once")
+        assert live.returncode == 0 and "1 passed" in live.stdout, live.stdout + live.stderr
+        assert running.sign_on_attempts("DEMO01") == 0
+    source = (package / "first_screen" / "bridge.py").read_text(encoding="utf-8")
+    assert "sign_on = None" in source
+    replay = _run_pytest(package, "")
+    assert replay.returncode == 0 and "2 passed" in replay.stdout, replay.stdout + replay.stderr

@@ -82,3 +82,23 @@ def test_it_records_and_replays_with_no_emulator(make_runtime, host, tmp_path, m
     assert shutil.which("s3270") is None
     replay = make_runtime(_config(host, cassette={"path": str(tape), "mode": "none"}))
     assert replay.call("who", "whoami", {}) == answer
+
+
+def test_without_a_sign_on_no_password_is_needed_but_home_screens_are():
+    from bridges.core.operation import BridgeContext
+    from mainframe import TN3270Bridge, TN3270Settings
+    from tests.mainframe.kit_tn3270 import Home
+
+    class OpenHost(TN3270Bridge):
+        name = "open_host"
+        sign_on = None
+        required_secrets = ()
+        screens = (Home,)
+
+    settings = TN3270Settings(user="NOBODY", pool={"min_size": 0})  # nothing opened: no host needed
+    with pytest.raises(TypeError, match="home_screens"):
+        OpenHost(settings, BridgeContext("open_host"))
+    OpenHost.home_screens = (Home,)
+    bridge = OpenHost(settings, BridgeContext("open_host"))
+    assert bridge.status()["pool"]["opened"] == 0
+    bridge.close()

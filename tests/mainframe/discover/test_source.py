@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from bridges.core.conformance import assert_conformant
 from mainframe.discover.screens import discover_screens
 from mainframe.discover.source import Origin, bridge_source
+from mainframe.discover.walk import Capture
 from tests.mainframe.discover.buffers import captured, demo_walk
 
 pytestmark = pytest.mark.unit
@@ -121,3 +122,16 @@ def test_reading_the_home_screen_needs_no_navigation_and_no_parameters(tmp_path)
 
 def test_messages_seen_in_the_walk_are_listed_for_the_engineer():
     assert "    #   CM020I CUSTOMER DISPLAYED\n" in _source()
+
+
+def test_a_host_without_a_sign_on_gets_a_bridge_that_rests_on_its_first_screen(tmp_path):
+    walk = demo_walk()
+    walk.sign_on, walk.captures, walk.read = None, [Capture(captured("cmsign"))], None
+    source = _source(walk)
+    module = _load(tmp_path, source)
+    bridge = module.Bridge
+    assert bridge.sign_on is None and bridge.required_secrets == ()
+    assert [s.__name__ for s in bridge.home_screens] == ["CustmastCustomerMasterSystem"]
+    assert bridge.Settings.model_fields["user"].default is None
+    assert_conformant(bridge)
+    assert "SignOnSpec" not in source and "LoginRefused" not in source
