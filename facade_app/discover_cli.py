@@ -14,6 +14,7 @@ __all__ = ["DISCOVERERS", "add_discover_parser"]
 DISCOVERERS: dict[str, str] = {
     "odbc": "facade_app.discover_odbc_cli",
     "tn3270": "facade_app.discover_tn3270",
+    "web": "facade_app.discover_web",
 }
 """Transport → the module whose ``add_parser(sub)`` adds ``bridges discover <transport>``."""
 
