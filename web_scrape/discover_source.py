@@ -313,7 +313,9 @@ def _imports(plan: BridgePlan) -> list[str]:
     lines.append(f"from typing import {', '.join(typing_names)}")
     if paged:
         lines.append("from urllib.parse import urljoin")
-    lines += ["", "from pydantic import BaseModel, Field", "", "from bridges.core.operation import Example, operation"]
+    # In the bridge's own package, legacy-bridges is a third-party distribution like pydantic:
+    # one import block, as ruff's isort sorts it there.
+    lines += ["", "from bridges.core.operation import Example, operation", "from pydantic import BaseModel, Field"]
     names = sorted(web, key=lambda n: (not n[0].isupper(), n))  # isort: classes first, then functions
     one = f"from web_scrape import {', '.join(names)}"
     return (

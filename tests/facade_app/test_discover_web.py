@@ -3,7 +3,11 @@ writing into a ``bridges new`` package (its bridge.py replaced, its options poin
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 import yaml
@@ -15,6 +19,8 @@ from web_scrape.discover import read_page
 from web_scrape.discover_plan import BridgePlan, LoginPlan, plan_search
 from web_scrape.testing import need_chromium
 
+ROOT = Path(__file__).resolve().parents[2]
+RUFF = Path(sys.executable).with_name("ruff")
 PYPROJECT = """
 [project]
 name = "desk-bridge"
@@ -113,3 +119,47 @@ def test_discovering_a_digest_app_prints_a_bridge_and_never_the_password(tmp_pat
     assert 'LOGIN = HttpLogin("digest", probe="")' in source and "def search(self, query: SearchInput)" in source
     printed = capsys.readouterr()
     assert "operations: search" in printed.err and DEMO_PASSWORD not in printed.out + printed.err + source
+
+
+def _run_pytest(package: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), f"{package.name.upper()}_PASSWORD": DEMO_PASSWORD}
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", *args],
+        cwd=package,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+
+
+@pytest.mark.live
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("auth", ["form", "digest"])
+def test_new_then_discover_gives_tests_that_pass_live_then_in_replay_with_the_app_stopped(
+    tmp_path, auth, monkeypatch, capsys
+):
+    need_chromium()
+    monkeypatch.setenv("HD_PW", DEMO_PASSWORD)
+    package = tmp_path / f"desk_{auth}"
+    with start_app(auth=auth) as app:
+        assert main(["new", "--transport", "web", package.name, "--dir", str(tmp_path), "--url", app.entry_url]) == 0
+        found = ["--url", app.entry_url, "--user", "agent1", "--password-env", "HD_PW", "--package", str(package)]
+        assert main(["discover", "web", *found]) == 0
+        assert "operations: search" in capsys.readouterr().out
+        live = _run_pytest(package, "-m", "live", "--bridges-record=once")
+        assert live.returncode == 0 and "passed" in live.stdout, live.stdout + live.stderr
+    source = (package / package.name / "bridge.py").read_text(encoding="utf-8")
+    assert "def search(self, query: SearchInput) -> SearchResult:" in source
+    assert ("HttpLogin" if auth == "digest" else "LoginSpec") in source
+    bridge_py = str(package / package.name / "bridge.py")  # linted with the package's own ruff settings
+    lint = subprocess.run([RUFF, "check", bridge_py], capture_output=True, text=True, cwd=package)
+    assert lint.returncode == 0, lint.stdout
+    formatted = subprocess.run([RUFF, "format", "--check", bridge_py], capture_output=True, text=True, cwd=package)
+    assert formatted.returncode == 0, formatted.stdout
+    cassette = (package / "cassettes" / f"{package.name}.yaml").read_text(encoding="utf-8")
+    assert DEMO_PASSWORD not in cassette and "authorization:" not in cassette.lower()
+    replay = _run_pytest(package)  # the app is stopped: only the cassette answers
+    assert replay.returncode == 0, replay.stdout + replay.stderr
+    assert "2 passed" in replay.stdout, replay.stdout  # conformance and the search's example
