@@ -123,6 +123,7 @@ class Layout:
         members, self.length = self._place(record, 0, record.usage or "display", False, top=True)
         self.members: tuple[Field | Group, ...] = tuple(members)
         self._readers = [(m.key, self._reader(m)) for m in self.members]
+        self._by_key = dict(self._readers)
         self._writers = [(m, self._writer(m)) for m in self.members]
 
     # -- building ----------------------------------------------------------------------------
@@ -246,6 +247,16 @@ class Layout:
             except _Bad as bad:
                 raise DecodeError(number, bad.field, bad.reason) from None
         return row
+
+    def value(self, record: bytes, key: str, number: int = 1) -> Any:
+        """One top-level field of a record (by row key), the others left unread."""
+        read = self._by_key.get(key)
+        if read is None:
+            raise KeyError(f"{self.name} has no field {key!r}")
+        try:
+            return read(record, 0)
+        except _Bad as bad:
+            raise DecodeError(number, bad.field, bad.reason) from None
 
     # -- writing ------------------------------------------------------------------------------
 

@@ -38,6 +38,7 @@ _BUILTIN = {
     "orders": "bridges.orders:OrdersBridge",
     "custmast": "bridges.custmast:CustmastBridge",
     "helpdesk": "bridges.helpdesk:HelpdeskBridge",
+    "custbal": "bridges.custbal:BalancesBridge",
 }
 
 

@@ -35,37 +35,42 @@ from pydantic import BaseModel, Field
 
 from bridges.core.errors import ConfigError, LoginRefused, Unavailable
 
-__all__ = ["SshTunnel", "TunnelSettings", "Tunnelled", "fingerprint"]
+__all__ = ["SshLogin", "SshTunnel", "TunnelSettings", "Tunnelled", "fingerprint", "open_ssh"]
 
 log = logging.getLogger("legacy_bridges.tunnel")
 
 
-class TunnelSettings(BaseModel):
-    """How a bridge's host is reached through an SSH jump host (``[bridges.NAME.tunnel]``)."""
+class SshLogin(BaseModel):
+    """How to log in to an SSH server and which host keys to trust (shared by tunnels and SFTP)."""
 
     model_config = {"extra": "forbid"}
 
-    jump_host: str = Field(min_length=1, max_length=253, description="The SSH jump host (bastion).")
-    jump_port: int = Field(22, ge=1, le=65535, description="Its SSH port.")
-    user: str = Field(min_length=1, max_length=64, description="The SSH user on the jump host.")
+    user: str = Field(min_length=1, max_length=64, description="The SSH user.")
     key_file: Path | None = Field(
         None,
-        description="Private key file; none: keys of the SSH agent "
-        "(SSH_AUTH_SOCK). Its passphrase, if any, is the secret `ssh_passphrase`.",
+        description="Private key file; none: keys of the SSH agent (SSH_AUTH_SOCK). Its passphrase, if any, is "
+        "the secret `ssh_passphrase`.",
     )
     agent: bool = Field(True, description="Also offer the SSH agent's keys.")
-    known_hosts: Path = Field(Path("~/.ssh/known_hosts"), description="Host keys trusted for the jump host.")
+    known_hosts: Path = Field(Path("~/.ssh/known_hosts"), description="Host keys trusted for the server.")
     trust_host_key: str | None = Field(
         None,
         pattern=r"^SHA256:[A-Za-z0-9+/]{43}$",
-        description="A jump-host key fingerprint (`ssh-keygen -l` form, SHA256:…) trusted although not in known_hosts.",
+        description="A host key fingerprint (`ssh-keygen -l` form, SHA256:…) trusted although not in known_hosts.",
     )
+    connect_timeout_s: float = Field(10.0, gt=0, le=120, description="SSH connect and login timeout.")
+
+
+class TunnelSettings(SshLogin):
+    """How a bridge's host is reached through an SSH jump host (``[bridges.NAME.tunnel]``)."""
+
+    jump_host: str = Field(min_length=1, max_length=253, description="The SSH jump host (bastion).")
+    jump_port: int = Field(22, ge=1, le=65535, description="Its SSH port.")
     target: str | None = Field(
         None,
         pattern=r"^[A-Za-z0-9.\-]+:\d{1,5}$",
         description="host:port the jump host forwards to; default: the bridge's own.",
     )
-    connect_timeout_s: float = Field(10.0, gt=0, le=120, description="SSH connect and login timeout.")
     keepalive_s: float = Field(
         15.0, gt=0, le=600, description="SSH keepalive interval; also how often the watchdog checks the session."
     )
@@ -91,7 +96,53 @@ def fingerprint(key: Any) -> str:
 
 
 class _Refused(Exception):
-    """The jump host's key is neither known nor trusted."""
+    """The server's key is neither known nor trusted."""
+
+
+def open_ssh(host: str, port: int, login: SshLogin, *, passphrase: str | None = None, where: str = "") -> Any:
+    """A logged-in ``paramiko.SSHClient``: the server's key checked against ``known_hosts`` (or the trusted
+    fingerprint) and never added to the file. An unknown or changed key is a :class:`ConfigError`, a refused
+    login :class:`LoginRefused`, an unreachable server :class:`Unavailable`; each names ``where``."""
+    import paramiko
+
+    where = where or f"SSH server {host}:{port}"
+    client = paramiko.SSHClient()
+    known = login.known_hosts.expanduser()
+    if known.exists():
+        client.load_host_keys(str(known))
+    client.set_missing_host_key_policy(_TrustPolicy(login.trust_host_key))
+    try:
+        client.connect(
+            host,
+            port,
+            username=login.user,
+            key_filename=str(login.key_file.expanduser()) if login.key_file else None,
+            passphrase=passphrase,
+            allow_agent=login.agent,
+            look_for_keys=False,
+            timeout=login.connect_timeout_s,
+            banner_timeout=login.connect_timeout_s,
+            auth_timeout=login.connect_timeout_s,
+        )
+    except _Refused as exc:
+        client.close()
+        raise ConfigError(
+            f"{where}: host key {exc} is not in {login.known_hosts} and not trusted "
+            "(add it to known_hosts or set trust_host_key)"
+        ) from None
+    except paramiko.BadHostKeyException:
+        client.close()
+        raise ConfigError(
+            f"{where}: the host key differs from the one in {login.known_hosts} (refused: a changed key may be an "
+            "attack)"
+        ) from None
+    except paramiko.AuthenticationException:
+        client.close()
+        raise LoginRefused(f"{where}: the SSH login of {login.user} was refused") from None
+    except (OSError, paramiko.SSHException) as exc:
+        client.close()
+        raise Unavailable(f"{where}: cannot connect ({type(exc).__name__})") from None
+    return client
 
 
 class SshTunnel:
@@ -117,47 +168,13 @@ class SshTunnel:
     # -- the SSH session ------------------------------------------------------------------
 
     def _connect(self) -> None:
-        import paramiko
-
         s = self.settings
         where = f"{self.name}: SSH jump host {s.jump_host}:{s.jump_port}"
-        client = paramiko.SSHClient()
-        known = s.known_hosts.expanduser()
-        if known.exists():
-            client.load_host_keys(str(known))
-        client.set_missing_host_key_policy(_TrustPolicy(s.trust_host_key))
         try:
-            client.connect(
-                s.jump_host,
-                s.jump_port,
-                username=s.user,
-                key_filename=str(s.key_file.expanduser()) if s.key_file else None,
-                passphrase=self._passphrase,
-                allow_agent=s.agent,
-                look_for_keys=False,
-                timeout=s.connect_timeout_s,
-                banner_timeout=s.connect_timeout_s,
-                auth_timeout=s.connect_timeout_s,
-            )
-        except _Refused as exc:
-            client.close()
-            raise ConfigError(
-                f"{where}: host key {exc} is not in {s.known_hosts} and not trusted "
-                "(add it to known_hosts or set trust_host_key)"
-            ) from None
-        except paramiko.BadHostKeyException:
-            client.close()
-            raise ConfigError(
-                f"{where}: the host key differs from the one in {s.known_hosts} "
-                "(refused: a changed key may be an attack)"
-            ) from None
-        except paramiko.AuthenticationException:
-            client.close()
-            self._refused = f"{where}: the SSH login of {s.user} was refused"
-            raise LoginRefused(self._refused) from None
-        except (OSError, paramiko.SSHException) as exc:
-            client.close()
-            raise Unavailable(f"{where}: cannot connect ({type(exc).__name__})") from None
+            client = open_ssh(s.jump_host, s.jump_port, s, passphrase=self._passphrase, where=where)
+        except LoginRefused as exc:
+            self._refused = exc.detail
+            raise
         client.get_transport().set_keepalive(max(1, int(s.keepalive_s)))
         self._client = client
 
