@@ -63,6 +63,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         help="reflect and sample a database read-only; write declared views",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,  # `--password` must not pass for `--password-env`: a password is never an argument
     )
     where = p.add_mutually_exclusive_group(required=True)
     where.add_argument("--connect", metavar="CONNSTR", help="ODBC connection string (no password in it)")

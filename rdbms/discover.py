@@ -15,7 +15,7 @@ from __future__ import annotations
 import fnmatch
 import keyword
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,7 +109,7 @@ def _sample(
         return db.query(f"SELECT {', '.join(columns)} FROM {relation} LIMIT {int(rows)}", max_rows=rows).rows
 
 
-def _candidates(view: DiscoveredView, tables: Sequence[Relation]) -> list[tuple[tuple[str, ...], str]]:
+def _candidates(view: DiscoveredView, table_keys: Mapping[str, tuple[str, ...]]) -> list[tuple[tuple[str, ...], str]]:
     """Possible keys, the catalog's first, then those the sample suggests."""
     rel = view.relation
     names = [c.column.name for c in view.exposed]
@@ -119,14 +119,10 @@ def _candidates(view: DiscoveredView, tables: Sequence[Relation]) -> list[tuple[
     found += [(u, "a unique index") for u in rel.unique_keys]
     if rel.is_view:  # a view over a table usually carries the table's key
         lower = {n.lower(): n for n in names}
-        for table in sorted(tables, key=lambda t: -len(t.primary_key)):
-            if table.primary_key and all(c.lower() in lower for c in table.primary_key):
-                found.append(
-                    (
-                        tuple(lower[c.lower()] for c in table.primary_key),
-                        f"the primary key of table {table.name}, whose columns the view has",
-                    )
-                )
+        for table, key in sorted(table_keys.items(), key=lambda item: -len(item[1])):
+            if all(c.lower() in lower for c in key):
+                why = f"the primary key of table {table}, whose columns the view has"
+                found.append((tuple(lower[c.lower()] for c in key), why))
     usable = [
         c
         for c in view.exposed
@@ -145,10 +141,14 @@ def _candidates(view: DiscoveredView, tables: Sequence[Relation]) -> list[tuple[
 
 
 def _prove(
-    db: ReadOnlyConnection, view: DiscoveredView, relation: str, tables: Sequence[Relation], timeout_s: float
+    db: ReadOnlyConnection,
+    view: DiscoveredView,
+    relation: str,
+    table_keys: Mapping[str, tuple[str, ...]],
+    timeout_s: float,
 ) -> None:
     tried = 0
-    for columns, why in _candidates(view, tables):
+    for columns, why in _candidates(view, table_keys):
         if tried == _MAX_KEY_TRIES:
             break
         if any(view.column(c).suggestion.skip for c in columns if c in {x.column.name for x in view.columns}):
@@ -180,12 +180,13 @@ def _shown(column: DiscoveredColumn, value: Any) -> Any:
 
 
 def _choose_filters(view: DiscoveredView) -> None:
-    if len(view.key) == 1:
-        key = view.column(view.key[0])
-        if key.suggestion.type in {"str", "int"} and key.suggestion.read in {None, "strip_char"}:
-            view.filters.append(key.column.name)
-            if key.values:
-                view.example[key.column.name] = _shown(key, key.values[0])
+    """The key's first column (a lookup, and the narrow example every export is tried with)
+    and up to two code columns (status, currency, unit) as filters, with sampled values."""
+    key = view.column(view.key[0])
+    if key.suggestion.type in {"str", "int"} and key.suggestion.read in {None, "strip_char"}:
+        view.filters.append(key.column.name)
+        if key.values:
+            view.example[key.column.name] = _shown(key, key.values[0])
     for c in view.exposed:
         if len(view.filters) >= 3 or c.column.name in view.key:
             continue
@@ -215,16 +216,19 @@ def discover_with(
     *,
     dialect: Dialect,
     schema: str | None = None,
-    include: Callable[[str], bool] = lambda _: True,
+    table_keys: Mapping[str, tuple[str, ...]] | None = None,
     sample_rows: int = 200,
     timeout_s: float = 10.0,
 ) -> Discovery:
-    """Sample, suggest and find keys for ``relations`` (already reflected) through ``db``."""
+    """Sample, suggest and find keys for ``relations`` (already reflected) through ``db``;
+    ``table_keys`` — the primary key of each table, by name (default: those of ``relations``)."""
     found = Discovery(dialect, schema, sample_rows=sample_rows)
-    tables = [r for r in relations if not r.is_view]
+    if table_keys is None:
+        table_keys = {r.name: r.primary_key for r in relations if r.primary_key and not r.is_view}
     names: set[str] = set()
     for rel in relations:
-        if not include(rel.name):
+        if rel.problem:
+            found.skipped.append((rel.name, f"its columns cannot be read: {rel.problem}"))
             continue
         if not rel.plain:
             found.skipped.append((rel.name, "its name or a column name needs quoting; declare it by hand"))
@@ -248,7 +252,7 @@ def discover_with(
         if not view.exposed:
             found.skipped.append((rel.name, "no column has a usable reading"))
             continue
-        _prove(db, view, qualified, tables, timeout_s)
+        _prove(db, view, qualified, table_keys, timeout_s)
         if view.key:
             _choose_filters(view)
         found.views.append(view)
@@ -284,7 +288,7 @@ def discover(
     try:
         engine = catalog_engine(dialect, live._open, timeout_s)
         try:
-            relations = reflect(engine, schema)
+            catalog = reflect(engine, schema, _included(tables))
         except Exception as exc:  # SQLAlchemy's or the driver's: report it as the catalog's, secrets scrubbed
             detail = connstr.redact(str(exc).splitlines()[0], [password or ""])
             raise LegacyError(f"reading the catalog failed: {detail}") from None
@@ -292,10 +296,10 @@ def discover(
             engine.dispose()
         return discover_with(
             live,
-            relations,
+            catalog.relations,
             dialect=dialect,
             schema=schema,
-            include=_included(tables),
+            table_keys=catalog.table_keys,
             sample_rows=sample_rows,
             timeout_s=timeout_s,
         )

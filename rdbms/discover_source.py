@@ -99,17 +99,20 @@ def _column_lines(c: DiscoveredColumn, view: DiscoveredView) -> list[str]:
 
 
 def _examples(view: DiscoveredView) -> list[tuple[dict[str, Any], str]]:
+    """A narrow example first (one key value: an export tried with it stays small), then a code filter's."""
     by_field = {view.column(name).field: value for name, value in view.example.items()}
-    key_field = view.column(view.key[0]).field if len(view.key) == 1 else None
+    key_field = view.column(view.key[0]).field
     examples = []
+    if key_field in by_field:
+        one = len(view.key) == 1
+        summary = "One row, by its key" if one else f"The rows of one {key_field}"
+        examples.append(({key_field: by_field[key_field], "limit": 1 if one else 5}, summary))
     others = [(f, v) for f, v in by_field.items() if f != key_field]
     if others:
         field, value = others[0]
         examples.append(({field: value, "limit": 5}, f"Rows whose {field} is {value}"))
-    else:
+    if not examples:
         examples.append(({"limit": 5}, "The first rows, in key order"))
-    if key_field in by_field:
-        examples.append(({key_field: by_field[key_field], "limit": 1}, "One row, by its key"))
     return examples
 
 

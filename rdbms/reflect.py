@@ -29,7 +29,7 @@ from sqlalchemy.pool import NullPool
 from rdbms import connstr
 from rdbms.types import Dialect
 
-__all__ = ["ReflectedColumn", "Relation", "catalog_connection_string", "catalog_engine", "reflect"]
+__all__ = ["Catalog", "ReflectedColumn", "Relation", "catalog_connection_string", "catalog_engine", "reflect"]
 
 _PLAIN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 
@@ -58,6 +58,8 @@ class Relation:
     columns: tuple[ReflectedColumn, ...]
     primary_key: tuple[str, ...] = ()
     unique_keys: tuple[tuple[str, ...], ...] = ()
+    problem: str = ""
+    """Why the catalog could not describe it (its columns are then empty)."""
 
     @property
     def plain(self) -> bool:
@@ -230,27 +232,75 @@ def catalog_engine(dialect: Dialect, connect: Callable[[], Any], timeout_s: floa
     return create_engine(_DIALECTS[dialect], creator=creator, poolclass=NullPool)
 
 
-def reflect(
-    engine: Engine, schema: str | None = None, include: Callable[[str], bool] = lambda _: True
-) -> list[Relation]:
-    """The tables and views of ``schema`` (the default one when None) that ``include`` accepts, by name."""
+def _unique_keys(inspector: Any, name: str, schema: str | None) -> list[tuple[str, ...]]:
+    try:
+        unique = [tuple(u["column_names"]) for u in inspector.get_unique_constraints(name, schema=schema)]
+        indexes = inspector.get_indexes(name, schema=schema)
+    except Exception:  # not readable by this account: the key is then found from the data
+        return []
+    return unique + [tuple(i["column_names"]) for i in indexes if i.get("unique") and all(i["column_names"])]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """What the catalog says: the relations asked for, and the primary key of every table
+    (a view over a table usually carries its key)."""
+
+    relations: list[Relation]
+    table_keys: dict[str, tuple[str, ...]]
+
+
+_INFO_COLUMNS = (
+    "SELECT COLUMN_NAME, DATA_TYPE, CHARACTER_MAXIMUM_LENGTH, NUMERIC_PRECISION, NUMERIC_SCALE, IS_NULLABLE"
+    " FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION"
+)
+
+
+def _information_schema_columns(engine: Engine, schema: str, name: str) -> list[dict[str, Any]]:
+    """The columns of ``name`` from ``information_schema`` (MariaDB's inspector reads a view's
+    columns with ``SHOW CREATE``, which a SELECT-only account may not run)."""
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(_INFO_COLUMNS, (schema, name)).fetchall()
+    columns = []
+    for column, data_type, length, precision, scale, nullable in rows:
+        kind = engine.dialect.ischema_names.get(str(data_type).lower(), sqltypes.NullType)
+        if issubclass(kind, sqltypes.String) and length:
+            sa_type = kind(length=int(length))
+        elif issubclass(kind, sqltypes.Numeric) and not issubclass(kind, sqltypes.Float) and precision:
+            sa_type = kind(precision=int(precision), scale=int(scale or 0))
+        else:
+            sa_type = kind()
+        columns.append({"name": column, "type": sa_type, "nullable": str(nullable).upper() == "YES"})
+    return columns
+
+
+def reflect(engine: Engine, schema: str | None = None, include: Callable[[str], bool] = lambda _: True) -> Catalog:
+    """The tables and views of ``schema`` (the default one when None) that ``include`` accepts, by name.
+
+    A relation whose columns cannot be read is kept with no columns and the reason in ``problem``."""
     inspector = inspect(engine)
-    found = [(name, False) for name in inspector.get_table_names(schema=schema)]
-    found += [(name, True) for name in inspector.get_view_names(schema=schema)]
+    tables = inspector.get_table_names(schema=schema)
+    found = [(name, False) for name in tables] + [(name, True) for name in inspector.get_view_names(schema=schema)]
+    keys = {
+        name: tuple(pk.get("constrained_columns") or ())
+        for (_, name), pk in inspector.get_multi_pk_constraint(schema=schema).items()
+    }
     relations = []
     for name, is_view in sorted(found, key=lambda item: item[0].lower()):
         if not include(name):
             continue
-        columns = tuple(_column(c) for c in inspector.get_columns(name, schema=schema))
-        primary: tuple[str, ...] = ()
-        unique: list[tuple[str, ...]] = []
-        if not is_view:
-            primary = tuple(inspector.get_pk_constraint(name, schema=schema).get("constrained_columns") or ())
-            unique = [tuple(u["column_names"]) for u in inspector.get_unique_constraints(name, schema=schema)]
-            unique += [
-                tuple(i["column_names"])
-                for i in inspector.get_indexes(name, schema=schema)
-                if i.get("unique") and all(i["column_names"])
-            ]
-        relations.append(Relation(name, is_view, columns, primary, tuple(dict.fromkeys(unique))))
-    return relations
+        try:
+            entries = inspector.get_columns(name, schema=schema)
+        except Exception:  # the driver's refusal: read the standard catalog instead
+            try:
+                entries = _information_schema_columns(engine, schema or inspector.default_schema_name, name)
+            except Exception as exc:  # neither is readable: say so, go on with the others
+                relations.append(Relation(name, is_view, (), problem=str(exc).splitlines()[0]))
+                continue
+        unique = [] if is_view else _unique_keys(inspector, name, schema)
+        relations.append(
+            Relation(
+                name, is_view, tuple(_column(c) for c in entries), keys.get(name, ()), tuple(dict.fromkeys(unique))
+            )
+        )
+    return Catalog(relations, {name: pk for name, pk in keys.items() if pk})

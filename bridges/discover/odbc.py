@@ -97,5 +97,5 @@ def write_package(package: Path, source: str, options: dict[str, Any]) -> Path:
     module.write_text(source, encoding="utf-8")
     for name in ("bridges.yaml", "bridges.yml", "bridges.toml"):
         if (package / name).is_file():
-            update_config(package / name, package.name, options)
+            update_config(package / name, package.name.replace("-", "_"), options)
     return module

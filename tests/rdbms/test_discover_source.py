@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from bridges.core.conformance import assert_conformant
 from bridges.core.deadline import current_deadline
 from rdbms.discover import discover_with
 from rdbms.discover_source import bridge_source
@@ -146,16 +147,7 @@ def test_generated_source_is_ruff_clean_and_conformant(port, tmp_path):
     bridge = _module(source, tmp_path).Bridge
     assert bridge.name == "acme" and bridge.Settings.model_config["extra"] == "forbid"
     assert {"list_itmast", "export_itmast", "list_vstock", "export_vstock"} <= set(bridge.operations)
-    for op in (op for op in bridge.operations.values() if op.name != "run_sql"):  # run_sql: the base's own
-        assert op.summary and op.description and op.examples, op.name
-        for example in op.examples:
-            op.input_model.model_validate(example.input)
-        models = [op.input_model, op.output_model]
-        if op.name.startswith("list_"):
-            models.append(op.output_model.model_fields["rows"].annotation.__args__[0])
-        for model in models:
-            for name, info in model.model_fields.items():
-                assert info.description, f"{op.name}: {model.__name__}.{name} has no description"
+    assert_conformant(bridge)  # summaries, descriptions, valid examples, every field described
     items = next(v for v in bridge.views if v.relation == "ITMAST")
     row = items.to_row(("IT0001  ", "Item 1".ljust(30), 199, 1250102, "D"))
     assert row == {
