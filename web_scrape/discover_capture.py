@@ -25,7 +25,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, Field
 
 from bridges.core.deadline import Deadline, deadline_scope
-from bridges.core.errors import LegacyError
+from bridges.core.errors import LegacyError, LoginRefused
 from web_scrape.discover import PageForm, PageReading, read_page
 from web_scrape.discover_plan import BridgePlan, LoginPlan, identifier, plan_search, relative_path, target_of
 from web_scrape.flow import Credential, Flow, FlowPage, FlowRun, LoginSpec
@@ -33,7 +33,7 @@ from web_scrape.launch import LaunchSettings
 from web_scrape.login import HttpLogin
 from web_scrape.port import BrowserPort, PortSettings, TraceLevel
 
-__all__ = ["CapturedPage", "DiscoverSettings", "detect_http_auth", "discover", "login_of"]
+__all__ = ["CapturedPage", "DiscoverSettings", "detect_http_auth", "discover", "login_of", "search_forms"]
 
 LoginKind = Literal["auto", "form", "basic", "digest", "none"]
 LOGIN_ACTION = "login form action"
@@ -110,7 +110,7 @@ class _VisitFlow(Flow):
 
     def submit(self, page: FlowPage, run: FlowRun) -> dict[str, Any]:
         readings = [read_page(s.html, s.url) for s in run.state["pages"]]
-        for reading, form, index in _search_forms(readings, run.input.base_url) if run.input.submit_searches else []:
+        for reading, form, index in search_forms(readings, run.input.base_url) if run.input.submit_searches else []:
             page.goto(reading.url)
             scope = page.page.locator("form").nth(index)
             page.submit(target_of(f"{form.submit} button", button=form.submit, name=form.submit_name), scope=scope)
@@ -167,6 +167,15 @@ def _run(port: BrowserPort, visit: _Visit, user: str, password: str, deadline_s:
     try:
         with deadline_scope(Deadline(deadline_s)):
             result = port.run(_VisitFlow(), visit, Credential(user or "anonymous", password))
+    except LoginRefused as exc:
+        # One attempt, never retried (the port latches it); say so in discovery's terms.
+        status = exc.context.get("http_status")
+        raise LoginRefused(
+            f"the application refused the login of {user}"
+            + (f" (HTTP {status})" if status else "")
+            + ": check --user and the password; discovery does not try again",
+            **exc.context,
+        ) from None
     finally:
         port.close()
     return result.pages  # type: ignore[attr-defined]
@@ -198,8 +207,9 @@ def _login_plan(settings: DiscoverSettings) -> LoginPlan:
     return _find_login(settings)
 
 
-def _search_forms(pages: list[PageReading], base_url: str) -> list[tuple[PageReading, PageForm, int]]:
-    """Search-like forms with a submit button and no required field, once per (page, form name)."""
+def search_forms(pages: list[PageReading], base_url: str) -> list[tuple[PageReading, PageForm, int]]:
+    """The forms discovery submits: search-like (they only read), with a submit button and no
+    required field, once per (page, form name); with each, its page and its index there."""
     found, seen = [], set()
     for reading in pages:
         for index, form in enumerate(reading.forms):
@@ -236,7 +246,7 @@ def discover(settings: DiscoverSettings, password: str, *, name: str) -> BridgeP
     shots = _run(_port(settings, port_login, password), visit, settings.user, password, settings.deadline_s)
     readings = [read_page(s.html, s.url) for s in shots if not s.form]
     results = [s for s in shots if s.form]
-    forms = _search_forms(readings, settings.base_url) if settings.submit_searches else []
+    forms = search_forms(readings, settings.base_url) if settings.submit_searches else []
     plan = BridgePlan(
         name=name,
         title=_title(readings, settings.base_url),

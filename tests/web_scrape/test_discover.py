@@ -6,6 +6,7 @@ import pytest
 
 from tests.web_scrape.discover_pages import BASE, LABELLED, LOGIN, RESULTS, SEARCH
 from web_scrape.discover import date_format_of, read_page
+from web_scrape.discover_capture import search_forms
 
 pytestmark = pytest.mark.unit
 
@@ -93,3 +94,16 @@ def test_frames_are_listed_for_capture():
         BASE + "index.php",
     )
     assert page.frames == [BASE + "nav.php", BASE + "search.php"]
+
+
+def test_only_forms_that_read_and_need_nothing_are_submitted():
+    pages = [
+        read_page(SEARCH, BASE + "search.php"),
+        read_page(LABELLED, BASE + "find.php"),
+        read_page(LOGIN, BASE + "login.php"),
+        read_page(SEARCH, BASE + "search.php?again=1"),
+    ]
+    chosen = [(reading.url, form.name, index) for reading, form, index in search_forms(pages, BASE)]
+    # find.php's form needs a customer name, its second form deletes, the login form logs in,
+    # and search.php's form is submitted once however often its page was seen.
+    assert chosen == [(BASE + "search.php", "searchform", 0)]
