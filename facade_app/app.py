@@ -25,6 +25,7 @@ from bridges.core.registry import build_runtime
 from bridges.core.runtime import Runtime
 from facade_app.auth import KeyRing, presented_key
 from facade_app.operations import register_operations
+from facade_app.operator_routes import AUDITED_ENDPOINTS, register_operator_routes
 from facade_app.pages import register_pages
 from facade_app.pipeline import Pipeline
 from facade_app.problems import install_error_handlers, problem_response
@@ -63,7 +64,7 @@ def create_app(config: Config, runtime: Runtime | None = None, *, several_proces
     app.extensions["legacy_bridges"] = {"config": config, "runtime": runtime}
     keyring = KeyRing(config.api_keys)
     # endpoints of the operation routes and review decisions (their views raise it, to audit it)
-    audited = {op.tool_name for _, op in runtime.operations()} | {"approve", "reject"}
+    audited = {op.tool_name for _, op in runtime.operations()} | {"approve", "reject"} | AUDITED_ENDPOINTS
 
     @app.before_request
     def _identify() -> Response | None:
@@ -98,6 +99,7 @@ def create_app(config: Config, runtime: Runtime | None = None, *, several_proces
     app.extensions["legacy_bridges"]["pipeline"] = pipeline
     register_operations(app, pipeline)
     register_reviews(app, pipeline)
+    register_operator_routes(app, pipeline)
     register_pages(app, runtime)
     board = ReadinessBoard(config.path(config.facade.state_dir) / "readiness.db") if several_processes else None
     readiness = Readiness(runtime, config.facade.readiness_ttl_s, config.facade.ready_requires, board=board)

@@ -16,7 +16,10 @@ from bridges.core.config import ApiKeySettings
 from bridges.core.errors import Forbidden, Unauthenticated
 from bridges.core.operation import Operation
 
-__all__ = ["Caller", "KeyRing", "presented_key", "scope_granted"]
+__all__ = ["OPERATOR_SCOPE", "Caller", "KeyRing", "presented_key", "scope_granted"]
+
+OPERATOR_SCOPE = "ops"
+"""The scope of operators: bridge state in ``/readyz``, and resetting a bridge."""
 
 
 @dataclass(frozen=True)

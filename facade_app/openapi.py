@@ -93,6 +93,7 @@ def build_openapi(operations: Iterable[Operation], *, title: str = "legacy-bridg
         out_schema = keyed[(op.output_model, "serialization")]
         paths.setdefault(op.path, {})[op.http_method.lower()] = _operation(op, in_schema, out_schema, schemas)
     paths.update(_review_paths(keyed))
+    paths.update(_operator_paths())
 
     doc: dict[str, Any] = {
         "openapi": "3.1.0",
@@ -164,6 +165,25 @@ def _review_paths(keyed: dict[Any, Any]) -> dict[str, Any]:
                           **_problems(*_ANY_REQUEST, **decide, s422="No reason given, or a body that is not "
                                       "a JSON object.")}}},
     }
+
+
+def _operator_paths() -> dict[str, Any]:
+    """The operators' routes (see ``facade_app.operator_routes``)."""
+    answer = {"type": "object", "required": ["bridge", "status"], "properties": {
+        "bridge": {"type": "string", "description": "The bridge reset."},
+        "status": {"const": "reset"},
+        "state": {"type": "object", "description": "The bridge's state after the reset (pool, mode)."}}}
+    return {"/v1/bridges/{bridge}/reset": {"post": {
+        "operationId": "bridges_reset", "summary": "Reset a bridge after a refused login",
+        "tags": ["operators"], "x-scopes": ["ops"],
+        "description": "After its legacy system refused a sign-on or login, a bridge stops signing on (a wrong "
+                       "password retried would revoke the user). Once the password or the account is fixed, "
+                       "this lets it sign on again (once) and closes its breaker. Needs the `ops` scope.",
+        "parameters": [{"name": "bridge", "in": "path", "required": True, "description": "The bridge instance.",
+                        "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "Reset.", "content": {"application/json": {"schema": answer}}},
+                      **_problems(*_ANY_REQUEST, s403="The key lacks the `ops` scope.",
+                                  s404="No such bridge (told to operators only).")}}}}
 
 
 def _resolve(schema: dict[str, Any], schemas: dict[str, Any]) -> dict[str, Any]:

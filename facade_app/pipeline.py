@@ -30,7 +30,7 @@ from bridges.core.operation import Effect, Operation
 from bridges.core.runtime import Runtime
 from bridges.core.streaming import RowStream
 from facade_app.audit import AuditLog
-from facade_app.auth import Caller, scope_granted
+from facade_app.auth import OPERATOR_SCOPE, Caller, scope_granted
 from facade_app.ratelimit import Budget, RateLimits
 from facade_app.review_store import Review, ReviewStore, review_store_url
 
@@ -187,6 +187,26 @@ class Pipeline:
             if isinstance(result, RowStream):
                 return Outcome(200, "streamed", result=result, budget=outcome.budget)
             return Outcome(200, "ok", result=result, budget=outcome.budget)
+
+        return self._run(attempt, audit, steps)
+
+    # -- operators -------------------------------------------------------------------
+
+    def reset(self, attempt: Attempt, instance: str, check_input: Callable[[], None] | None = None) -> Outcome:
+        """An operator's reset of one bridge (the key holds ``ops``): after a refused login its
+        transport may sign on again (once), and its breaker closes. Audited like any attempt;
+        an unknown bridge is :class:`NotFound`, told only to operators."""
+        name = instance[:64]
+        audit = _Audit(f"{name}.reset", "ops", {"bridge": name})
+
+        def steps(caller: Caller, outcome: Outcome) -> Outcome:
+            if check_input:
+                check_input()  # what the adapter refused in the request, audited here
+            if not scope_granted(OPERATOR_SCOPE, caller.scopes):
+                raise Forbidden(f"key '{caller.name}' lacks scope {OPERATOR_SCOPE}")
+            self.runtime.reset(instance)
+            log.warning("bridge %s reset by %s (request %s)", name, caller.name, attempt.request_id)
+            return Outcome(200, "reset", budget=outcome.budget)
 
         return self._run(attempt, audit, steps)
 

@@ -30,12 +30,11 @@ from werkzeug.exceptions import NotFound
 
 from bridges.core.errors import BridgeError
 from bridges.core.runtime import BridgeRuntime, Runtime
-from facade_app.auth import scope_granted
+from facade_app.auth import OPERATOR_SCOPE, scope_granted
 from facade_app.readiness_board import ReadinessBoard
 
 __all__ = ["OPERATOR_SCOPE", "BridgeState", "Readiness", "register_readiness"]
 
-OPERATOR_SCOPE = "ops"
 """The scope a key needs to see readiness details (``*`` holds it too)."""
 
 _FIRST_PING_WAIT_S = 10.0
@@ -93,6 +92,12 @@ class Readiness:
         self.board = board  # shared with the other workers of this host, when several serve
         self._clock = clock
         self._slots = {name: _Slot() for name in runtime.bridges}
+
+    def forget(self, name: str) -> None:
+        """Drop ``name``'s cached state, so the next look pings afresh (after an operator's reset)."""
+        slot = self._slots[name]
+        with slot.cond:
+            slot.state = None
 
     def names(self) -> list[str]:
         """The bridges served."""

@@ -110,3 +110,33 @@ def test_a_changed_configuration_signs_on_again(host, make_runtime, monkeypatch)
     fixed = make_runtime(custmast_config(host, user=USER, pool={"min_size": 0, "max_size": 1}))
     assert fixed.call("custmast", "get_customer", {"customer": "C-00001"}).customer_id == "C-00001"
     assert host.sign_on_attempts(USER) == 2
+
+
+def test_an_operator_resets_the_bridge_over_http_once_the_host_account_is_fixed(host):
+    config = custmast_config(host, user=USER, pool={"min_size": 0, "max_size": 1},
+                             api_keys=[{"name": "t", "key": {"env": "CUSTMAST_TEST_KEY", "default": "k-test"},
+                                        "scopes": ["custmast:*"]},
+                                       {"name": "op", "key": {"env": "CUSTMAST_OPS_KEY", "default": "k-ops"},
+                                        "scopes": ["ops"]}])
+    app = create_app(config)
+    runtime = app.extensions["legacy_bridges"]["runtime"]
+    client = app.test_client()
+    caller, operator = {"Authorization": "Bearer k-test"}, {"Authorization": "Bearer k-ops"}
+
+    def get_customer() -> int:
+        return client.get("/v1/custmast/get_customer", query_string={"customer": "C-00001"},
+                          headers=caller).status_code
+
+    try:
+        host.revoke(USER)  # the host's administrator revoked the bridge's user
+        assert [get_customer() for _ in range(3)] == [502, 502, 502]
+        assert host.sign_on_attempts(USER) == 1
+        assert client.post("/v1/bridges/custmast/reset", headers=caller).status_code == 403
+        host.unlock(USER)  # the account is fixed on the host; the bridge still does not try
+        assert get_customer() == 502 and host.sign_on_attempts(USER) == 1
+        reset = client.post("/v1/bridges/custmast/reset", headers=operator)
+        assert reset.status_code == 200 and reset.get_json()["state"]["pool"].get("sign_on") != "refused"
+        assert get_customer() == 200 and host.sign_on_attempts(USER) == 2
+    finally:
+        runtime.close()
+        host.unlock(USER)
