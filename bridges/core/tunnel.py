@@ -175,7 +175,10 @@ class SshTunnel:
         except LoginRefused as exc:
             self._refused = exc.detail
             raise
-        client.get_transport().set_keepalive(max(1, int(s.keepalive_s)))
+        transport = client.get_transport()
+        transport.set_keepalive(max(1, int(s.keepalive_s)))
+        with contextlib.suppress(OSError, AttributeError):  # small request/answer round trips: no Nagle delay
+            transport.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._client = client
 
     def _alive(self) -> bool:
@@ -229,6 +232,7 @@ class SshTunnel:
         raise AssertionError("unreachable")
 
     def _forward(self, conn: socket.socket, peer: tuple[str, int]) -> None:
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with self._lock:
             self._open.add(conn)
         channel = None
