@@ -15,7 +15,16 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from mainframe.discover.classify import HEADER_ROWS, Kind, ScreenField, classify, legend_keys, signature
+from mainframe.discover.classify import (
+    HEADER_ROWS,
+    Kind,
+    ScreenField,
+    classify,
+    identifier,
+    legend_keys,
+    signature,
+)
+from mainframe.discover.tables import DiscoveredTable, find_table
 from mainframe.discover.walk import Walk
 from mainframe.snapshot import Screen
 
@@ -40,6 +49,7 @@ class DiscoveredScreen:
     sign_on: bool = False
     messages: list[str] = field(default_factory=list)
     """What the message line said in the walk, each message once."""
+    table: DiscoveredTable | None = None
 
     @property
     def screen_id(self) -> str:
@@ -54,39 +64,50 @@ class DiscoveredScreen:
 def _merge(screens: Sequence[Screen], pressed: set[str]) -> DiscoveredScreen:
     per_capture = [classify(s) for s in screens]
     first = per_capture[0]
-    texts = {(f.row, f.col): f for f in first if f.kind in _STABLE}
+    texts: dict[tuple[int, int], ScreenField] = {}
     fields: dict[tuple[int, int], ScreenField] = {}
     for classified in per_capture:
         for f in classified:
             if f.kind in (Kind.INPUT, Kind.OUTPUT):
                 fields.setdefault(f.position, f)
+            elif f.kind in _STABLE:
+                texts.setdefault(f.position, f)
     # Protected text that changes from one capture to the next is a value, whatever it looks like.
-    stable = []
+    stable = [f for f in texts.values() if all(s.text(f.row, f.col, len(f.text)) == f.text for s in screens)]
     for position, f in texts.items():
-        if all(s.text(f.row, f.col, len(f.text)) == f.text for s in screens):
-            stable.append(f)
-        elif f.kind is Kind.TEXT and position not in fields:
-            underlying = screens[0].field_at(*position)
-            length = min(underlying.length, screens[0].cols - underlying.col + 1) if underlying else len(f.text)
-            fields[position] = ScreenField(
-                Kind.OUTPUT, f.row, f.col, length - (f.col - (underlying or f).col), f"value_{f.row}_{f.col}"
-            )
+        if f not in stable and f.kind is Kind.TEXT and position not in fields:
+            value = _value(screens, f, stable)
+            fields.setdefault(value.position, value)
     keys = set(pressed)
     for classified in per_capture:
         for f in classified:
             if f.kind is Kind.KEYS:
                 keys |= legend_keys(f.text)
+    table, outputs = find_table(list(fields.values()), stable, keys) or (None, list(fields.values()))
     return DiscoveredScreen(
         name="",
         title=_title(first),
         captures=list(screens),
-        fields=_unique_names(sorted(fields.values(), key=lambda f: f.position)),
+        fields=_unique_names(sorted(outputs, key=lambda f: f.position)),
+        table=table,
         recognise=sorted(stable, key=lambda f: (f.row > HEADER_ROWS, f.row, f.col)),
         keys=keys,
         message=next((f for f in first if f.kind is Kind.MESSAGE), None),
         volatile=[f for f in first if f.kind is Kind.VOLATILE],
         messages=list(dict.fromkeys(f.text for c in per_capture for f in c if f.kind is Kind.MESSAGE and f.text)),
     )
+
+
+def _value(screens: Sequence[Screen], f: ScreenField, stable: Sequence[ScreenField]) -> ScreenField:
+    """An output for protected text that changed between captures: the whole field it sits in
+    (a right-aligned number grows to the left), named after stable text just before it."""
+    underlying = next((u for s in screens if (u := s.field_at(*f.position)) is not None), None)
+    col = underlying.col if underlying and underlying.row == f.row else f.col
+    length = min(underlying.length, screens[0].cols - col + 1) if underlying else len(f.text)
+    before = [t for t in stable if t.row == f.row and 0 <= col - (t.col + len(t.text)) <= 6]
+    fallback = f"value_{f.row}_{col}"
+    name = identifier(before[-1].text, fallback) if before else fallback
+    return ScreenField(Kind.OUTPUT, f.row, col, length, name, before[-1].text if before else "")
 
 
 def _unique_names(fields: list[ScreenField]) -> list[ScreenField]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from mainframe.discover.classify import Kind, ScreenField
 from mainframe.discover.screens import DiscoveredScreen, screen_of
+from mainframe.discover.tables import DiscoveredTable
 from mainframe.discover.walk import Capture, Walk
 
 __all__ = ["Origin", "bridge_source", "operation_name"]
@@ -110,6 +111,22 @@ def _keys(keys: set[str]) -> str:
     return "frozenset({" + ", ".join(_q(k) for k in order) + "})"
 
 
+def _table(table: DiscoveredTable) -> list[str]:
+    columns = [f"{_q(name)}: ({col}, {width})" for name, col, width, _ in table.columns]
+    parts = [
+        f"first_row={table.first_row}",
+        f"last_row={table.last_row}",
+        "\n".join(_wrap("columns={", columns, "}", 8, expand=len(", ".join(columns)) + 19 > WIDTH))[8:],
+        f"key={_q(table.key)}",
+    ]
+    if table.next_key:
+        parts.append(f"next_key={_q(table.next_key)}")
+    return [
+        "    # One record a row; page with next_key, and tell the last page by its message.",
+        *_wrap("table = Table(", parts, ")", 4, expand=True),
+    ]
+
+
 def _common_fields(screens: Sequence[DiscoveredScreen]) -> list[ScreenField]:
     """Outputs every screen has at the same place under the same name, the message line first."""
     first, *rest = screens
@@ -148,6 +165,8 @@ def _screen_class(screen: DiscoveredScreen, common: set[str]) -> list[str]:
     if screen.message and "message" not in common:
         lines.append(f"    message = OutputField(-1, {screen.message.col}, {screen.message.length})")
     lines += [_field_line(f) for f in screen.fields if f.name not in common]
+    if screen.table is not None:
+        lines += _table(screen.table)
     if screen.messages and not screen.sign_on:
         lines.append("    # Messages seen in the walk (declare the host's errors as MessageRules):")
         lines += [f"    #   {m}"[:WIDTH] for m in screen.messages]
@@ -216,8 +235,26 @@ def _query_model(
     return lines
 
 
+def _row_model(name: str, read: DiscoveredScreen, table: DiscoveredTable) -> list[str]:
+    lines = [f"class {name}(BaseModel):", f'    """One row of {read.name}\'s table."""', ""]
+    for column, col, width, heading in table.columns:
+        description = f"{heading or 'The row'} (columns {col} to {col + width - 1})."
+        lines += _wrap(
+            f"{column}: str = Field(", [f"description={_string(description, 8, len('description=') + 1)}"], ")", 4
+        )
+    return lines
+
+
 def _result_model(name: str, op: str, read: DiscoveredScreen, common: Sequence[ScreenField]) -> list[str]:
     lines = [f"class {name}(BaseModel):", f'    """What {op} reads off {read.name} (a blank field is null)."""', ""]
+    if read.table is not None:
+        description = f"The table's rows on the screen read (a row with a blank {read.table.key} is no row)."
+        lines += _wrap(
+            f"rows: list[{read.name}Row] = Field(",
+            [f"description={_string(description, 8, len('description=') + 1)}"],
+            ")",
+            4,
+        )
     outputs = [f for f in (*read.fields, read.message) if f is not None and f.kind is not Kind.INPUT]
     for f in outputs:
         label = "The message line" if f.kind is Kind.MESSAGE else _label(f)
@@ -243,6 +280,8 @@ def _operation(
     query, result = f"{_camel(op)}Query", f"{_camel(op)}Result"
     params = _parameters(walk, read_at)
     models = [_query_model(query, op, screens, walk, params), _result_model(result, op, read, common)]
+    if read.table is not None:
+        models.insert(1, _row_model(f"{read.name}Row", read, read.table))
     route = " → ".join(dict.fromkeys(screen_of(screens, c.screen).name for c in walk.captures[: read_at + 1]))
     typing = ", ".join(p.name for p in params) or "nothing"
     description = (
@@ -259,9 +298,15 @@ def _operation(
         if read_at
         else "            screen = terminal.last or terminal.screen()",
         f"            data = {read.name}.read(screen)",
-        *_steps(walk, screens, read_at, len(walk.captures) - 1, params),
     ]
-    if screen_of(screens, walk.captures[-1].screen) is not home:
+    if read.table is not None:
+        body.append(f"            rows = {read.name}.table.rows(screen)")
+    # The way home: the walk's steps after the read, up to its first return home.
+    back = next(
+        (i for i in range(read_at, len(walk.captures)) if screen_of(screens, walk.captures[i].screen) is home), None
+    )
+    body += _steps(walk, screens, read_at, back if back is not None else len(walk.captures) - 1, params)
+    if back is None:
         body.append(f"            # The walk ended away from {home.name}: the pool closes this session.")
     method = [
         "    @operation(",
@@ -274,7 +319,7 @@ def _operation(
         *_wrap(f"def {op}(", ["self", f"query: {query}"], f") -> {result}:", 4),
         "        with self.session() as terminal:",
         *body,
-        f"        return {result}(**data)",
+        f"        return {result}({'rows=rows, ' if read.table else ''}**data)",
     ]
     return models, method
 
@@ -402,6 +447,7 @@ def bridge_source(walk: Walk, screens: Sequence[DiscoveredScreen], origin: Origi
                 "OutputField",
                 "ScreenDef",
                 "SignOnSpec",
+                "Table",
                 "TextAt",
                 "TN3270Bridge",
                 "TN3270Settings",
@@ -427,7 +473,7 @@ def bridge_source(walk: Walk, screens: Sequence[DiscoveredScreen], origin: Origi
 def _drop_unused_imports(text: str) -> str:
     """Leave out the ``mainframe`` names the generated code does not use (Volatile, InputField…)."""
     body = text.split("\n__all__", 1)[1]
-    for name in ("InputField", "MessageRule", "ScreenDef", "SignOnSpec", "Volatile", "LoginRefused"):
+    for name in ("InputField", "MessageRule", "ScreenDef", "SignOnSpec", "Table", "Volatile", "LoginRefused"):
         if not re.search(rf"\b{name}\b", body):
             text = text.replace(f"    {name},\n", "", 1).replace(f"from bridges.core.errors import {name}\n", "")
     return text

@@ -175,39 +175,32 @@ def _run_pytest(package: Path, password: str, *args: str) -> subprocess.Complete
 
 @pytest.mark.live
 @pytest.mark.slow
+@pytest.mark.parametrize(
+    ("walk", "operation", "seen"),
+    [
+        (WALK, "read_customer_inquiry", "Storgatan 209"),
+        (WALK.with_name("discover-walk-browse.txt"), "read_customer_browse", "CMBRW"),
+    ],
+    ids=["inquiry", "browse-table"],
+)
 def test_new_then_discover_gives_a_package_whose_tests_pass_live_then_in_replay_with_the_host_stopped(
-    tmp_path, monkeypatch
+    tmp_path, monkeypatch, walk, operation, seen
 ):
     need_s3270()
     package = tmp_path / "acme_tn"
     monkeypatch.setenv("ACME_TN_PASSWORD", PASSWORD)  # the secret bridges.yaml names
     with demo_host(codepage="cp037") as running:
         assert main(["new", "--transport", "tn3270", package.name, "--dir", str(tmp_path)]) == 0
-        assert (
-            main(
-                [
-                    "discover",
-                    "tn3270",
-                    "--host",
-                    running.address,
-                    "--user",
-                    "DEMO01",
-                    "--walk",
-                    str(WALK),
-                    "--package",
-                    str(package),
-                ]
-            )
-            == 0
-        )
+        discover = ["discover", "tn3270", "--host", running.address, "--user", "DEMO01", "--walk", str(walk)]
+        assert main([*discover, "--package", str(package)]) == 0
         options = yaml.safe_load((package / "bridges.yaml").read_text(encoding="utf-8"))["bridges"]["acme_tn"]
         assert options["options"]["port"] == running.port
         live = _run_pytest(package, PASSWORD, "-m", "live", "--bridges-record=once")
         assert live.returncode == 0 and "1 passed" in live.stdout, live.stdout + live.stderr
     source = (package / "acme_tn" / "bridge.py").read_text(encoding="utf-8")
-    assert "def read_customer_inquiry(" in source and "CMINQ" in source
+    assert f"def {operation}(" in source
     cassette = (package / "cassettes" / "acme_tn.yaml").read_text(encoding="utf-8")
-    assert PASSWORD not in cassette and "Storgatan 209" in cassette
+    assert PASSWORD not in cassette and seen in cassette
     replay = _run_pytest(package, PASSWORD)
     assert replay.returncode == 0 and "2 passed" in replay.stdout, replay.stdout + replay.stderr
     lint = subprocess.run(

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from bridges.core.conformance import assert_conformant
 from mainframe.discover.screens import discover_screens
 from mainframe.discover.source import Origin, bridge_source
-from mainframe.discover.walk import Capture
+from mainframe.discover.walk import Capture, Typed
 from tests.mainframe.discover.buffers import captured, demo_walk
 
 pytestmark = pytest.mark.unit
@@ -31,6 +31,7 @@ def _load(tmp_path: Path, source: str):
     path.write_text(source, encoding="utf-8")
     spec = importlib.util.spec_from_file_location(f"discovered_{tmp_path.name}", path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # as an import does: pydantic resolves annotations there
     spec.loader.exec_module(module)
     return module
 
@@ -135,3 +136,11 @@ def test_a_host_without_a_sign_on_gets_a_bridge_that_rests_on_its_first_screen(t
     assert bridge.Settings.model_fields["user"].default is None
     assert_conformant(bridge)
     assert "SignOnSpec" not in source and "LoginRefused" not in source
+
+
+def test_the_method_goes_home_at_the_walks_first_return_home():
+    walk = demo_walk()
+    walk.captures[-1] = Capture(captured("cmmenu"), (Typed((10, 28), "selection", "1", False),), "Enter")
+    walk.captures.append(Capture(captured("cminq")))  # the walk went on: not the operation's business
+    source = _source(walk)
+    assert source.count(".press(") == 2 and "pool closes this session" not in source
