@@ -104,7 +104,7 @@ class ExtractInfo(BaseModel):
 
     file: str = Field(description="The extract's file name.")
     records: int = Field(description="Detail records.")
-    bytes: int
+    bytes: int = Field(description="Size of the extract file in bytes.")
     control_total: Decimal | None = Field(None, description="The trailer's control total, checked against the data.")
     fetched_at: datetime = Field(description="When the file was copied from its source (UTC).")
 

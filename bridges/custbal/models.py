@@ -45,19 +45,19 @@ class Balance(BaseModel):
 
     customer_id: str | None = Field(description="Canonical id (None if the crosswalk does not know the customer).")
     custmast_no: str = Field(description="CUSTMAST's customer number.")
-    name: str
-    country: str
+    name: str = Field(description="The customer's name as the extract holds it.")
+    country: str = Field(description="ISO country code of the customer.")
     balance: Decimal = Field(description="Balance owed (negative: the customer is in credit).")
-    credit_limit: Decimal
-    days_overdue: int
+    credit_limit: Decimal = Field(description="Credit limit in the balance's currency.")
+    days_overdue: int = Field(description="Days overdue, as the extract records them.")
     last_payment: date | None = Field(description="Date of the last payment (None: never paid).")
-    status: BalanceStatus
+    status: BalanceStatus = Field(description="Whether the account is active or blocked.")
     monthly_net: list[Decimal] = Field(description="Net movement of each of the last 12 months, oldest first.")
 
 
 class BalancePage(BaseModel):
     """A page of balances and where the next one starts."""
 
-    extract: ExtractInfo
-    balances: list[Balance]
+    extract: ExtractInfo = Field(description="The extract these balances come from.")
+    balances: list[Balance] = Field(description="This page's balances, in record order.")
     next_start: int | None = Field(description="`start` of the next page; None after the last.")
