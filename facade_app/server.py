@@ -16,9 +16,15 @@ __all__ = ["check_shared_state", "make_dev_server", "run_gunicorn"]
 
 def check_shared_state(config: Config, workers: int) -> None:
     """Raise :class:`ConfigError`, naming each key, when several workers would each keep
-    their own copy of state that must be shared (a review queue, rate-limit counters)."""
+    their own copy of state that must be shared (a review queue, rate-limit counters, a
+    legacy system's session or connection budget).
+
+    A budget is refused rather than divided among the workers: a worker does not know its
+    place among the others (gunicorn numbers none, replaces dead ones, and other hosts may
+    serve too), so it could neither take a fair share of a count nor the right LU names."""
     if workers <= 1:
         return
+    from bridges.core.registry import per_process_budgets
     from facade_app.review_store import is_per_process, review_store_url
 
     problems = []
@@ -28,6 +34,11 @@ def check_shared_state(config: Config, workers: int) -> None:
     if config.facade.rate_limit_storage.startswith("memory://"):
         problems.append("facade.rate_limit_storage = memory:// counts per worker (each would grant the whole "
                         "budget): use redis://host:port")
+    budgets = per_process_budgets(config)
+    if budgets:
+        problems.append(f"{', '.join(budgets)} would be each worker's own (together {workers} times the legacy "
+                        "system's budget, the same LU names claimed twice): set facade.budget_store = "
+                        "redis://host:port")
     if problems:
         raise ConfigError(f"{workers} workers cannot share per-process state: " + "; ".join(problems)
                           + " — or serve with --workers 1")

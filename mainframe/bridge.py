@@ -19,7 +19,8 @@ The base owns the settings (:class:`TN3270Settings`, validated at start naming e
 the password secret, the session pool (which stops signing on after a refused sign-on),
 the declared sign-on and sign-off, rejection screens, cassettes by configuration (record,
 replay or live: one session at a time when a cassette is in use), ping, status, reset
-and close.
+and close. Live, with a lease store in its context (``facade.budget_store``), the pool's
+``max_size`` and ``lu_names`` are one budget leased by every process serving the bridge.
 """
 
 from __future__ import annotations
@@ -101,6 +102,7 @@ class TN3270Bridge(Bridge):
 
     Settings: ClassVar[type[BaseModel]] = TN3270Settings
     required_secrets = ("password",)
+    budget_options = ("pool",)
     screens: ClassVar[tuple[type[ScreenDef], ...]] = ()
     sign_on: ClassVar[SignOnSpec | None]
     home_screens: ClassVar[tuple[type[ScreenDef], ...]] = ()
@@ -126,8 +128,12 @@ class TN3270Bridge(Bridge):
             background = False
         self.mode = "live" if self.cassette is None else ("replay" if self.cassette.replaying else "record")
         sign_off = self._sign_off if self.sign_on and self.sign_on.sign_off else None
+        budget = None
+        if context.leases is not None and self.cassette is None:
+            budget = context.leases.budget(context.instance_name, limit=pool_settings.max_size,
+                                           slots=pool_settings.lu_names or None)
         self.pool = SessionPool(self._open_session, pool_settings, is_home=self.is_home, sign_off=sign_off,
-                                name=f"{context.instance_name}-sessions", background=background)
+                                name=f"{context.instance_name}-sessions", background=background, budget=budget)
 
     # -- for operations ---------------------------------------------------------------------
 
@@ -198,7 +204,9 @@ class TN3270Bridge(Bridge):
         try:
             with deadline_scope(Deadline(3.0)), self.pool.session() as terminal:
                 screen = terminal.screen()
-        except Unavailable:
+        except Unavailable as exc:
+            if exc.context.get("budget_spent"):
+                return {"mode": self.mode, "home": None, "note": "other processes hold every session of the budget"}
             if self.pool.status()["busy"] >= self.pool.settings.max_size:
                 return {"mode": self.mode, "home": None, "note": "every session is busy"}
             raise

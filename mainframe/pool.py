@@ -12,6 +12,13 @@ user) stops the pool's sign-ons: neither the maintenance thread nor a caller ope
 another session — every call gets the refusal at once — until :meth:`SessionPool.reset`
 (an operator's reset) or a new pool (a changed configuration). Until one sign-on has
 succeeded, sessions open one at a time, so a wrong password costs exactly one attempt.
+
+With a shared ``budget`` (a :class:`~bridges.core.leases.Budget` several processes lease
+from), every session holds a lease for as long as it is open — on its LU name when
+``lu_names`` are configured — so all the processes together never open more sessions than
+the budget, nor two sessions on one LU name; a session whose lease was lost is closed. When
+another process was turned away, a session nobody here is waiting for is closed on check-in
+(and idle ones at the next upkeep) rather than kept idle, so no process starves the others.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from bridges.core.deadline import Deadline, current_deadline, deadline_scope
 from bridges.core.errors import BridgeError, ConfigError, InvalidInput, LoginRefused, NotFound, Unavailable
+from bridges.core.leases import Budget, Lease
 from mainframe.port import Terminal
 from mainframe.settings import LuName
 from mainframe.snapshot import Screen
@@ -39,6 +47,7 @@ log = logging.getLogger("legacy_bridges.mainframe.pool")
 
 # Errors that are answers about the request, not about the session's health.
 _ANSWERS = (InvalidInput, NotFound)
+_LEASE_POLL_S = 0.02  # how often a caller waiting for a shared budget looks again (it has no waiting list)
 
 
 class PoolSettings(BaseModel):
@@ -97,6 +106,8 @@ class Session:
     busy_since: float | None = None
     uses: int = 0
     killed: bool = False
+    lease: Lease | None = None
+    """The session's lease on a shared budget (None when the budget is this process's)."""
 
 
 class SessionPool:
@@ -118,6 +129,7 @@ class SessionPool:
         sign_off: Callable[[Terminal], object] | None = None,
         name: str = "pool",
         background: bool = True,
+        budget: Budget | None = None,
     ) -> None:
         problem = settings.problem()
         if problem:
@@ -133,9 +145,11 @@ class SessionPool:
         self._opening = 0
         self._free_lus = list(settings.lu_names)
         self._ids = itertools.count(1)
+        self._budget = budget
+        self._waiting = 0  # callers waiting for a session of this pool
         self._closed = False
         self.counters = {"opened": 0, "discarded": 0, "open_failures": 0, "exhausted": 0, "sign_on_refused": 0,
-                         "maintenance_ticks": 0}
+                         "maintenance_ticks": 0, "budget_spent": 0, "leases_lost": 0}
         self.last_error: str | None = None
         self._refused: LoginRefused | None = None
         self._verified = False  # one sign-on succeeded: sessions may open in parallel
@@ -168,8 +182,10 @@ class SessionPool:
         deadline = current_deadline()
         wait_until = time.monotonic() + min(self.settings.acquire_timeout_s, deadline.remaining())
         lu_name: str | None = None
+        lease: Lease | None = None
         with self._cond:
             while True:
+                budget_spent = False
                 if self._closed:
                     raise Unavailable(f"{self.name} is closed", retry_after=self.settings.retry_after_s)
                 if self._refused is not None:
@@ -179,16 +195,36 @@ class SessionPool:
                     if time.monotonic() - session.last_used > self.settings.max_idle_s:
                         self._discard_locked(session, "idle too long")
                         continue
+                    if session.lease is not None and session.lease.lost:
+                        self._discard_locked(session, "its lease was lost")
+                        continue
                     session.busy_since = time.monotonic()
                     self._busy.add(session)
                     return session
                 if self._size_locked() < self.settings.max_size and self._may_open_locked():
                     self._opening += 1
-                    lu_name = self._free_lus.pop(0) if self._free_lus else None
-                    break
+                    if self._budget is None:
+                        lu_name = self._free_lus.pop(0) if self._free_lus else None
+                        break
+                    try:
+                        lease = self._lease_unlocked()
+                    except BaseException:  # the store does not answer: 503, and the reservation goes
+                        self._opening -= 1
+                        self._cond.notify_all()
+                        raise
+                    if lease is not None:
+                        lu_name = lease.slot if self.settings.lu_names else None
+                        break
+                    self._opening -= 1
+                    budget_spent = True
                 left = wait_until - time.monotonic()
                 if left <= 0:
                     self.counters["exhausted"] += 1
+                    if budget_spent:
+                        self.counters["budget_spent"] += 1
+                        raise Unavailable(
+                            f"{self.name}: the shared budget of {self._budget.limit} sessions is spent "  # type: ignore[union-attr]
+                            "(other processes hold them)", retry_after=self.settings.retry_after_s, budget_spent=True)
                     if not self._verified and self._opening:
                         raise Unavailable(f"{self.name}: waiting for the first sign-on",
                                           retry_after=self.settings.retry_after_s)
@@ -196,12 +232,25 @@ class SessionPool:
                         f"{self.name}: all {self.settings.max_size} sessions are busy",
                         retry_after=self.settings.retry_after_s,
                     )
-                self._cond.wait(left)
-        session = self._open(lu_name)
+                self._waiting += 1
+                try:
+                    self._cond.wait(min(left, _LEASE_POLL_S) if budget_spent else left)
+                finally:
+                    self._waiting -= 1
+        session = self._open(lu_name, lease)
         with self._cond:
             session.busy_since = time.monotonic()
             self._busy.add(session)
         return session
+
+    def _lease_unlocked(self, want: bool = True) -> Lease | None:
+        """Try for a lease on the shared budget, with the pool's lock let go for the round trip."""
+        assert self._budget is not None
+        self._cond.release()
+        try:
+            return self._budget.try_acquire(want=want)
+        finally:
+            self._cond.acquire()
 
     def _may_open_locked(self) -> bool:
         """Whether a new sign-on may start now: never after a refusal; one at a time until
@@ -213,11 +262,14 @@ class SessionPool:
         assert self._refused is not None
         return LoginRefused(self._refused.detail, **self._refused.context)
 
-    def _open(self, lu_name: str | None) -> Session:
-        """Open one session (counted in ``_opening`` by the caller)."""
+    def _open(self, lu_name: str | None, lease: Lease | None = None) -> Session:
+        """Open one session (counted in ``_opening`` by the caller) under ``lease``, if any."""
         try:
             terminal = self._open_session(lu_name)
         except BaseException as exc:
+            if lease is not None:
+                self._budget.release(lease)  # type: ignore[union-attr]
+                lu_name = None  # the name went back with the lease
             with self._cond:
                 self._opening -= 1
                 self.counters["open_failures"] += 1
@@ -239,7 +291,8 @@ class SessionPool:
             self._verified = True
             self._cond.notify_all()  # callers waiting for the first sign-on may open theirs
             granted = getattr(terminal, "granted_lu_name", None) or lu_name
-            return Session(terminal=terminal, id=next(self._ids), lu_name=lu_name, granted_lu_name=granted)
+            return Session(terminal=terminal, id=next(self._ids), lu_name=None if lease else lu_name,
+                           granted_lu_name=granted, lease=lease)
 
     def _release(self, session: Session, healthy: bool) -> None:
         call_ended = getattr(session.terminal, "call_ended", None)
@@ -248,6 +301,8 @@ class SessionPool:
         reason = None
         if not healthy:
             reason = "the call failed"
+        elif session.lease is not None and session.lease.lost:
+            reason = "its lease was lost"
         elif session.killed or session.terminal.broken:
             reason = "broken"
         else:
@@ -258,6 +313,8 @@ class SessionPool:
                     reason = "not on the home screen"
             except BridgeError:
                 reason = "home check failed"
+        if reason is None and self._budget is not None and not self._waiting and self._budget.wanted():
+            reason = "another process wants its lease"
         with self._cond:
             self._busy.discard(session)
             session.busy_since = None
@@ -278,6 +335,10 @@ class SessionPool:
             session.terminal.close()
         except Exception:  # closing must never fail a release
             log.exception("%s: closing session %d failed", self.name, session.id)
+        if session.lease is not None:
+            if session.lease.lost:
+                self.counters["leases_lost"] += 1
+            self._budget.release(session.lease)  # type: ignore[union-attr]  # after the close: the host saw it end
         self._wake.set()
 
     def _size_locked(self) -> int:
@@ -304,23 +365,40 @@ class SessionPool:
                                     self.name, session.id, self.settings.max_busy_s)
                         session.killed = True
                         session.terminal.abort()
+            # Asked outside the lock: another process turned away wants this process's idle sessions,
+            # and no top-up either until it has had its turn (or this pool would win every race for the lease).
+            wanted = self._budget is not None and self._budget.wanted()
+            with self._cond:
                 for session in list(self._idle):
-                    if now - session.last_used > self.settings.max_idle_s:
+                    lost = session.lease is not None and session.lease.lost
+                    if lost or wanted or now - session.last_used > self.settings.max_idle_s:
                         self._idle.remove(session)
-                        self._discard_locked(session, "idle too long")
+                        self._discard_locked(session, "its lease was lost" if lost else "another process wants its "
+                                             "lease" if wanted else "idle too long")
                 missing = self.settings.min_size - self._size_locked()
+                if wanted:
+                    missing = 0  # topped up again once nobody else is waiting
                 if not self._may_open_locked():
                     missing = 0  # refused: never again on its own; or the first sign-on is under way
                 lu_name = None
+                lease = None
                 if missing > 0:
                     self._opening += 1
-                    lu_name = self._free_lus.pop(0) if self._free_lus else None
+                    if self._budget is None:
+                        lu_name = self._free_lus.pop(0) if self._free_lus else None
+                    else:
+                        lease = self._lease_unlocked_quietly()
+                        if lease is None:  # the budget is spent elsewhere: not a failure, try next tick
+                            self._opening -= 1
+                            missing = 0
+                        elif self.settings.lu_names:
+                            lu_name = lease.slot
             if missing <= 0:
                 failures = 0
                 continue
             try:
                 with deadline_scope(Deadline(self.settings.open_timeout_s)):
-                    session = self._open(lu_name)
+                    session = self._open(lu_name, lease)
             except Exception as exc:
                 failures = min(failures + 1, 5)
                 log.warning("%s: could not open a session: %s", self.name, getattr(exc, "detail", exc))
@@ -333,6 +411,15 @@ class SessionPool:
                 self._idle.append(session)
                 self._cond.notify()
             self._wake.set()
+
+    def _lease_unlocked_quietly(self) -> Lease | None:
+        """:meth:`_lease_unlocked` for a top-up (which takes no other process's idle session), a
+        store that does not answer counting as no lease."""
+        try:
+            return self._lease_unlocked(want=False)
+        except Unavailable as exc:
+            self.last_error = exc.detail
+            return None
 
     @property
     def refused(self) -> LoginRefused | None:
@@ -373,7 +460,7 @@ class SessionPool:
                 "max_size": self.settings.max_size,
                 **self.counters,
             }
-            if self.settings.lu_names:
+            if self.settings.lu_names and self._budget is None:
                 data["lu_free"] = len(self._free_lus)
             granted = sorted(s.granted_lu_name for s in (*self._idle, *self._busy) if s.granted_lu_name)
             if granted:
@@ -382,7 +469,9 @@ class SessionPool:
                 data["last_error"] = self.last_error
             if self._refused is not None:
                 data["sign_on"] = "refused"
-            return data
+        if self._budget is not None:
+            data["budget"] = self._budget.status()  # a store round trip: outside the pool's lock
+        return data
 
     def close(self) -> None:
         """Close every session; busy ones are closed when they come back."""

@@ -106,6 +106,11 @@ class FacadeSettings(BaseModel):
     review_store: str | None = Field(None, description="SQLAlchemy URL of the write-review queue; default: "
                                      "the SQLite file reviews.db in state_dir (shared by every worker).")
     review_ttl_s: float = Field(86_400, gt=0, description="A write waiting for review expires after this.")
+    budget_store: str | None = Field(
+        None, description="redis://host:port: each live bridge's sessions, connections and LU names are leased "
+        "there, one budget however many workers and hosts serve; None: each process keeps its own (one worker).")
+    budget_lease_ttl_s: float = Field(15, ge=1, le=600, description="A lease of a process that died expires "
+                                      "after this (held leases are renewed every third of it).")
     readiness_ttl_s: float = Field(10, gt=0, description="How long /readyz trusts a bridge's last ping.")
     ready_requires: Literal["all", "any"] | list[str] = Field(
         "any", description="Which bridges must be ok for /readyz to answer 200: all, any, or a list of names.")

@@ -165,13 +165,16 @@ class BridgeContext:
     ``cassette`` (a :class:`bridges.core.cassette.CassetteSettings` or None) says whether
     the bridge talks to the live system, records, or replays; ``crosswalk`` maps customer
     identifiers between systems; ``secrets`` are the resolved credentials the bridge's
-    recordings must store as placeholders.
+    recordings must store as placeholders; ``leases`` (a :class:`bridges.core.leases.LeaseStore`
+    or None) is where a live bridge leases its session or connection budget, shared with every
+    other process serving it (None: the budget is this process's alone).
     """
 
     instance_name: str
     cassette: Any = None
     crosswalk: Any = None
     secrets: dict[str, str] = field(default_factory=dict)
+    leases: Any = None
 
 
 class Bridge:
@@ -187,6 +190,9 @@ class Bridge:
     description: ClassVar[str] = ""
     Settings: ClassVar[type[BaseModel]] = NoSettings
     operations: ClassVar[dict[str, Operation]] = {}
+    budget_options: ClassVar[tuple[str, ...]] = ()
+    """Options that size a budget of the legacy system (sessions, connections, LU names), which
+    a live bridge leases from ``context.leases`` when several processes serve it."""
     required_secrets: ClassVar[tuple[str, ...]] = ()
     """Secrets the bridge cannot work without (checked at start, naming ``bridges.<name>.secrets.<secret>``)."""
     needs_crosswalk: ClassVar[bool] = False

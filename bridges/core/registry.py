@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ from bridges.core.runtime import BridgeRuntime, Runtime
 from bridges.core.tunnel import SshTunnel, Tunnelled, TunnelSettings
 
 __all__ = ["ENTRY_POINT_GROUP", "available_bridges", "build_runtime", "check_config", "load_bridge_class",
-           "unknown_keys"]
+           "per_process_budgets", "unknown_keys"]
 
 ENTRY_POINT_GROUP = "legacy_bridges.bridges"
 log = logging.getLogger("legacy_bridges.registry")
@@ -200,6 +200,15 @@ def _open_tunnel(plan: _Planned) -> tuple[BaseModel, SshTunnel | None]:
         raise
 
 
+def per_process_budgets(config: Config) -> list[str]:
+    """The option keys of live bridges whose session or connection budget (and LU names)
+    each process would keep for itself: every one when ``facade.budget_store`` is unset."""
+    if config.facade.budget_store:
+        return []
+    return [f"bridges.{plan.instance}.options.{option}" for plan in _plan(config)
+            if plan.context.cassette is None for option in plan.cls.budget_options]
+
+
 def check_config(config: Config, workers: int = 1) -> None:
     """Validate what building would need — bridge classes, options, secrets, the crosswalk,
     cassettes (present for mode ``none``; recording only with one worker) — without opening
@@ -210,11 +219,17 @@ def check_config(config: Config, workers: int = 1) -> None:
 def build_runtime(config: Config) -> Runtime:
     """Build every enabled bridge of ``config`` with its guard, or fail naming the key."""
     built: dict[str, BridgeRuntime] = {}
+    leases = None
+    if config.facade.budget_store:
+        from bridges.core.leases import LeaseStore
+
+        leases = LeaseStore.from_url(config.facade.budget_store, ttl_s=config.facade.budget_lease_ttl_s)
     try:
         for plan in _plan(config):
+            context = replace(plan.context, leases=leases) if plan.context.cassette is None else plan.context
             settings, tunnel = _open_tunnel(plan)
             try:
-                bridge = plan.cls(settings, plan.context)
+                bridge = plan.cls(settings, context)
             except BaseException:
                 if tunnel is not None:
                     tunnel.close()
@@ -230,5 +245,7 @@ def build_runtime(config: Config) -> Runtime:
     except BaseException:
         for runtime in built.values():
             runtime.close()
+        if leases is not None:
+            leases.close()
         raise
-    return Runtime(built)
+    return Runtime(built, leases=leases)

@@ -100,8 +100,10 @@ class BridgeRuntime:
 class Runtime:
     """The built bridges of one configuration, by instance name."""
 
-    def __init__(self, bridges: dict[str, BridgeRuntime]) -> None:
+    def __init__(self, bridges: dict[str, BridgeRuntime], leases: Any = None) -> None:
         self.bridges = bridges
+        self.leases = leases
+        """The :class:`bridges.core.leases.LeaseStore` the bridges lease their budgets from (or None)."""
 
     def operations(self) -> Iterator[tuple[str, Operation]]:
         """(instance name, operation) for every operation served."""
@@ -153,6 +155,8 @@ class Runtime:
             runtime.tunnel.reset()
 
     def close(self) -> None:
-        """Close every bridge (and its tunnel)."""
+        """Close every bridge (and its tunnel, giving back its leases), then stop renewing leases."""
         for runtime in self.bridges.values():
             runtime.close()
+        if self.leases is not None:
+            self.leases.close()

@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 @contextlib.contextmanager
 def gunicorn(module: str, workers: int, env: dict[str, str]) -> Iterator[httpx.Client]:
     """Serve ``module:app`` with ``workers`` gthread workers; yield a client that opens a new
-    connection per request (so that any worker may take it). No traceback may reach stderr."""
+    connection per request (so that any worker may take it), its ``master_pid`` the gunicorn
+    master's. No traceback may reach stderr."""
     listener = socket.create_server(("127.0.0.1", 0))  # connections queue until a worker boots
     port = listener.getsockname()[1]
     proc = subprocess.Popen(
@@ -33,6 +34,7 @@ def gunicorn(module: str, workers: int, env: dict[str, str]) -> Iterator[httpx.C
     listener.close()
     http = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60,
                         limits=httpx.Limits(max_keepalive_connections=0))
+    http.master_pid = proc.pid
     try:
         yield http
     finally:

@@ -99,6 +99,16 @@ def test_recording_with_several_workers_is_refused(tmp_path, capsys):
     assert "facade.rate_limit_storage" in out.err  # … and what serve refuses for several workers, too
 
 
+def test_several_workers_without_a_budget_store_refuse_a_live_bridge_s_budget_naming_it(tmp_path, capsys):
+    text = GOOD.format(root=ROOT).replace('rate_limit = "600/minute"',
+                                          'rate_limit = "600/minute"\nrate_limit_storage = "redis://127.0.0.1:6379"')
+    code, out = _check(tmp_path, text, capsys, "--workers", "2")
+    assert code != 0 and "bridges.custmast.options.pool" in out.err and "facade.budget_store" in out.err
+    assert "helpdesk" not in out.err  # a replayed bridge opens no session of the legacy system
+    text = text.replace("[facade]", '[facade]\nbudget_store = "redis://127.0.0.1:6379"')
+    assert _check(tmp_path, text, capsys, "--workers", "2")[0] == 0
+
+
 def test_the_command_line_check_and_version(tmp_path):
     bad = _write(tmp_path, GOOD.format(root=ROOT).replace('"helpdesk:*"', '"nosuch:read"'))
     out = subprocess.run([sys.executable, "-m", "facade_app.cli", "check", "--config", str(bad)],
