@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from mainframe.discover.classify import Kind, ScreenField
 from mainframe.discover.screens import DiscoveredScreen, screen_of
 from mainframe.discover.tables import DiscoveredTable
-from mainframe.discover.walk import Capture, Walk
+from mainframe.discover.walk import Capture, Typed, Walk
 
 __all__ = ["Origin", "bridge_source", "operation_name"]
 
@@ -45,6 +45,7 @@ class _Parameter:
     position: tuple[int, int]
     name: str
     value: str
+    hidden: bool = False
 
 
 def _q(text: str) -> str:
@@ -181,6 +182,11 @@ def _screen_class(screen: DiscoveredScreen, common: set[str]) -> list[str]:
 # -- the operation ------------------------------------------------------------------------
 
 
+def _placeholder(typed: Typed) -> str:
+    """The example of a non-display parameter: never what was typed."""
+    return "0000" if typed.value.isdigit() else "secret"
+
+
 def _parameters(walk: Walk, read: int) -> list[_Parameter]:
     """The values marked ``input``; without any, those typed just before the read screen."""
     typed = [(i, t) for i, c in enumerate(walk.captures[:read]) for t in c.typed if t.parameter]
@@ -190,7 +196,8 @@ def _parameters(walk: Walk, read: int) -> list[_Parameter]:
     out = []
     for index, t in typed:
         count = taken[t.name] = taken.get(t.name, 0) + 1
-        out.append(_Parameter(index, t.position, t.name if count == 1 else f"{t.name}_{count}", t.value))
+        name = t.name if count == 1 else f"{t.name}_{count}"
+        out.append(_Parameter(index, t.position, name, _placeholder(t) if t.hidden else t.value, t.hidden))
     return out
 
 
@@ -205,7 +212,7 @@ def _steps(
         here = screen_of(screens, capture.screen).name
         there = screen_of(screens, walk.captures[index + 1].screen).name
         values = [
-            f"{t.name}=query.{by_place[(index, t.position)]}"
+            f"{t.name}=query.{by_place[(index, t.position)]}{'.get_secret_value()' if t.hidden else ''}"
             if (index, t.position) in by_place
             else f"{t.name}={_q(t.value)}"
             for t in capture.typed
@@ -228,10 +235,13 @@ def _query_model(
     for p in params:
         screen = screen_of(screens, walk.captures[p.capture].screen)
         f = next(f for f in screen.fields if f.position == p.position)
-        kwargs = [f"max_length={f.length}"] + ['pattern=r"^[0-9]*$"'] * f.numeric
+        kwargs = [f"max_length={f.length}"] + ['pattern=r"^[0-9]*$"'] * (f.numeric and not p.hidden)
         description = f"{_label(f)} on {screen.name} ({f.length} characters at most)."
+        if p.hidden:
+            description = f"{_label(f)} on {screen.name}: a non-display field, kept secret."
         kwargs += [f"description={_string(description, 8, len('description=') + 1)}", f"examples=[{_q(p.value)}]"]
-        lines += ["", *_wrap(f"{p.name}: str = Field(", kwargs, ")", 4, expand=True)]
+        kind = "SecretStr" if p.hidden else "str"
+        lines += ["", *_wrap(f"{p.name}: {kind} = Field(", kwargs, ")", 4, expand=True)]
     return lines
 
 
@@ -455,7 +465,7 @@ def bridge_source(walk: Walk, screens: Sequence[DiscoveredScreen], origin: Origi
             )
         ),
         ")",
-        "from pydantic import BaseModel, Field",
+        "from pydantic import BaseModel, Field, SecretStr",
         "",
         *_wrap("__all__ = [", [_q(n) for n in sorted(names)], "]", 0, expand=True),
     ]
@@ -476,4 +486,6 @@ def _drop_unused_imports(text: str) -> str:
     for name in ("InputField", "MessageRule", "ScreenDef", "SignOnSpec", "Table", "Volatile", "LoginRefused"):
         if not re.search(rf"\b{name}\b", body):
             text = text.replace(f"    {name},\n", "", 1).replace(f"from bridges.core.errors import {name}\n", "")
+    if not re.search(r"\bSecretStr\b", body):
+        text = text.replace("from pydantic import BaseModel, Field, SecretStr", "from pydantic import BaseModel, Field")
     return text

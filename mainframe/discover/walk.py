@@ -74,6 +74,8 @@ class Typed:
     name: str
     value: str
     parameter: bool
+    hidden: bool = False
+    """Typed into a non-display field: the value is a secret, never written anywhere."""
 
 
 @dataclass(frozen=True)
@@ -225,7 +227,12 @@ def _do(
         found = {}
         for ref, value in step.values:
             f = input_field(fields, ref, step.line)
-            found[f.position] = Typed(f.position, f.name, value, step.kind == "input")
+            if f.hidden and step.kind == "type":
+                raise WalkError(
+                    f"line {step.line}: {f.name} is a non-display field; give it with input (an "
+                    "operation parameter), so its value is never written into the bridge"
+                )
+            found[f.position] = Typed(f.position, f.name, value, step.kind == "input", f.hidden)
         typed = {**typed, **found}
     else:
         answer = terminal.send(step.key, {t.position: t.value for t in typed.values()})

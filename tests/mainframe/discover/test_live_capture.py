@@ -89,3 +89,12 @@ def test_at_a_prompt_a_bad_step_is_reported_and_the_walk_goes_on(host):
         terminal.close()
     assert [type(e).__name__ for e in heard] == ["WalkError", "InvalidInput"]  # unknown field; 2 digits in 1
     assert [c.screen.text(1, 2, 6).strip() for c in walk.captures] == ["CMMENU", "CMINQ"]
+
+
+def test_a_fixed_value_for_a_non_display_field_is_refused(host):
+    terminal = _terminal(host)
+    try:
+        with pytest.raises(WalkError, match="password is a non-display field; give it with input"):
+            capture_walk(terminal, steps_from(parse_walk("type user_id=DEMO01 password=Dem0-Pass\nENTER")))
+    finally:
+        terminal.close()

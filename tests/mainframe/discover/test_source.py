@@ -144,3 +144,20 @@ def test_the_method_goes_home_at_the_walks_first_return_home():
     walk.captures.append(Capture(captured("cminq")))  # the walk went on: not the operation's business
     source = _source(walk)
     assert source.count(".press(") == 2 and "pool closes this session" not in source
+
+
+def test_a_value_typed_into_a_non_display_field_is_a_secret_parameter_never_written(tmp_path):
+    walk = demo_walk()
+    typed = (
+        Typed((8, 28), "user_id", "DEMO01", True),
+        Typed((10, 28), "password", "Dem0-Pass", True, hidden=True),
+    )
+    walk.sign_on, walk.read = None, 1
+    walk.captures = [Capture(captured("cmsign"), typed, "Enter"), Capture(captured("cmmenu"))]
+    source = _source(walk)
+    assert "Dem0-Pass" not in source
+    assert "password=query.password.get_secret_value()" in source
+    op = _load(tmp_path, source).Bridge.operations["read_main_menu"]
+    assert op.input_model.model_json_schema()["properties"]["password"]["writeOnly"] is True
+    assert op.examples[0].input == {"user_id": "DEMO01", "password": "secret"}
+    assert_conformant(_load(tmp_path, source).Bridge)
