@@ -33,6 +33,7 @@ from facade_app.ratelimit import Budget
 from facade_app.readiness import Readiness, register_readiness
 from facade_app.readiness_board import ReadinessBoard
 from facade_app.request_input import buffer_request
+from facade_app.reset_board import ResetBoard
 from facade_app.reviews import register_reviews
 
 __all__ = ["create_app"]
@@ -97,6 +98,9 @@ def create_app(config: Config, runtime: Runtime | None = None, *, several_proces
 
     pipeline = Pipeline.from_config(config, runtime)
     app.extensions["legacy_bridges"]["pipeline"] = pipeline
+    if several_processes:  # an operator's reset reaches one worker; the others learn of it here
+        pipeline.resets = ResetBoard(config.path(config.facade.state_dir) / "resets.db")
+        pipeline.resets.catch_up(runtime)  # this worker's baseline: resets before it started are done
     register_operations(app, pipeline)
     register_reviews(app, pipeline)
     register_operator_routes(app, pipeline)

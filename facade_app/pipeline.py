@@ -32,6 +32,7 @@ from bridges.core.streaming import RowStream
 from facade_app.audit import AuditLog
 from facade_app.auth import OPERATOR_SCOPE, Caller, scope_granted
 from facade_app.ratelimit import Budget, RateLimits
+from facade_app.reset_board import ResetBoard
 from facade_app.review_store import Review, ReviewStore, review_store_url
 
 __all__ = ["Attempt", "Outcome", "Pipeline", "can_review", "parameter_names", "visible"]
@@ -118,6 +119,7 @@ class Pipeline:
         self.default_limit = default_limit
         self.reviews = reviews
         self.reviewed = reviewed  # instances whose writes wait for a second person
+        self.resets: ResetBoard | None = None  # operators' resets shared with the other workers, if any
 
     @classmethod
     def from_config(cls, config: Config, runtime: Runtime) -> Pipeline:
@@ -170,6 +172,8 @@ class Pipeline:
         key and its scopes are checked, so a refused caller's body is never read)."""
         audit = _Audit(op.qualified_name, op.effect.value)
         bridge = self.runtime.bridges[instance]
+        if self.resets is not None:
+            self.resets.catch_up(self.runtime)  # an operator's reset taken by another worker
 
         def steps(caller: Caller, outcome: Outcome) -> Outcome:
             caller.require(op)
@@ -206,6 +210,8 @@ class Pipeline:
                 raise Forbidden(f"key '{caller.name}' lacks scope {OPERATOR_SCOPE}")
             self.runtime.reset(instance)
             log.warning("bridge %s reset by %s (request %s)", name, caller.name, attempt.request_id)
+            if self.resets is not None:
+                self.resets.bump(instance)  # the other workers reset theirs before their next call
             return Outcome(200, "reset", budget=outcome.budget)
 
         return self._run(attempt, audit, steps)
@@ -255,6 +261,8 @@ class Pipeline:
 
     def _execute(self, review: Review, budget: Budget | None) -> Outcome:
         """Run an approved write through its bridge's guard and record what it did."""
+        if self.resets is not None:
+            self.resets.catch_up(self.runtime)
         try:
             bridge, op = self.runtime.find(review.bridge, review.operation)
             result = bridge.call(op, review.input)
