@@ -87,14 +87,14 @@ def _cmd_discover_web(args: argparse.Namespace) -> int:
             Path(args.out).write_text(source, encoding="utf-8")
         else:
             sys.stdout.write(source)
-        operations = ", ".join(s.op for s in plan.searches) or "none"
+        operations = ", ".join(plan.operations) or "none"
         print(f"bridges discover web: {source.count(chr(10))} lines; operations: {operations}", file=sys.stderr)
         return 0
     report = write_into_package(layout.root, plan)
     print(f"{report.bridge_py}: {report.lines} lines; operations: {', '.join(report.operations) or 'none'}")
     if report.config is not None:
         print(f"{report.config}: options of {layout.name} set to {plan.base_url} as {plan.user or 'nobody'}")
-    if not plan.searches:
+    if not plan.operations:
         print("no search form gave a results table: the bridge has no operation yet", file=sys.stderr)
         return 1
     return 0

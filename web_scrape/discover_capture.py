@@ -26,17 +26,27 @@ from pydantic import BaseModel, Field
 
 from bridges.core.deadline import Deadline, deadline_scope
 from bridges.core.errors import LegacyError, LoginRefused
-from web_scrape.discover import PageForm, PageReading, read_page
-from web_scrape.discover_plan import BridgePlan, LoginPlan, identifier, plan_search, relative_path, target_of
+from web_scrape.discover import DataTable, PageForm, PageReading, read_page
+from web_scrape.discover_detail import DetailLink, detail_link, plan_detail
+from web_scrape.discover_plan import (
+    BridgePlan,
+    LoginPlan,
+    identifier,
+    login_of,
+    plan_search,
+    relative_path,
+    target_of,
+)
 from web_scrape.flow import Credential, Flow, FlowPage, FlowRun, LoginSpec
 from web_scrape.launch import LaunchSettings
 from web_scrape.login import HttpLogin
 from web_scrape.port import BrowserPort, PortSettings, TraceLevel
 
-__all__ = ["CapturedPage", "DiscoverSettings", "detect_http_auth", "discover", "login_of", "search_forms"]
+__all__ = ["CapturedPage", "DiscoverSettings", "detect_http_auth", "discover", "search_forms"]
 
 LoginKind = Literal["auto", "form", "basic", "digest", "none"]
 LOGIN_ACTION = "login form action"
+DETAIL = "detail of"
 
 
 class DiscoverSettings(BaseModel):
@@ -114,8 +124,24 @@ class _VisitFlow(Flow):
             page.goto(reading.url)
             scope = page.page.locator("form").nth(index)
             page.submit(target_of(f"{form.submit} button", button=form.submit, name=form.submit_name), scope=scope)
-            run.state["pages"] += _snapshot(page, form=f"{form.name} @ {reading.url}")
+            answer = _snapshot(page, form=f"{form.name} @ {reading.url}")
+            run.state["pages"] += answer
+            link = _detail_of(answer)
+            if link is not None:
+                page.goto(link.url)  # a GET of one record's page, as a click on the first row's link
+                run.state["pages"] += _snapshot(page, form=f"{DETAIL} {form.name} @ {reading.url}")
         return {"pages": run.state["pages"]}
+
+
+def _results_table(shots: list[CapturedPage]) -> tuple[DataTable, PageReading] | None:
+    """The biggest data table a form's answer showed, with its page."""
+    tables = [(t, r) for r in (read_page(s.html, s.url) for s in shots) for t in r.tables]
+    return max(tables, key=lambda pair: (len(pair[0].rows), len(pair[0].columns))) if tables else None
+
+
+def _detail_of(shots: list[CapturedPage]) -> DetailLink | None:
+    found = _results_table(shots)
+    return detail_link(found[0], found[1].url) if found else None
 
 
 def detect_http_auth(url: str, timeout_s: float = 10.0) -> Literal["basic", "digest"] | None:
@@ -130,23 +156,6 @@ def detect_http_auth(url: str, timeout_s: float = 10.0) -> Literal["basic", "dig
         return "digest" if "digest" in schemes else "basic" if "basic" in schemes else None
     except OSError as exc:
         raise LegacyError(f"{url} does not answer ({type(exc).__name__})") from None
-
-
-def login_of(plan: LoginPlan) -> LoginSpec | HttpLogin | None:
-    """The port's login for ``plan`` (the same declaration the generated source writes)."""
-    if plan.kind in ("basic", "digest"):
-        return HttpLogin(plan.kind, probe=plan.path)  # type: ignore[arg-type]
-    if plan.kind == "none" or plan.form is None or plan.form.password is None:
-        return None
-    form = plan.form
-    user_field = next((f for f in form.fields if f.kind in ("text", "email")), None)
-    return LoginSpec(
-        path=plan.path,
-        username=target_of(f"{user_field.title if user_field else 'Username'} field", user_field),
-        password=target_of(f"{form.password.title} field", form.password),
-        submit=target_of(f"{form.submit} button", button=form.submit, name=form.submit_name),
-        marker=f"{form.selector} input[type=password]",
-    )
 
 
 def _port(settings: DiscoverSettings, login: LoginSpec | HttpLogin | None, password: str) -> BrowserPort:
@@ -256,11 +265,10 @@ def discover(settings: DiscoverSettings, password: str, *, name: str) -> BridgeP
     )
     taken: set[str] = set()
     for reading, form, _ in forms:
-        answers = [read_page(s.html, s.url) for s in results if s.form == f"{form.name} @ {reading.url}"]
-        tables = [(t, a) for a in answers for t in a.tables]
-        if not tables:
+        found = _results_table([s for s in results if s.form == f"{form.name} @ {reading.url}"])
+        if found is None:
             continue
-        table, answer = max(tables, key=lambda pair: (len(pair[0].rows), len(pair[0].columns)))
+        table, answer = found
         plan.searches.append(
             plan_search(
                 _op_name(form, taken),
@@ -271,6 +279,11 @@ def discover(settings: DiscoverSettings, password: str, *, name: str) -> BridgeP
                 answer.next_link,
             )
         )
+        link = detail_link(table, answer.url)
+        shown = [s for s in results if s.form == f"{DETAIL} {form.name} @ {reading.url}" and not s.frame]
+        detail = plan_detail(link, shown[0].html, settings.base_url, taken) if link and shown else None
+        if detail is not None:
+            plan.details.append(detail)
     pages = [login.path] if login.kind == "form" else []
     pages += [relative_path(s.url, settings.base_url) for s in shots]
     plan.pages = list(dict.fromkeys(p.split("?")[0] for p in pages if p))

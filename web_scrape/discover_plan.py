@@ -15,13 +15,18 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 
 from web_scrape.discover import DataTable, FormField, PageForm, date_format_of
+from web_scrape.flow import LoginSpec
+from web_scrape.login import HttpLogin
 from web_scrape.selectors import Target, by_label, by_name, by_role
+
+if TYPE_CHECKING:
+    from web_scrape.discover_detail import DetailPlan
 
 __all__ = [
     "BridgePlan",
@@ -167,6 +172,13 @@ class BridgePlan:
     searches: list[SearchPlan] = field(default_factory=list)
     pages: list[str] = field(default_factory=list)
     """The pages discovery visited, relative to the base URL (named in the module docstring)."""
+    details: list[DetailPlan] = field(default_factory=list)
+    """"Get one" operations: the pages a results column links to."""
+
+    @property
+    def operations(self) -> list[str]:
+        """The names of the operations the bridge will declare."""
+        return [s.op for s in self.searches] + [d.op for d in self.details]
 
 
 def _format_words(fmt: str) -> str:
@@ -271,3 +283,20 @@ def plan_search(
     columns = _columns(results, list(dict.fromkeys(formats)))
     example, summary = _example(inputs, columns, results)
     return SearchPlan(op, page_path, page_title, form, inputs, columns, next_link, example, summary)
+
+
+def login_of(plan: LoginPlan) -> LoginSpec | HttpLogin | None:
+    """The port's login for ``plan`` (the same declaration the generated source writes)."""
+    if plan.kind in ("basic", "digest"):
+        return HttpLogin(plan.kind, probe=plan.path)  # type: ignore[arg-type]
+    if plan.kind == "none" or plan.form is None or plan.form.password is None:
+        return None
+    form = plan.form
+    user_field = next((f for f in form.fields if f.kind in ("text", "email")), None)
+    return LoginSpec(
+        path=plan.path,
+        username=target_of(f"{user_field.title if user_field else 'Username'} field", user_field),
+        password=target_of(f"{form.password.title} field", form.password),
+        submit=target_of(f"{form.submit} button", button=form.submit, name=form.submit_name),
+        marker=f"{form.selector} input[type=password]",
+    )

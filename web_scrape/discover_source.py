@@ -8,68 +8,28 @@ own change. One module holds the settings, the login, each search's page declara
 
 from __future__ import annotations
 
-import textwrap
-from collections.abc import Iterable
-
-from web_scrape.discover_plan import BridgePlan, InputField, LoginPlan, SearchPlan, target_of
+from web_scrape.discover_detail import detail_lines, detail_operation_lines
+from web_scrape.discover_format import WIDTH, call_lines, literal, target_source, wrapped
+from web_scrape.discover_plan import BridgePlan, InputField, LoginPlan, SearchPlan, login_of, target_of
+from web_scrape.flow import LoginSpec
+from web_scrape.login import HttpLogin
 from web_scrape.selectors import Target
 
-__all__ = ["bridge_source", "literal"]
-
-_WIDTH = 120
-
-
-def literal(value: str) -> str:
-    """A Python string literal as ruff formats it: double quotes unless the text has some."""
-    text = repr(value)
-    if text.startswith("'") and '"' not in value:
-        text = '"' + text[1:-1].replace("\\'", "'") + '"'
-    return text
-
-
-def _call(head: str, args: Iterable[str], *, close: str = ")", tail: str = "") -> list[str]:
-    """``head`` + arguments + ``close`` on one line if it fits, else ruff's two split forms
-    (the arguments on one indented line, else one a line with a trailing comma)."""
-    args = list(args)
-    indent = head[: len(head) - len(head.lstrip())]
-    head = head.lstrip()
-    joined = ", ".join(args)
-    one = f"{indent}{head}{joined}{close}{tail}"
-    if len(one) <= _WIDTH:
-        return [one]
-    inner = indent + "    "
-    if len(inner + joined) <= _WIDTH:
-        return [f"{indent}{head}", inner + joined, f"{indent}{close}{tail}"]
-    return [f"{indent}{head}", *(f"{inner}{arg}," for arg in args), f"{indent}{close}{tail}"]
-
-
-def _wrapped(text: str, indent: str) -> list[str]:
-    """Prose for a docstring, wrapped to the line length."""
-    return [indent + line for line in textwrap.wrap(text, _WIDTH - len(indent) - 4)]
-
-
-def _target(target: Target) -> str:
-    """A ``Target(...)`` expression as source."""
-    selectors = []
-    for by in target.candidates:
-        args = [literal(by.value)] + ([literal(by.name)] if by.name else [])
-        selectors.append(f"by_{by.kind}({', '.join(args)})")
-    return f"Target({', '.join([literal(target.description), *selectors])})"
+__all__ = ["bridge_source"]
 
 
 def _login_lines(login: LoginPlan) -> list[str]:
-    if login.kind in ("basic", "digest"):
-        return [f"LOGIN = HttpLogin({literal(login.kind)}, probe={literal(login.path)})"]
-    form = login.form
-    assert form is not None and form.password is not None
-    user_field = next((f for f in form.fields if f.kind in ("text", "email", "")), None)
+    spec = login_of(login)
+    if isinstance(spec, HttpLogin):
+        return [f"LOGIN = HttpLogin({literal(spec.scheme)}, probe={literal(spec.probe)})"]
+    assert isinstance(spec, LoginSpec)
     return [
         "LOGIN = LoginSpec(",
-        f"    path={literal(login.path)},",
-        f"    username={_target(target_of((user_field.title if user_field else 'Username') + ' field', user_field))},",
-        f"    password={_target(target_of(form.password.title + ' field', form.password))},",
-        f"    submit={_target(target_of(form.submit + ' button', button=form.submit, name=form.submit_name))},",
-        f"    marker={literal(form.selector + ' input[type=password]')},",
+        f"    path={literal(spec.path)},",
+        f"    username={target_source(spec.username)},",
+        f"    password={target_source(spec.password)},",
+        f"    submit={target_source(spec.submit)},",
+        f"    marker={literal(spec.marker)},",
         ")",
     ]
 
@@ -92,17 +52,19 @@ def _choices_name(plan: SearchPlan, item: InputField) -> str:
 
 def _page_lines(plan: SearchPlan) -> list[str]:
     upper = plan.op.upper()
-    lines = [f"# -- {plan.op}: the {plan.form.name} form on {plan.page_path} ".ljust(_WIDTH - 1, "-"), ""]
+    lines = [f"# -- {plan.op}: the {plan.form.name} form on {plan.page_path} ".ljust(WIDTH - 1, "-"), ""]
     lines.append(f"{upper}_FORM = {{")
     for item in plan.inputs:
         kind = "list" if item.type == "choice" else "check box" if item.type == "bool" else "field"
-        lines.append(f"    {literal(item.attr)}: {_target(target_of(f'{item.source.title} {kind}', item.source))},")
-    submit = _target(target_of(f"{plan.form.submit} button", button=plan.form.submit, name=plan.form.submit_name))
+        target = target_of(f"{item.source.title} {kind}", item.source)
+        lines.append(f"    {literal(item.attr)}: {target_source(target)},")
+    form = plan.form
+    submit = target_source(target_of(f"{form.submit} button", button=form.submit, name=form.submit_name))
     lines += [f"    {literal('submit')}: {submit},", "}"]
     for item in plan.inputs:
         if item.type == "choice":
             pairs = [f"{literal(name)}: {literal(value)}" for name, value in item.choices]
-            lines += _call(f"{_choices_name(plan, item)} = {{", pairs, close="}")
+            lines += call_lines(f"{_choices_name(plan, item)} = {{", pairs, close="}")
             lines.append(f'"""The {item.source.title} options: choice → the form\'s option value."""')
     lines += [
         f"{upper}_RESULTS = TableSpec(",
@@ -134,16 +96,16 @@ def _model_lines(plan: SearchPlan) -> list[str]:
         if item.type == "str" and item.source.max_length:
             args.append(f"max_length={item.source.max_length}")
         args.append(f"description={literal(item.description)}")
-        lines += _call(f"    {item.attr}: {annotation} = Field(", args)
+        lines += call_lines(f"    {item.attr}: {annotation} = Field(", args)
     if plan.next_link:
         text = f"How many result pages to read, following the {plan.next_link} link."
-        lines += _call("    pages: int = Field(", ["1", "ge=1", "le=50", f"description={literal(text)}"])
+        lines += call_lines("    pages: int = Field(", ["1", "ge=1", "le=50", f"description={literal(text)}"])
     what = plan.op.replace("_", " ")
     lines += ["", "", f"class {stem}Row(BaseModel):", f'    """One row of the {what} results."""', ""]
     for column in plan.columns:
         annotation = column.type + (" | None" if column.optional and column.type != "str" else "")
         text = f"The {column.header} column" + (f" (it links to {column.link})" if column.link else "") + "."
-        lines += _call(f"    {column.attr}: {annotation} = Field(", [f"description={literal(text)}"])
+        lines += call_lines(f"    {column.attr}: {annotation} = Field(", [f"description={literal(text)}"])
     lines += [
         "",
         "",
@@ -162,7 +124,7 @@ def _choice_aliases(plan: SearchPlan) -> list[str]:
     for item in plan.inputs:
         if item.type == "choice":
             alias = f"{plan.class_stem}{''.join(p.capitalize() for p in item.attr.split('_'))}"
-            lines += _call(f"{alias} = Literal[", [literal(name) for name, _ in item.choices], close="]")
+            lines += call_lines(f"{alias} = Literal[", [literal(name) for name, _ in item.choices], close="]")
     return lines
 
 
@@ -178,12 +140,12 @@ def _fill_line(plan: SearchPlan, item: InputField) -> list[str]:
         mapped = f"{_choices_name(plan, item)}[{value}]"
         if item.default is None:
             mapped += f' if {value} else ""'
-        return _call("        page.select(", [target, mapped])
+        return call_lines("        page.select(", [target, mapped])
     if item.type == "date":
         formatted = f"{value}.strftime({literal(item.date_format or '%Y-%m-%d')})"
         text = f'{formatted} if {value} else ""' if item.optional else formatted
-        return _call("        page.fill(", [target, text])
-    return _call("        page.fill(", [target, f'{value} or ""' if item.optional else value])
+        return call_lines("        page.fill(", [target, text])
+    return call_lines("        page.fill(", [target, f'{value} or ""' if item.optional else value])
 
 
 def _row_lines(plan: SearchPlan) -> list[str]:
@@ -261,8 +223,8 @@ def _operation_lines(plan: SearchPlan) -> list[str]:
     summary = f"{plan.form.submit or 'Search'} with the {plan.form.name} form of {plan.page_path}"
     example = ", ".join(f"{literal(k)}: {literal(str(v))}" for k, v in plan.example.items())
     lines = ["", "    @operation("]
-    lines += _call("        summary=", [literal(summary)], close="", tail=",")
-    lines += _call(
+    lines += call_lines("        summary=", [literal(summary)], close="", tail=",")
+    lines += call_lines(
         "        examples=[Example(",
         [f"{{{example}}}", f"summary={literal(plan.example_summary)}"],
         close=")]",
@@ -277,7 +239,7 @@ def _operation_lines(plan: SearchPlan) -> list[str]:
         f"Fills the {plan.form.name} form of {plan.page_path} ({fields}) and submits it with its "
         f"{plan.form.submit or 'submit'} button, then reads the results table ({columns}) {pages}"
     )
-    doc = _wrapped(text, "        ")
+    doc = wrapped(text, "        ")
     doc[0] = '        """' + doc[0].lstrip()
     lines += [
         "    )",
@@ -289,52 +251,67 @@ def _operation_lines(plan: SearchPlan) -> list[str]:
     return lines
 
 
+def _targets(plan: BridgePlan) -> list[Target]:
+    """Every target the module declares (to import just the selector kinds it uses)."""
+    spec = login_of(plan.login)
+    found = [spec.username, spec.password, spec.submit] if isinstance(spec, LoginSpec) else []
+    for search in plan.searches:
+        found += [target_of("", item.source) for item in search.inputs]
+        found.append(target_of("", button=search.form.submit, name=search.form.submit_name))
+    return found
+
+
 def _imports(plan: BridgePlan) -> list[str]:
     inputs = [item for search in plan.searches for item in search.inputs]
     columns = [c for search in plan.searches for c in search.columns]
     paged = any(s.next_link for s in plan.searches)
+    flows = bool(plan.searches or plan.details)
     datetime_names = sorted(
         {"date" for item in inputs if item.type == "date"}
         | ({"date", "datetime"} if any(c.type == "date" for c in columns) else set())
     )
-    typing_names = ["Any", "ClassVar"] + (["Literal"] if any(i.type == "choice" for i in inputs) else [])
-    web = {"Flow", "FlowPage", "FlowRun", "TableSpec", "Target", "WebBridge", "WebSettings", "by_name", "by_role"}
-    if plan.login.kind in ("basic", "digest"):
-        web.add("HttpLogin")
-    elif plan.login.kind == "form":
-        web.add("LoginSpec")
-    if any(i.source.label for i in inputs) or _login_has_label(plan.login):
-        web.add("by_label")
-    if paged:
-        web.add("find_link")
+    typing_names = (["Any", "ClassVar"] if flows else []) + (
+        ["Literal"] if any(i.type == "choice" for i in inputs) else []
+    )
+    web = {"WebBridge", "WebSettings"}
+    web |= {"Flow", "FlowPage", "FlowRun"} if flows else set()
+    web |= {"TableSpec"} if plan.searches else set()
+    web |= {"field_pairs"} if plan.details else set()
+    web |= {"find_link"} if paged else set()
+    web |= {"HttpLogin"} if plan.login.kind in ("basic", "digest") else set()
+    web |= {"LoginSpec"} if plan.login.kind == "form" else set()
+    targets = _targets(plan)
+    web |= {"Target"} if targets else set()
+    web |= {f"by_{by.kind}" for target in targets for by in target.candidates}
+    parse_names = (["urlencode"] if plan.details else []) + (["urljoin"] if paged else [])
     lines = ["from __future__ import annotations", ""]
     if datetime_names:
         lines.append(f"from datetime import {', '.join(datetime_names)}")
-    lines.append(f"from typing import {', '.join(typing_names)}")
-    if paged:
-        lines.append("from urllib.parse import urljoin")
+    if typing_names:
+        lines.append(f"from typing import {', '.join(typing_names)}")
+    if parse_names:
+        lines.append(f"from urllib.parse import {', '.join(parse_names)}")
+    if len(lines) > 2:
+        lines.append("")
     # In the bridge's own package, legacy-bridges is a third-party distribution like pydantic:
     # one import block, as ruff's isort sorts it there.
-    lines += ["", "from bridges.core.operation import Example, operation", "from pydantic import BaseModel, Field"]
+    if plan.details:
+        lines.append("from bridges.core.errors import LayoutChanged")
+    if flows:
+        lines.append("from bridges.core.operation import Example, operation")
+    lines.append(f"from pydantic import {'BaseModel, Field' if flows else 'Field'}")
     names = sorted(web, key=lambda n: (not n[0].isupper(), n))  # isort: classes first, then functions
     one = f"from web_scrape import {', '.join(names)}"
     return (
-        [*lines, one]
-        if len(one) <= _WIDTH
-        else [*lines, "from web_scrape import (", *(f"    {n}," for n in names), ")"]
+        [*lines, one] if len(one) <= WIDTH else [*lines, "from web_scrape import (", *(f"    {n}," for n in names), ")"]
     )
-
-
-def _login_has_label(login: LoginPlan) -> bool:
-    form = login.form
-    return form is not None and any(f.label for f in (*form.fields, form.password) if f is not None)
 
 
 def bridge_source(plan: BridgePlan) -> str:
     """The Python module of the discovered bridge: class ``Bridge`` and its ``Settings``."""
     pages = ", ".join(plan.pages) or "its start page"
     lines = [f'"""The {plan.name} bridge: {plan.title}, read through a headless browser.', ""]
-    lines += _wrapped(
+    lines += wrapped(
         f"Written by ``bridges discover web`` from the pages it saw at {plan.base_url} ({pages}); "
         "edit it freely. Check the row fields' types (guessed from the values seen), what a results "
         "page shows when nothing matches, and each example (taken from the application).",
@@ -351,11 +328,11 @@ def bridge_source(plan: BridgePlan) -> str:
         '    """The bridge\'s ``options`` (the password is a secret, not an option)."""',
         "",
     ]
-    lines += _call(
+    lines += call_lines(
         "    base_url: str = Field(",
         [literal(plan.base_url), 'pattern=r"^https?://"', 'description="The application\'s base URL."'],
     )
-    lines += _call(
+    lines += call_lines(
         "    user: str = Field(",
         [literal(plan.user), "min_length=1", "max_length=64", 'description="The user the bridge logs in as."'],
     )
@@ -377,6 +354,8 @@ def bridge_source(plan: BridgePlan) -> str:
     for search in plan.searches:
         lines += _row_lines(search)
         lines += _flow_lines(search)
+    for detail in plan.details:
+        lines += ["", "", *detail_lines(detail)]
     lines += [
         "",
         "",
@@ -395,4 +374,6 @@ def bridge_source(plan: BridgePlan) -> str:
         lines.append("    required_secrets = ()")
     for search in plan.searches:
         lines += _operation_lines(search)
+    for detail in plan.details:
+        lines += detail_operation_lines(detail)
     return "\n".join(lines) + "\n"

@@ -117,4 +117,4 @@ def write_into_package(root: Path, plan: BridgePlan) -> WriteReport:
     layout.bridge_py.write_text(source, encoding="utf-8")
     if layout.config is not None:
         _set_options(layout.config, layout.name, {"base_url": plan.base_url, "user": plan.user})
-    return WriteReport(layout.bridge_py, source.count("\n"), [s.op for s in plan.searches], layout.config)
+    return WriteReport(layout.bridge_py, source.count("\n"), plan.operations, layout.config)

@@ -147,7 +147,7 @@ def test_new_then_discover_gives_tests_that_pass_live_then_in_replay_with_the_ap
         assert main(["new", "--transport", "web", package.name, "--dir", str(tmp_path), "--url", app.entry_url]) == 0
         found = ["--url", app.entry_url, "--user", "agent1", "--password-env", "HD_PW", "--package", str(package)]
         assert main(["discover", "web", *found]) == 0
-        assert "operations: search" in capsys.readouterr().out
+        assert "operations: search, get_ticket" in capsys.readouterr().out
         live = _run_pytest(package, "-m", "live", "--bridges-record=once")
         assert live.returncode == 0 and "passed" in live.stdout, live.stdout + live.stderr
     source = (package / package.name / "bridge.py").read_text(encoding="utf-8")
@@ -162,4 +162,4 @@ def test_new_then_discover_gives_tests_that_pass_live_then_in_replay_with_the_ap
     assert DEMO_PASSWORD not in cassette and "authorization:" not in cassette.lower()
     replay = _run_pytest(package)  # the app is stopped: only the cassette answers
     assert replay.returncode == 0, replay.stdout + replay.stderr
-    assert "2 passed" in replay.stdout, replay.stdout  # conformance and the search's example
+    assert "3 passed" in replay.stdout, replay.stdout  # conformance, the search and the ticket

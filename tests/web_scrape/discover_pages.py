@@ -48,3 +48,10 @@ LABELLED = """<html><body><form id="f" method="get" action="/find">
 </form>
 <form method="post" action="/delete"><input name="id"><input type="submit" value="Delete"></form>
 </body></html>"""
+
+TICKET = """<html><head><title>Desk 2005 - Ticket HD-1</title></head><body>
+<table><tr><td><b>Ticket No.:</b></td><td>HD-1</td></tr>
+<tr><td><b>Assigned to:</b></td><td>agent3</td></tr><tr><td><b>Closed:</b></td><td>&nbsp;</td></tr></table>
+<table border="1"><tr><th>Date</th><th>By</th><th>Note</th></tr>
+<tr><td>28/12/2005 09:14</td><td>agent3</td><td>called back</td></tr></table>
+</body></html>"""

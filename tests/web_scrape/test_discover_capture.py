@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from bridges.core.errors import LoginRefused
-from fixtures.helpdesk import DEMO_PASSWORD, search_tickets, start_app
+from fixtures.helpdesk import DEMO_PASSWORD, search_tickets, start_app, ticket_by_number
 from web_scrape.discover_capture import DiscoverSettings, discover
 from web_scrape.discover_source import bridge_source
 from web_scrape.testing import need_chromium
@@ -37,6 +37,10 @@ def _check_search(plan) -> None:
     (value,) = search.example.values()
     assert search_tickets(value), "the example is an account the helpdesk knows"
     assert plan.title == "HelpDesk 2005"
+    (detail,) = plan.details  # the Ticket No. column links to ticket.php?id=…
+    assert (detail.op, detail.path, detail.param, detail.attr) == ("get_ticket", "ticket.php", "id", "ticket_no")
+    assert [label for _, label in detail.fields][:3] == ["ticket no.", "account", "customer"]
+    assert ticket_by_number(detail.example) is not None
 
 
 def test_behind_the_login_form_the_login_and_the_search_are_discovered(form_app):

@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.web_scrape.discover_pages import BASE, LABELLED, LOGIN, RESULTS, SEARCH
+from tests.web_scrape.discover_pages import BASE, LABELLED, LOGIN, RESULTS, SEARCH, TICKET
 from web_scrape import HttpLogin, LoginSpec, WebBridge
 from web_scrape.discover import read_page
+from web_scrape.discover_detail import detail_link, plan_detail
+from web_scrape.discover_format import literal
 from web_scrape.discover_plan import BridgePlan, LoginPlan, plan_search
-from web_scrape.discover_source import bridge_source, literal
+from web_scrape.discover_source import bridge_source
 
 pytestmark = pytest.mark.unit
 
@@ -27,7 +29,8 @@ def _plan(login: LoginPlan) -> BridgePlan:
     search = plan_search("search", page.forms[0], "search.php", page.title, answer.tables[0], answer.next_link)
     labelled = read_page(LABELLED.replace(" required", ""), BASE + "find.php").forms[0]
     find = plan_search("find_customers", labelled, "find.php", "", answer.tables[0], None)
-    return BridgePlan("desk", "Desk 2005", BASE, "agent1", login, [search, find], ["login.php", "search.php"])
+    detail = plan_detail(detail_link(answer.tables[0], answer.url), TICKET, BASE, {"search"})
+    return BridgePlan("desk", "Desk 2005", BASE, "agent1", login, [search, find], ["login.php"], [detail])
 
 
 LOGINS = {
@@ -70,7 +73,7 @@ def test_the_bridge_declares_documented_operations_whose_examples_validate(gener
     bridge = module.Bridge
     assert issubclass(bridge, WebBridge) and bridge.name == "desk" and bridge.title == "Desk 2005"
     assert bridge.Settings is module.Settings and module.__all__ == ["Bridge", "Settings"]
-    assert set(bridge.operations) == {"search", "find_customers"}
+    assert set(bridge.operations) == {"search", "find_customers", "get_ticket"}
     for op in bridge.operations.values():
         assert op.summary.strip() and len(op.description) >= 20 and op.examples
         for example in op.examples:
