@@ -65,6 +65,12 @@ class TN3270Settings(BaseModel):
                                       "(its session limit is reached).")
     executable: str = Field("s3270", description="The s3270 program.")
     trace_dir: Path | None = Field(None, description="s3270 wire traces go here (paused while typing a hidden field).")
+    tls: bool = Field(False, description="TN3270 over TLS (s3270's `L:` prefix); the host's certificate is always "
+                      "verified.")
+    ca_file: Path | None = Field(None, description="CA certificates (PEM) the host's certificate must chain to; "
+                                 "default: the system's.")
+    tls_server_name: HostName | None = Field(None, description="The name the host's certificate must carry, when "
+                                             "`host` is not it (an IP address, a tunnel's loopback end).")
 
     def tunnel_target(self) -> tuple[str, int]:
         """The TN3270 host and port, which an SSH tunnel (``[bridges.NAME.tunnel]``) can stand in for."""
@@ -72,7 +78,10 @@ class TN3270Settings(BaseModel):
 
     def through_tunnel(self, host: str, port: int) -> TN3270Settings:
         """These settings, connecting to ``host``:``port`` (a tunnel's loopback end) instead."""
-        return self.model_copy(update={"host": host, "port": port})
+        update: dict[str, Any] = {"host": host, "port": port}
+        if self.tls and self.tls_server_name is None:
+            update["tls_server_name"] = self.host  # the certificate still names the real host
+        return self.model_copy(update=update)
 
 
 @dataclass(frozen=True)
@@ -164,7 +173,8 @@ class TN3270Bridge(Bridge):
                                      rejections=self._rejections)
         live = LiveTerminal(settings.host, settings.port, code_page=settings.code_page, model=settings.model,
                             lu_name=lu_name, executable=settings.executable, trace_dir=settings.trace_dir,
-                            rejections=self._rejections)
+                            rejections=self._rejections, tls=settings.tls, ca_file=settings.ca_file,
+                            tls_server_name=settings.tls_server_name)
         if self.cassette is not None:
             return RecordingTerminal(live, self.cassette, code_page=settings.code_page, secrets=self._secrets,
                                      volatile=self.volatile)

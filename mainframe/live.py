@@ -176,6 +176,9 @@ class LiveTerminal:
         executable: str = "s3270",
         trace_dir: Path | None = None,
         rejections: tuple[Rejection, ...] = (),
+        tls: bool = False,
+        ca_file: Path | None = None,
+        tls_server_name: str | None = None,
     ) -> None:
         if model not in _MODELS:
             raise InvalidInput(f"3270 model {model} is not one of {sorted(_MODELS)}")
@@ -185,6 +188,9 @@ class LiveTerminal:
             raise InvalidInput(f"not a TN3270 host and port: {host!r}:{port!r}")
         if lu_name is not None and not LU_NAME_PATTERN.fullmatch(lu_name):
             raise InvalidInput(f"not an LU name: {lu_name!r}")
+        if tls_server_name is not None and not HOST_PATTERN.fullmatch(tls_server_name):
+            raise InvalidInput(f"not a host name: {tls_server_name!r}")
+        self.tls, self.ca_file, self.tls_server_name = tls, ca_file, tls_server_name
         self.host, self.port, self.code_page, self.model, self.lu_name = host, port, code_page, model, lu_name
         self.executable = executable
         self.trace_dir = trace_dir
@@ -205,9 +211,13 @@ class LiveTerminal:
             self.trace_dir.mkdir(parents=True, exist_ok=True)
             args += ["-trace", "-tracefile", str(self.trace_dir / f"s3270-{os.getpid()}-{id(self)}.trc")]
             stderr_path = self.trace_dir / "s3270.stderr"
+        if self.tls:  # the certificate is always verified: against ca_file, or the system's CAs
+            args += ["-verifycert"] + (["-cafile", str(self.ca_file)] if self.ca_file else [])
+            args += ["-accepthostname", self.tls_server_name] if self.tls_server_name else []
         app = _S3270Process(args, self.executable, stderr_path)
         self._emulator = _Emulator(app=app)
         target = f"{self.lu_name}@{self.host}:{self.port}" if self.lu_name else f"{self.host}:{self.port}"
+        target = f"L:{target}" if self.tls else target  # s3270's prefix for TLS from the first byte
         # One line, one round trip: s3270 runs the actions in order and stops at the first error.
         screen = self._exchange(["Toggle(aidWait,clear)", f"Connect({target})"], "the first screen")
         try:
@@ -296,6 +306,10 @@ class LiveTerminal:
         self._fail()
         if "timed out" in lowered or "timeout" in lowered:
             return DeadlineExceeded(f"the host kept the keyboard locked while {doing}")
+        if self.tls and any(word in lowered for word in ("certificate", "tls", "ssl", "connection failed")):
+            detail = "".join(ch for ch in message.replace("\n", " ") if ch.isascii() and ch.isprintable())[:200]
+            return Unavailable(f"TLS: the host's certificate or handshake was refused while {doing}: {detail}",
+                               retry_after=1)
         if any(word in lowered for word in ("connect", "refused", "reset", "closed", "host")):
             return Unavailable(f"the host dropped or refused the session while {doing}", retry_after=1)
         printable = "".join(ch for ch in message if ch.isprintable())[:200]
