@@ -433,7 +433,8 @@ def bridge_source(walk: Walk, screens: Sequence[DiscoveredScreen], origin: Origi
     common = _common_fields(screens)
     common_names = {f.name for f in common}
     models, method = _operation(walk, screens, origin, common)
-    names = ["Bridge", "Settings", *(s.name for s in screens)]
+    model_names = [block[0].removeprefix("class ").split("(")[0] for block in models]
+    names = ["Bridge", "Settings", *(s.name for s in screens), *model_names]
     header = [
         f'"""The {origin.bridge} bridge, discovered from the TN3270 host at {origin.host}:{origin.port}.',
         "",

@@ -60,6 +60,7 @@ def test_the_source_is_ruff_clean_and_formatted(tmp_path):
 def test_the_bridge_declares_its_screens_sign_on_and_clock(tmp_path):
     module = _load(tmp_path, _source())
     bridge = module.Bridge
+    assert all(hasattr(module, name) for name in module.__all__) and "ReadCustomerInquiryResult" in module.__all__
     assert bridge.name == "demo_tn" and issubclass(bridge.Settings, BaseModel)
     assert [s.__name__ for s in bridge.screens] == ["SignOn", "MainMenu", "CustomerInquiry"]
     assert bridge.sign_on.screen is module.SignOn and bridge.sign_on.home is module.MainMenu
