@@ -46,7 +46,7 @@ def _run(args: argparse.Namespace) -> int:
     declared = sum(1 for v in found.views if v.key)
     report = f"discovered {declared} view(s); left out {len(found.views) - declared + len(found.skipped)}"
     if package is not None:
-        module = write_package(package, source, options)
+        module = write_package(package, source, options, args.password_env)
         print(f"{module}: {report}", file=sys.stderr)
     elif args.out:
         Path(args.out).write_text(source, encoding="utf-8")

@@ -76,12 +76,15 @@ def _bridge_module(package: Path) -> Path:
     return found[0]
 
 
-def update_config(path: Path, instance: str, options: dict[str, Any]) -> None:
-    """Set ``options`` (merged over what is there) on the bridge ``instance`` in a YAML or TOML config."""
+def update_config(path: Path, instance: str, options: dict[str, Any], password_env: str | None = None) -> None:
+    """Set ``options`` (merged over what is there) on the bridge ``instance`` in a YAML or TOML config,
+    and its password secret as a reference to the variable ``password_env`` when given."""
     text = path.read_text(encoding="utf-8")
     data = tomllib.loads(text) if path.suffix == ".toml" else (yaml.safe_load(text) or {})
     entry = data.setdefault("bridges", {}).setdefault(instance, {})
     entry["options"] = {**entry.get("options", {}), **options}
+    if password_env:
+        entry.setdefault("secrets", {})["password"] = {"env": password_env}
     if path.suffix == ".toml":
         try:
             import tomli_w
@@ -92,12 +95,12 @@ def update_config(path: Path, instance: str, options: dict[str, Any]) -> None:
         path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
-def write_package(package: Path, source: str, options: dict[str, Any]) -> Path:
-    """Write ``source`` over the package's bridge module and ``options`` into its configuration;
-    the module's path."""
+def write_package(package: Path, source: str, options: dict[str, Any], password_env: str | None = None) -> Path:
+    """Write ``source`` over the package's bridge module and ``options`` (and the password's variable)
+    into its configuration; the module's path."""
     module = _bridge_module(package)
     module.write_text(source, encoding="utf-8")
     for name in ("bridges.yaml", "bridges.yml", "bridges.toml"):
         if (package / name).is_file():
-            update_config(package / name, package.name.replace("-", "_"), options)
+            update_config(package / name, package.name.replace("-", "_"), options, password_env)
     return module

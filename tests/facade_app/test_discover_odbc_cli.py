@@ -1,7 +1,7 @@
 """``bridges discover odbc``: the command's faces, and the whole path of a new database bridge —
 ``bridges new --transport odbc``, then ``bridges discover odbc`` against the ORDERS demo
 database, then the package's own generated tests live (recording), then in replay with the
-database file gone."""
+database file gone; and the same with a password-protected SELECT-only account on MariaDB."""
 
 from __future__ import annotations
 
@@ -26,11 +26,11 @@ def _need_sqlite_odbc() -> None:
     need("SQLite3" in pyodbc.drivers(), "the SQLite ODBC driver (Debian package libsqliteodbc)")
 
 
-def _run_pytest(package: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _run_pytest(package: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", *args],
         cwd=package,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**(env or os.environ), "PYTHONPATH": str(ROOT)},
         capture_output=True,
         text=True,
         timeout=300,
@@ -90,3 +90,31 @@ def test_new_then_discover_gives_a_package_whose_tests_pass_live_then_in_replay(
     assert replay.returncode == 0, replay.stdout + replay.stderr
     # Conformance, and the first example of every list_ and export_ operation of the 8 views, from the cassette.
     assert "17 passed" in replay.stdout, replay.stdout
+
+
+@pytest.mark.live
+@pytest.mark.slow
+def test_a_password_protected_reader_on_mariadb_records_then_replays_without_the_database(mariadb_target, tmp_path):
+    connect, user = mariadb_target.options["connection"], mariadb_target.options["user"]
+    env = {**os.environ, "ACME_DB_PASSWORD": mariadb_target.secrets["password"]}
+    assert main(["new", "--transport", "odbc", "acme", "--dir", str(tmp_path), "--dsn", connect]) == 0
+    package = tmp_path / "acme"
+    discover = ["discover", "odbc", "--connect", connect, "--user", user, "--password-env", "ACME_DB_PASSWORD"]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ACME_DB_PASSWORD", env["ACME_DB_PASSWORD"])
+        assert main([*discover, "--tables", "VPRDMST,VORDLIN", "--package", str(package)]) == 0
+    config_path = package / "bridges.yaml"
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    entry = config["bridges"]["acme"]
+    assert entry["options"]["user"] == user and entry["secrets"] == {"password": {"env": "ACME_DB_PASSWORD"}}
+
+    live = _run_pytest(package, "-m", "live", "--bridges-record=once", env=env)
+    assert live.returncode == 0 and " passed" in live.stdout, live.stdout + live.stderr
+    cassette = (package / "cassettes" / "acme.yaml").read_text(encoding="utf-8")
+    assert mariadb_target.secrets["password"] not in cassette
+    # Replay with no password and the connection pointed at a closed port: nothing may reach a database.
+    entry["options"]["connection"] = connect.replace("Port=3306", "Port=1")
+    config_path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    replay = _run_pytest(package)
+    assert replay.returncode == 0, replay.stdout + replay.stderr
+    assert "5 passed" in replay.stdout, replay.stdout  # conformance and 2 views x (list, export)
