@@ -8,6 +8,8 @@ own change. One module holds the settings, the login, each search's page declara
 
 from __future__ import annotations
 
+import re
+
 from web_scrape.discover_detail import detail_lines, detail_operation_lines
 from web_scrape.discover_format import WIDTH, call_lines, literal, target_source, wrapped
 from web_scrape.discover_plan import BridgePlan, InputField, LoginPlan, SearchPlan, login_of, target_of
@@ -104,7 +106,8 @@ def _model_lines(plan: SearchPlan) -> list[str]:
     lines += ["", "", f"class {stem}Row(BaseModel):", f'    """One row of the {what} results."""', ""]
     for column in plan.columns:
         annotation = column.type + (" | None" if column.optional and column.type != "str" else "")
-        text = f"The {column.header} column" + (f" (it links to {column.link})" if column.link else "") + "."
+        link = re.sub(r"=[^&#]*", "=…", column.link or "")  # the page, not the first row's values
+        text = f"The {column.header} column" + (f" (it links to {link})" if link else "") + "."
         lines += call_lines(f"    {column.attr}: {annotation} = Field(", [f"description={literal(text)}"])
     lines += [
         "",

@@ -90,12 +90,16 @@ def render(plan: BridgePlan) -> str:
     return bridge_source(plan)
 
 
-def _set_options(config: Path, instance: str, options: dict[str, Any]) -> None:
-    """Set ``bridges.<instance>.options`` keys in a YAML or TOML configuration, keeping the rest."""
+def _set_options(config: Path, instance: str, options: dict[str, Any], *, needs_password: bool) -> None:
+    """Set ``bridges.<instance>.options`` keys in a YAML or TOML configuration, keeping the rest
+    (and the file's leading comment); drop the password secret of an application without a login."""
     text = config.read_text(encoding="utf-8")
+    header = "".join(line for line in text.splitlines(keepends=True)[:20] if line.startswith("#"))
     if config.suffix == ".toml":
-        import tomli_w
-
+        try:
+            import tomli_w
+        except ImportError:
+            raise ConfigError(f"{config}: writing TOML needs tomli-w; set the options by hand") from None
         data = tomllib.loads(text)
         dump = tomli_w.dumps
     else:
@@ -106,7 +110,12 @@ def _set_options(config: Path, instance: str, options: dict[str, Any]) -> None:
 
     entry = data.setdefault("bridges", {}).setdefault(instance, {})
     entry["options"] = {**(entry.get("options") or {}), **options}
-    config.write_text(dump(data), encoding="utf-8")
+    if not needs_password and isinstance(entry.get("secrets"), dict):
+        entry["secrets"].pop("password", None)
+        if not entry["secrets"]:
+            del entry["secrets"]
+    body = dump(data)
+    config.write_text(header + body if header and not body.startswith(header) else body, encoding="utf-8")
 
 
 def write_into_package(root: Path, plan: BridgePlan) -> WriteReport:
@@ -116,5 +125,10 @@ def write_into_package(root: Path, plan: BridgePlan) -> WriteReport:
     source = render(plan)
     layout.bridge_py.write_text(source, encoding="utf-8")
     if layout.config is not None:
-        _set_options(layout.config, layout.name, {"base_url": plan.base_url, "user": plan.user})
+        _set_options(
+            layout.config,
+            layout.name,
+            {"base_url": plan.base_url, "user": plan.user},
+            needs_password=plan.login.kind != "none",
+        )
     return WriteReport(layout.bridge_py, source.count("\n"), plan.operations, layout.config)

@@ -46,6 +46,7 @@ def package(tmp_path):
     (root / "desk_bridge" / "bridge.py").write_text('"""The scaffold\'s bridge."""\n', encoding="utf-8")
     (root / "bridges.yaml").write_text(
         textwrap.dedent("""\
+        # The desk bridge.
         bridges:
           desk:
             secrets:
@@ -73,9 +74,24 @@ def test_a_package_gets_the_discovered_bridge_and_its_options(package, monkeypat
     config = yaml.safe_load((package / "bridges.yaml").read_text(encoding="utf-8"))
     assert config["bridges"]["desk"]["options"] == {"base_url": BASE, "user": "agent1", "pool_size": 1}
     assert config["bridges"]["desk"]["secrets"] == {"password": {"env": "DESK_PASSWORD"}}
+    assert (package / "bridges.yaml").read_text(encoding="utf-8").startswith("# The desk bridge.\n")
     out = capsys.readouterr()
     assert "operations: search" in out.out
     assert "s3cret-Pass" not in out.out + out.err + source + (package / "bridges.yaml").read_text()
+
+
+@pytest.mark.unit
+def test_an_application_without_a_login_needs_no_password_secret(package, monkeypatch):
+    def open_plan(settings, password, *, name):
+        plan = _static_plan(settings, password, name=name)
+        plan.login = LoginPlan("none")
+        return plan
+
+    monkeypatch.setattr("bridges.discover.web.discover_plan", open_plan)
+    assert main(["discover", "web", "--url", BASE, "--login", "none", "--package", str(package)]) == 0
+    config = yaml.safe_load((package / "bridges.yaml").read_text(encoding="utf-8"))
+    assert "secrets" not in config["bridges"]["desk"]
+    assert "required_secrets = ()" in (package / "desk_bridge" / "bridge.py").read_text(encoding="utf-8")
 
 
 @pytest.mark.unit

@@ -109,3 +109,9 @@ def test_the_form_login_uses_the_login_pages_fields_and_button():
 def test_string_literals_are_written_as_ruff_writes_them(text, source):
     assert literal(text) == source
     assert eval(source) == text  # the literal itself, nothing else
+
+
+def test_a_linked_column_names_its_page_not_the_values_seen():
+    source = bridge_source(_plan(LOGINS["none"]))
+    assert "The Ticket No. column (it links to ticket.php?id=…)." in source
+    assert "required_secrets = ()" in source and "LOGIN" not in source  # an open application needs no password
