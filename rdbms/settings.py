@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import BaseModel, Field
 
 from bridges.core.cassette import CassetteSettings
@@ -48,6 +50,10 @@ class RdbmsSettings(BaseModel):
         False, description="Start even when the start-up probe finds the account can write (not recommended)."
     )
     extra_functions: list[str] = Field(default_factory=list, description="Functions added to the gate's allow-list.")
+    tls_ca_file: Path | None = Field(
+        None, description="Require TLS and verify the server's certificate and name against this CA file (PEM): "
+        "PostgreSQL sslmode=verify-full, MariaDB SSLVERIFY with SSLCA. None: as the connection string says.",
+    )
 
     def tunnel_target(self) -> tuple[str, int]:
         """The database server's host and port from the connection string (``Server``/``Port``), which an SSH
@@ -60,6 +66,21 @@ class RdbmsSettings(BaseModel):
         if not port.isdigit() or not 0 < int(port) < 65536:
             raise ConfigError("the connection string's Port is not a port number")
         return server, int(port)
+
+    def with_tls(self) -> str:
+        """The connection string with the options that require TLS and verify the server against
+        ``tls_ca_file`` (ConfigError for SQLite, which has no server)."""
+        if self.tls_ca_file is None:
+            return self.connection
+        pairs = parse_connection_string(self.connection)
+        ca = str(self.tls_ca_file.expanduser().resolve())
+        if self.dialect == "postgresql":
+            pairs = put(put(pairs, "SSLmode", "verify-full"), "pqopt", f"sslrootcert={ca}")
+        elif self.dialect == "mariadb":
+            pairs = put(put(put(pairs, "SSLCA", ca), "SSLVERIFY", "1"), "FORCETLS", "1")
+        else:
+            raise ConfigError("tls_ca_file: a SQLite database file has no server to verify")
+        return format_connection_string(pairs)
 
     def through_tunnel(self, host: str, port: int) -> RdbmsSettings:
         """These settings with the connection string's server and port replaced by ``host``:``port``."""
@@ -89,7 +110,7 @@ def open_connection(
     from rdbms.live import OdbcConnection  # imported here: replay never loads it
 
     live = OdbcConnection(
-        settings.connection,
+        settings.with_tls(),
         settings.dialect,
         user=settings.user,
         password=secrets.get("password"),

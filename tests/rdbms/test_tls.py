@@ -1,0 +1,91 @@
+"""ODBC over TLS: ORDERS on a PostgreSQL cluster started by the test with TLS on (a server
+certificate from a throw-away CA, hostssl the only way in); the bridge verifies the certificate
+and its name against the configured CA file, and refuses a server another CA signed."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from bridges.core.errors import BridgeError, ConfigError
+from rdbms.settings import RdbmsSettings
+from tests.bridges.orders import helpers
+from tests.rdbms.databases import need_driver
+from tests.rdbms.pg_tls import pg_tls_cluster
+from tests.tls_certs import Authority, make_ca
+
+pytestmark = pytest.mark.live
+SCHEMA = "orders_tls"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def ca(tmp_path_factory) -> Authority:
+    return make_ca(tmp_path_factory.mktemp("ca"))
+
+
+@pytest.fixture(scope="module")
+def cluster(ca, tmp_path_factory) -> Iterator[int]:
+    need_driver("PostgreSQL Unicode")
+    from fixtures.orders.load_servers import load_postgres
+
+    port = _free_port()
+    with pg_tls_cluster(ca.issue(tmp_path_factory.mktemp("pg"), "localhost"), port) as dsn:
+        load_postgres(dsn, SCHEMA)
+        yield port
+
+
+def _entry(port: int, host: str, ca_file: Any) -> dict[str, Any]:
+    return {
+        "options": {
+            "connection": f"Driver={{PostgreSQL Unicode}};Server={host};Port={port};Database=postgres",
+            "dialect": "postgresql",
+            "user": "postgres",
+            "db_schema": SCHEMA,
+            "allow_write_account": True,
+            "tls_ca_file": str(ca_file),
+        },
+        "guard": {"deadline_s": 10, "read_retries": 0},
+    }
+
+
+def test_orders_over_tls_verified_against_the_configured_ca(cluster, ca):
+    runtime = helpers.runtime_for(_entry(cluster, "localhost", ca.cert_file))
+    try:
+        assert runtime.call("orders", "get_order", {"order_no": "0000100001"}).order_no == "0000100001"
+        conn = runtime.bridges["orders"].bridge.db
+        assert "SSLmode=verify-full" in conn._connect_string  # the pool connects only this way
+    finally:
+        runtime.close()
+
+
+@pytest.mark.parametrize("problem", ["another CA", "another name"])
+def test_a_server_whose_certificate_does_not_verify_is_refused(problem, cluster, ca, tmp_path):
+    ca_file = make_ca(tmp_path, "some other CA").cert_file if problem == "another CA" else ca.cert_file
+    host = "127.0.0.1" if problem == "another name" else "localhost"  # the certificate names localhost only
+    with pytest.raises(BridgeError) as caught:
+        helpers.runtime_for(_entry(cluster, host, ca_file)).close()
+    assert caught.value.status == 503
+    expected = "certificate verify failed" if problem == "another CA" else 'does not match host name "127.0.0.1"'
+    assert expected in caught.value.detail
+
+
+def test_without_the_option_the_plain_connection_is_refused_by_the_tls_only_server(cluster):
+    entry = _entry(cluster, "localhost", "unused")
+    del entry["options"]["tls_ca_file"]
+    with pytest.raises(BridgeError, match="no encryption"):
+        helpers.runtime_for(entry).close()
+
+
+def test_sqlite_has_no_server_to_verify():
+    settings = RdbmsSettings(connection="Driver=SQLite3;Database=x.db", dialect="sqlite", tls_ca_file="ca.pem")
+    with pytest.raises(ConfigError, match="no server to verify"):
+        settings.with_tls()
