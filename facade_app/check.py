@@ -31,7 +31,7 @@ def scope_problems(config: Config) -> list[str]:
         if not entry.enabled:
             continue
         try:
-            operations = load_bridge_class(entry.kind or instance).operations.values()
+            operations = load_bridge_class(entry.kind or instance, config.base_dir).operations.values()
         except ConfigError:
             continue  # reported by the bridge check
         scopes = {f"{instance}:{effect}" for effect in _EFFECTS}

@@ -27,7 +27,7 @@ def _declared_operations(config_path: str | None) -> Iterable[Operation]:
         config = load_config(config_path)
         for instance, entry in config.bridges.items():
             if entry.enabled:
-                for op in load_bridge_class(entry.kind or instance).operations.values():
+                for op in load_bridge_class(entry.kind or instance, config.base_dir).operations.values():
                     yield op.bound_to(instance)
         return
     for kind in available_bridges():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import sys
 from dataclasses import dataclass, replace
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -54,22 +55,28 @@ def _module_exists(target: str) -> bool:
     return importlib.util.find_spec(target.split(":")[0]) is not None
 
 
-def _scaffolded(kind: str) -> str | None:
-    """``<kind>.bridge:Bridge`` when that module is on the path: the layout ``bridges new``
-    writes, so its package works before it is installed (its entry point names the same)."""
+def _scaffolded(kind: str, beside: Path | None) -> str | None:
+    """``<kind>.bridge:Bridge`` for a package laid out by ``bridges new`` and not installed
+    yet (its entry point names the same target): importable already, or a folder ``<kind>``
+    beside the configuration (``beside``), which is then put on the import path."""
     if not kind.isidentifier():
         return None
     try:
         found = importlib.util.find_spec(f"{kind}.bridge") is not None
     except ImportError:
-        return None
+        found = False
+    if not found and beside is not None and (beside / kind / "bridge.py").is_file():
+        sys.path.insert(0, str(beside))
+        importlib.invalidate_caches()
+        found = True
     return f"{kind}.bridge:Bridge" if found else None
 
 
-def load_bridge_class(kind: str) -> type[Bridge]:
+def load_bridge_class(kind: str, beside: Path | None = None) -> type[Bridge]:
     """Import the bridge class registered as ``kind`` (or, for a package laid out by
-    ``bridges new`` and not installed yet, ``<kind>.bridge:Bridge``)."""
-    target = available_bridges().get(kind) or _scaffolded(kind)
+    ``bridges new`` and not installed yet, ``<kind>.bridge:Bridge``, found on the import path
+    or in the folder ``beside`` — the configuration's)."""
+    target = available_bridges().get(kind) or _scaffolded(kind, beside)
     if target is None:
         raise ConfigError(f"no bridge named {kind!r} is registered (known: {', '.join(available_bridges())})")
     module_name, _, attr = target.partition(":")
@@ -147,7 +154,7 @@ def _plan(config: Config, workers: int = 1) -> list[_Planned]:
     for instance, entry in config.bridges.items():
         if not entry.enabled:
             continue
-        cls = load_bridge_class(entry.kind or instance)
+        cls = load_bridge_class(entry.kind or instance, config.base_dir)
         settings = _settings(cls, instance, entry.options)
         for name in cls.required_secrets:
             if name not in entry.secrets:

@@ -8,7 +8,7 @@ import pytest
 from bridges.core import registry
 from bridges.core.config import parse_config
 from bridges.core.errors import ConfigError
-from bridges.core.registry import build_runtime, check_config
+from bridges.core.registry import build_runtime, check_config, load_bridge_class
 
 pytestmark = pytest.mark.unit
 
@@ -91,3 +91,17 @@ def test_the_runtime_keeps_a_recording_whose_last_call_failed_out_of_the_cassett
     runtime.call("taped", "echo", {"text": "hi"})  # the story ends well: saved
     runtime.close()
     assert (tmp_path / "tape.yaml").exists()
+
+
+def test_a_package_laid_out_by_bridges_new_is_found_beside_its_configuration(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setattr(sys, "path", list(sys.path))  # the folder put on the path goes with the test
+    (tmp_path / "beside_kit").mkdir()
+    (tmp_path / "beside_kit" / "__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / "beside_kit" / "bridge.py").write_text(
+        "from bridges.core.operation import Bridge as Base\n\n\nclass Bridge(Base):\n    name = 'beside_kit'\n",
+        encoding="utf-8")
+    with pytest.raises(ConfigError, match="no bridge named 'beside_kit'"):
+        load_bridge_class("beside_kit")
+    assert load_bridge_class("beside_kit", tmp_path).name == "beside_kit"
