@@ -284,8 +284,11 @@ def _sqlite_probe(cursor: Any) -> list[str]:
         cursor.execute("BEGIN IMMEDIATE")
         cursor.execute("CREATE TABLE main.legacy_bridges_write_probe (x INTEGER)")
         found.append("the database file is writable")
-    except Exception:  # the driver's error class: refusing the write is the answer we want
-        pass
+    except Exception as exc:  # the driver's error class: refusing the write is the answer we want …
+        if "locked" in str(exc):
+            # … but a read-only connection never waits for the write lock (BEGIN IMMEDIATE succeeds
+            # there whoever writes): this one could write, had no other connection been writing.
+            found.append("the database file is writable (another connection held its write lock)")
     finally:
         with contextlib.suppress(Exception):  # no transaction was open
             cursor.execute("ROLLBACK")

@@ -7,6 +7,7 @@ and ``PRAGMA query_only = 0`` are still stopped by another layer."""
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import shutil
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ import pytest
 
 from bridges.core.errors import BridgeError, Refused
 from fixtures.orders import connect_mariadb, connect_postgres
+from rdbms import sqlite_ext
 from rdbms.live import OdbcConnection
 from tests.bridges.orders import helpers
 from tests.rdbms.databases import PRIVATE
@@ -170,3 +172,24 @@ def test_sqlite_extension_loading_and_query_only_with_the_gate_off(sqlite_target
     finally:
         db.close()
     assert sqlite_target.checksum() == before
+
+
+@pytest.fixture
+def extension_loading_left_on(monkeypatch):
+    """As in a process where no shared libsqlite3 could be patched: connections opened meanwhile
+    keep sqliteodbc's own ``load_extension()``, and switching it off reports failure."""
+    assert sqlite_ext.disable_extension_loading()
+    lib, entry = sqlite_ext._state["lib"], ctypes.cast(sqlite_ext._state["entry"], ctypes.c_void_p)
+    lib.sqlite3_cancel_auto_extension(entry)
+    monkeypatch.setattr(sqlite_ext, "disable_extension_loading", lambda: False)
+    try:
+        yield
+    finally:
+        lib.sqlite3_auto_extension(entry)
+
+
+def test_sqlite_a_driver_whose_load_extension_stays_on_is_refused_at_start(sqlite_target,
+                                                                          extension_loading_left_on) -> None:
+    with pytest.raises(Refused, match=r"can write \(SQL load_extension\(\) is enabled\)") as caught:
+        _start(sqlite_target)
+    assert "allow_write_account" in caught.value.detail
