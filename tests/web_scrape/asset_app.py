@@ -6,12 +6,13 @@ flow needs. Also a flow reading a page's heading, and the rules a bridge would d
 from __future__ import annotations
 
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import ClassVar
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field
 
+from tests.web_scrape.kit_server import LoopbackApp
 from web_scrape import Flow, FlowPage, FlowRun, ignore, stub
 
 __all__ = ["ASSET_RULES", "AssetApp", "Heading", "PageNo", "ReadHeading"]
@@ -32,39 +33,17 @@ ASSET_RULES = (ignore("*/poll", why="the unread counter, polled on a timer"),
 """What a bridge to this app declares: the poll is ignored, analytics stubbed."""
 
 
-class AssetApp:
+class AssetApp(LoopbackApp):
     """Serves the app on a free loopback port until :meth:`stop`; counts what it was asked."""
 
     def __init__(self) -> None:
         self.hits: dict[str, int] = {}
         self.lock = threading.Lock()
-        app = self
+        super().__init__(quiet=True)  # a poll cut short by the page navigating away: not an error of the app
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                app.handle(self)
-
-            def do_POST(self):
-                self.rfile.read(int(self.headers.get("Content-Length", 0) or 0))
-                app.handle(self)
-
-        class Server(ThreadingHTTPServer):
-            def handle_error(self, request, client_address):
-                pass  # a poll cut short by the page navigating away: not an error of the app
-
-        self.server = Server(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_port}/"
-        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def handle(self, req: BaseHTTPRequestHandler) -> None:
+    def handle(self, req: BaseHTTPRequestHandler, method: str) -> None:
+        if method == "POST":
+            req.rfile.read(int(req.headers.get("Content-Length", 0) or 0))
         path = urlsplit(req.path).path
         with self.lock:
             self.hits[path] = self.hits.get(path, 0) + 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import SimpleNamespace
 from typing import ClassVar
 from urllib.parse import parse_qs, urlsplit
@@ -20,6 +20,7 @@ import pytest
 from pydantic import BaseModel
 
 from bridges.core.deadline import Deadline, deadline_scope
+from tests.web_scrape.kit_server import LoopbackApp
 from web_scrape import (
     BrowserPort,
     Credential,
@@ -40,8 +41,7 @@ from web_scrape.testing import need_chromium
 PASSWORD = "s3cr&t Pässword"
 
 
-
-class ToyApp:
+class ToyApp(LoopbackApp):
     """Serves the toy app on a free loopback port until :meth:`stop`."""
 
     def __init__(self, slow_s: float = 3.0) -> None:
@@ -50,26 +50,7 @@ class ToyApp:
         self.counter = 0
         self.slow_s = slow_s
         self.lock = threading.Lock()
-        app = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                app.handle(self, "GET")
-
-            def do_POST(self):
-                app.handle(self, "POST")
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_port}/"
-        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__()
 
     def expire_sessions(self) -> None:
         with self.lock:

@@ -4,37 +4,13 @@ import threading
 import time
 
 import pytest
-from pydantic import BaseModel
 
 from bridges.core.deadline import current_deadline
 from bridges.core.errors import DeadlineExceeded, LegacyError, NotFound, Unavailable
 from bridges.core.guard import CircuitBreaker, Guard, GuardSettings
-from bridges.core.operation import Bridge, Effect, operation
+from tests.bridges.core.kit_guard import READ, WRITE
 
 pytestmark = pytest.mark.unit
-
-
-class _In(BaseModel):
-    pass
-
-
-class _Out(BaseModel):
-    pass
-
-
-class _B(Bridge):
-    name = "g"
-
-    @operation(summary="read")
-    def read(self, i: _In) -> _Out:
-        """Read."""
-
-    @operation(summary="write", effect=Effect.WRITE)
-    def write(self, i: _In) -> _Out:
-        """Write."""
-
-
-READ, WRITE = _B.operations["read"], _B.operations["write"]
 
 
 @pytest.fixture

@@ -7,32 +7,12 @@ from __future__ import annotations
 import types
 
 import pytest
-from pydantic import BaseModel
 
 from bridges.core.errors import LegacyError, Unavailable
 from bridges.core.guard import CircuitBreaker, Guard, GuardSettings
-from bridges.core.operation import Bridge, operation
+from tests.bridges.core.kit_guard import READ
 
 pytestmark = pytest.mark.unit
-
-
-class _In(BaseModel):
-    pass
-
-
-class _Out(BaseModel):
-    pass
-
-
-class _B(Bridge):
-    name = "g"
-
-    @operation(summary="read")
-    def read(self, i: _In) -> _Out:
-        """Read."""
-
-
-READ = _B.operations["read"]
 
 
 @pytest.fixture
