@@ -25,7 +25,14 @@ from bridges.core.deadline import Deadline, deadline_scope
 from bridges.core.errors import BridgeError, LegacyError
 from rdbms import connstr
 from rdbms.gate import DEFAULT_FUNCTIONS, SqlGate
-from rdbms.reflect import ReflectedColumn, Relation, catalog_connection_string, catalog_engine, reflect
+from rdbms.reflect import (
+    ReflectedColumn,
+    Relation,
+    catalog_connection_string,
+    catalog_engine,
+    needs_quoting,
+    reflect,
+)
 from rdbms.settings import RdbmsSettings
 from rdbms.suggest import Suggestion, suggest
 from rdbms.tables import DeclaredView, ViewColumn
@@ -93,8 +100,10 @@ class Discovery:
 
 
 def _field_name(column: str, taken: set[str]) -> str:
-    name = "".join(ch if ch.isalnum() else "_" for ch in column.lower()).strip("_") or "column"
-    if name[0].isdigit() or keyword.iskeyword(name) or name in _RESERVED or hasattr(BaseModel, name):
+    name = "".join(ch if ch.isascii() and ch.isalnum() else "_" for ch in column.lower()).strip("_") or "column"
+    if name[0].isdigit():
+        name = "c" + name
+    if keyword.iskeyword(name) or name in _RESERVED or hasattr(BaseModel, name):
         name += "_"
     while name in taken:
         name += "_"
@@ -230,7 +239,7 @@ def discover_with(
         if rel.problem:
             found.skipped.append((rel.name, f"its columns cannot be read: {rel.problem}"))
             continue
-        if not rel.plain:
+        if needs_quoting(dialect, rel):
             found.skipped.append((rel.name, "its name or a column name needs quoting; declare it by hand"))
             continue
         qualified = f"{schema}.{rel.name}" if schema else rel.name

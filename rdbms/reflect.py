@@ -22,6 +22,7 @@ from sqlalchemy import Engine, create_engine, inspect
 from sqlalchemy import types as sqltypes
 from sqlalchemy.connectors.pyodbc import PyODBCConnector
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.mysql.mariadb import MariaDBDialect
 from sqlalchemy.dialects.postgresql.base import PGDialect
 from sqlalchemy.dialects.sqlite.base import SQLiteDialect
 from sqlalchemy.pool import NullPool
@@ -29,7 +30,15 @@ from sqlalchemy.pool import NullPool
 from rdbms import connstr
 from rdbms.types import Dialect
 
-__all__ = ["Catalog", "ReflectedColumn", "Relation", "catalog_connection_string", "catalog_engine", "reflect"]
+__all__ = [
+    "Catalog",
+    "ReflectedColumn",
+    "Relation",
+    "catalog_connection_string",
+    "catalog_engine",
+    "needs_quoting",
+    "reflect",
+]
 
 _PLAIN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 
@@ -197,6 +206,18 @@ def _register() -> None:
 
     registry.register("sqlite.lbodbc", __name__, "SQLiteOdbcDialect")
     registry.register("postgresql.lbodbc", __name__, "PostgresOdbcDialect")
+
+
+def needs_quoting(dialect: Dialect, relation: Relation) -> bool:
+    """Whether a name of ``relation`` cannot be written unquoted in ``dialect``'s SQL: not a plain
+    identifier, one of its reserved words, or (PostgreSQL, which folds unquoted names to lower
+    case) not in lower case."""
+    if not relation.plain:
+        return True
+    base = {Dialect.SQLITE: SQLiteDialect, Dialect.POSTGRESQL: PGDialect, Dialect.MARIADB: MariaDBDialect}[dialect]
+    reserved = base().identifier_preparer.reserved_words
+    names = [relation.name, *(c.name for c in relation.columns)]
+    return any(n.lower() in reserved or (dialect is Dialect.POSTGRESQL and n != n.lower()) for n in names)
 
 
 def catalog_connection_string(dialect: Dialect, connection: str) -> str:

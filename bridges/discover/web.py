@@ -90,12 +90,9 @@ def render(plan: BridgePlan) -> str:
     return bridge_source(plan)
 
 
-def _set_options(
-    config: Path, instance: str, options: dict[str, Any], *, needs_password: bool, password_env: str | None
-) -> None:
+def _set_options(config: Path, instance: str, options: dict[str, Any], *, needs_password: bool) -> None:
     """Set ``bridges.<instance>.options`` keys in a YAML or TOML configuration, keeping the rest
-    (and the file's leading comment); the password secret becomes a reference to ``password_env``
-    when given, and is dropped for an application without a login."""
+    (and the file's leading comment); drop the password secret of an application without a login."""
     text = config.read_text(encoding="utf-8")
     header = "".join(line for line in text.splitlines(keepends=True)[:20] if line.startswith("#"))
     if config.suffix == ".toml":
@@ -113,8 +110,6 @@ def _set_options(
 
     entry = data.setdefault("bridges", {}).setdefault(instance, {})
     entry["options"] = {**(entry.get("options") or {}), **options}
-    if needs_password and password_env:
-        entry.setdefault("secrets", {})["password"] = {"env": password_env}
     if not needs_password and isinstance(entry.get("secrets"), dict):
         entry["secrets"].pop("password", None)
         if not entry["secrets"]:
@@ -123,9 +118,9 @@ def _set_options(
     config.write_text(header + body if header and not body.startswith(header) else body, encoding="utf-8")
 
 
-def write_into_package(root: Path, plan: BridgePlan, *, password_env: str | None = None) -> WriteReport:
+def write_into_package(root: Path, plan: BridgePlan) -> WriteReport:
     """Replace the package's bridge module with the discovered one and point its options at
-    the application discovery saw (and its password secret at ``password_env``, when given)."""
+    the application discovery saw."""
     layout = find_package(root)
     source = render(plan)
     layout.bridge_py.write_text(source, encoding="utf-8")
@@ -135,6 +130,5 @@ def write_into_package(root: Path, plan: BridgePlan, *, password_env: str | None
             layout.name,
             {"base_url": plan.base_url, "user": plan.user},
             needs_password=plan.login.kind != "none",
-            password_env=password_env,
         )
     return WriteReport(layout.bridge_py, source.count("\n"), plan.operations, layout.config)

@@ -165,3 +165,29 @@ def test_a_module_for_stdout_without_any_view(port):
     source = bridge_source(found, "empty")
     compile(source, "bridge.py", "exec")
     assert "views = ()" in source
+
+
+def test_names_that_need_quoting_are_left_out_and_odd_ones_become_fields(port):
+    port.conn.execute('CREATE TABLE "2024 ORDERS" (X INTEGER)')
+    port.conn.execute("CREATE TABLE ODD (_1ST INTEGER PRIMARY KEY, CLASS CHAR(2), CURSOR INTEGER, SCHEMA INTEGER)")
+    port.conn.executemany("INSERT INTO ODD VALUES (?, 'A', 1, 2)", [(i,) for i in range(5)])
+    quoted = Relation("2024 ORDERS", False, (_c("X", "INTEGER", "integer"),))
+    odd = Relation(
+        "ODD",
+        False,
+        (
+            _c("_1ST", "INTEGER", "integer"),
+            _c("CLASS", "CHAR(2)", "char", 2),
+            _c("CURSOR", "INTEGER", "integer"),
+            _c("SCHEMA", "INTEGER", "integer"),
+        ),
+    )
+    reserved = Relation("SHIPS", False, (_c("ORDER", "INTEGER", "integer"),))  # a reserved word as a name
+    found = discover_with(port, [quoted, odd, reserved], dialect=Dialect.SQLITE)
+    assert [name for name, _ in found.skipped] == ["2024 ORDERS", "SHIPS"]
+    assert all("quoting" in why for _, why in found.skipped)
+    # Digits first, Python keywords, the page's own fields and BaseModel's attributes all get a usable field.
+    assert [c.field for c in found.views[0].columns] == ["c1st", "class_", "cursor_", "schema_"]
+    # PostgreSQL folds unquoted names to lower case: a mixed-case name would not be found.
+    upper = Relation("Orders", False, (_c("id", "INTEGER", "integer"),))
+    assert discover_with(port, [upper], dialect=Dialect.POSTGRESQL).skipped[0][0] == "Orders"
