@@ -90,7 +90,7 @@ def _cmd_discover_web(args: argparse.Namespace) -> int:
         operations = ", ".join(plan.operations) or "none"
         print(f"bridges discover web: {source.count(chr(10))} lines; operations: {operations}", file=sys.stderr)
         return 0
-    report = write_into_package(layout.root, plan)
+    report = write_into_package(layout.root, plan, password_env=args.password_env)
     print(f"{report.bridge_py}: {report.lines} lines; operations: {', '.join(report.operations) or 'none'}")
     if report.config is not None:
         print(f"{report.config}: options of {layout.name} set to {plan.base_url} as {plan.user or 'nobody'}")

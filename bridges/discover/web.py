@@ -90,9 +90,12 @@ def render(plan: BridgePlan) -> str:
     return bridge_source(plan)
 
 
-def _set_options(config: Path, instance: str, options: dict[str, Any], *, needs_password: bool) -> None:
+def _set_options(
+    config: Path, instance: str, options: dict[str, Any], *, needs_password: bool, password_env: str | None
+) -> None:
     """Set ``bridges.<instance>.options`` keys in a YAML or TOML configuration, keeping the rest
-    (and the file's leading comment); drop the password secret of an application without a login."""
+    (and the file's leading comment); the password secret becomes a reference to ``password_env``
+    when given, and is dropped for an application without a login."""
     text = config.read_text(encoding="utf-8")
     header = "".join(line for line in text.splitlines(keepends=True)[:20] if line.startswith("#"))
     if config.suffix == ".toml":
@@ -110,6 +113,8 @@ def _set_options(config: Path, instance: str, options: dict[str, Any], *, needs_
 
     entry = data.setdefault("bridges", {}).setdefault(instance, {})
     entry["options"] = {**(entry.get("options") or {}), **options}
+    if needs_password and password_env:
+        entry.setdefault("secrets", {})["password"] = {"env": password_env}
     if not needs_password and isinstance(entry.get("secrets"), dict):
         entry["secrets"].pop("password", None)
         if not entry["secrets"]:
@@ -118,9 +123,9 @@ def _set_options(config: Path, instance: str, options: dict[str, Any], *, needs_
     config.write_text(header + body if header and not body.startswith(header) else body, encoding="utf-8")
 
 
-def write_into_package(root: Path, plan: BridgePlan) -> WriteReport:
+def write_into_package(root: Path, plan: BridgePlan, *, password_env: str | None = None) -> WriteReport:
     """Replace the package's bridge module with the discovered one and point its options at
-    the application discovery saw."""
+    the application discovery saw (and its password secret at ``password_env``, when given)."""
     layout = find_package(root)
     source = render(plan)
     layout.bridge_py.write_text(source, encoding="utf-8")
@@ -130,5 +135,6 @@ def write_into_package(root: Path, plan: BridgePlan) -> WriteReport:
             layout.name,
             {"base_url": plan.base_url, "user": plan.user},
             needs_password=plan.login.kind != "none",
+            password_env=password_env,
         )
     return WriteReport(layout.bridge_py, source.count("\n"), plan.operations, layout.config)

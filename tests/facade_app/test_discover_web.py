@@ -62,7 +62,7 @@ def package(tmp_path):
 
 
 @pytest.mark.unit
-def test_a_package_gets_the_discovered_bridge_and_its_options(package, monkeypatch, capsys):
+def test_a_package_gets_the_discovered_bridge_its_options_and_its_password_variable(package, monkeypatch, capsys):
     monkeypatch.setattr("bridges.discover.web.discover_plan", _static_plan)
     monkeypatch.setenv("DESK_PW", "s3cret-Pass")
     code = main(
@@ -73,7 +73,7 @@ def test_a_package_gets_the_discovered_bridge_and_its_options(package, monkeypat
     assert "class Bridge(WebBridge):" in source and 'name = "desk"' in source and "scaffold" not in source
     config = yaml.safe_load((package / "bridges.yaml").read_text(encoding="utf-8"))
     assert config["bridges"]["desk"]["options"] == {"base_url": BASE, "user": "agent1", "pool_size": 1}
-    assert config["bridges"]["desk"]["secrets"] == {"password": {"env": "DESK_PASSWORD"}}
+    assert config["bridges"]["desk"]["secrets"] == {"password": {"env": "DESK_PW"}}  # the variable discovery used
     assert (package / "bridges.yaml").read_text(encoding="utf-8").startswith("# The desk bridge.\n")
     out = capsys.readouterr()
     assert "operations: search" in out.out
