@@ -70,7 +70,13 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     check_shared_state(config, args.workers)
     host = args.host if args.host is not None else config.facade.host
     port = args.port if args.port is not None else config.facade.port
-    run_gunicorn(args.config, host, port, args.workers)
+    tls = {}
+    if config.facade.tls_cert_file is not None and config.facade.tls_key_file is not None:
+        # gthread workers build the TLS context for every new connection: a renewed certificate is
+        # served from the next connection on, with no restart.
+        tls = {"certfile": str(config.path(config.facade.tls_cert_file)),
+               "keyfile": str(config.path(config.facade.tls_key_file))}
+    run_gunicorn(args.config, host, port, args.workers, extra=tls)
     return 0
 
 

@@ -114,6 +114,15 @@ class FacadeSettings(BaseModel):
     readiness_ttl_s: float = Field(10, gt=0, description="How long /readyz trusts a bridge's last ping.")
     ready_requires: Literal["all", "any"] | list[str] = Field(
         "any", description="Which bridges must be ok for /readyz to answer 200: all, any, or a list of names.")
+    tls_cert_file: Path | None = Field(None, description="`bridges serve` over HTTPS: the certificate chain (PEM), "
+                                       "relative to the configuration file; read again for each new connection.")
+    tls_key_file: Path | None = Field(None, description="The certificate's private key (PEM).")
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> FacadeSettings:
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise ValueError("tls_cert_file and tls_key_file go together")
+        return self
 
 
 class BridgeEntry(BaseModel):
