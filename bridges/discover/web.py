@@ -1,13 +1,15 @@
 """``bridges discover web``: a web bridge written from the pages of a live application.
 
-    source = discover_web_source(DiscoverSettings(base_url=url, user="agent1"), password, name="desk")
-    report = write_into_package(Path("bridges-pkgs/desk"), plan)   # what ``--package`` does
+    plan = discover_plan(DiscoverSettings(base_url=url, user="agent1"), password, name="desk")
+    source = render(plan)                                          # what ``--out`` writes
+    report = write_into_package(Path("desk"), plan, password_env="DESK_PASSWORD")   # ``--package``
 
 Discovery itself (logging in, capturing forms, tables and pagination, planning the
 operations) is :mod:`web_scrape.discover_capture`; this module places the result in a
 package made by ``bridges new --transport web``: its ``<pkg>/bridge.py`` is replaced
 wholesale and the bridge's ``options`` in ``bridges.yaml`` (or ``bridges.toml``) are set
-to what discovery used — the base URL and the user, never the password.
+to what discovery used — the base URL and the user, never the password (its secret names
+the environment variable discovery read it from).
 """
 
 from __future__ import annotations
