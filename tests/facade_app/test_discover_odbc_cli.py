@@ -1,7 +1,8 @@
 """``bridges discover odbc``: the command's faces, and the whole path of a new database bridge —
 ``bridges new --transport odbc``, then ``bridges discover odbc`` against the ORDERS demo
 database, then the package's own generated tests live (recording), then in replay with the
-database file gone; and the same with a password-protected SELECT-only account on MariaDB."""
+database file gone; and the same through the SELECT-only accounts of MariaDB (with a password)
+and PostgreSQL (a schema of its own)."""
 
 from __future__ import annotations
 
@@ -95,25 +96,45 @@ def test_new_then_discover_gives_a_package_whose_tests_pass_live_then_in_replay(
 @pytest.mark.live
 @pytest.mark.slow
 def test_a_password_protected_reader_on_mariadb_records_then_replays_without_the_database(mariadb_target, tmp_path):
-    connect, user = mariadb_target.options["connection"], mariadb_target.options["user"]
-    env = {**os.environ, "ACME_DB_PASSWORD": mariadb_target.secrets["password"]}
+    password = mariadb_target.secrets["password"]
+    package = _new_then_discover(mariadb_target, tmp_path, "--password-env", "ACME_DB_PASSWORD", password=password)
+    entry = yaml.safe_load((package / "bridges.yaml").read_text(encoding="utf-8"))["bridges"]["acme"]
+    assert entry["secrets"] == {"password": {"env": "ACME_DB_PASSWORD"}}
+    _live_then_replay(package, {**os.environ, "ACME_DB_PASSWORD": password}, "Port=3306")
+    assert password not in (package / "cassettes" / "acme.yaml").read_text(encoding="utf-8")
+
+
+@pytest.mark.live
+@pytest.mark.slow
+def test_a_reader_of_a_postgresql_schema_records_then_replays_without_the_database(postgresql_target, tmp_path):
+    package = _new_then_discover(postgresql_target, tmp_path, "--schema", postgresql_target.schema)
+    options = yaml.safe_load((package / "bridges.yaml").read_text(encoding="utf-8"))["bridges"]["acme"]["options"]
+    assert options["db_schema"] == postgresql_target.schema
+    _live_then_replay(package, dict(os.environ), "Port=5432")
+
+
+def _new_then_discover(target, tmp_path: Path, *flags: str, password: str | None = None) -> Path:
+    connect, user = target.options["connection"], target.options["user"]
     assert main(["new", "--transport", "odbc", "acme", "--dir", str(tmp_path), "--dsn", connect]) == 0
     package = tmp_path / "acme"
-    discover = ["discover", "odbc", "--connect", connect, "--user", user, "--password-env", "ACME_DB_PASSWORD"]
+    discover = ["discover", "odbc", "--connect", connect, "--user", user, *flags]
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("ACME_DB_PASSWORD", env["ACME_DB_PASSWORD"])
+        if password is not None:
+            patch.setenv("ACME_DB_PASSWORD", password)
         assert main([*discover, "--tables", "VPRDMST,VORDLIN", "--package", str(package)]) == 0
-    config_path = package / "bridges.yaml"
-    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
-    entry = config["bridges"]["acme"]
-    assert entry["options"]["user"] == user and entry["secrets"] == {"password": {"env": "ACME_DB_PASSWORD"}}
+    options = yaml.safe_load((package / "bridges.yaml").read_text(encoding="utf-8"))["bridges"]["acme"]["options"]
+    assert options["connection"] == connect and options["user"] == user
+    return package
 
+
+def _live_then_replay(package: Path, env: dict[str, str], port: str) -> None:
     live = _run_pytest(package, "-m", "live", "--bridges-record=once", env=env)
     assert live.returncode == 0 and " passed" in live.stdout, live.stdout + live.stderr
-    cassette = (package / "cassettes" / "acme.yaml").read_text(encoding="utf-8")
-    assert mariadb_target.secrets["password"] not in cassette
     # Replay with no password and the connection pointed at a closed port: nothing may reach a database.
-    entry["options"]["connection"] = connect.replace("Port=3306", "Port=1")
+    config_path = package / "bridges.yaml"
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    options = config["bridges"]["acme"]["options"]
+    options["connection"] = options["connection"].replace(port, "Port=1")
     config_path.write_text(yaml.safe_dump(config), encoding="utf-8")
     replay = _run_pytest(package)
     assert replay.returncode == 0, replay.stdout + replay.stderr
