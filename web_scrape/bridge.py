@@ -50,6 +50,8 @@ class WebSettings(BaseModel):
     trace: TraceLevel = Field(TraceLevel.LIGHT, description="Playwright tracing (off, light, full); a failed "
                               "call's trace is kept, redacted, with its screenshot.")
     artifacts_dir: Path | None = Field(None, description="Where failure artifacts go; default: a temp folder.")
+    ca_file: Path | None = Field(None, description="The CA certificate (PEM) that signed the application's HTTPS "
+                                 "certificate, trusted by the browser besides the system's CAs.")
 
     def tunnel_target(self) -> tuple[str, int]:
         """The application's host and port from ``base_url``, which an SSH tunnel can stand in for."""
@@ -89,7 +91,8 @@ class WebBridge(Bridge):
         self.credential = Credential(settings.user, password)
         base_url = settings.base_url if settings.base_url.endswith("/") else settings.base_url + "/"
         self.port = BrowserPort(
-            PortSettings(base_url=base_url, launch=LaunchSettings(chromium_path=settings.chromium_path),
+            PortSettings(base_url=base_url,
+                         launch=LaunchSettings(chromium_path=settings.chromium_path, ca_file=settings.ca_file),
                          pool_size=settings.pool_size, browsers=settings.browsers, trace=settings.trace,
                          artifacts_dir=settings.artifacts_dir),
             system=self.name,

@@ -50,6 +50,9 @@ def translate_playwright_error(
         return CassetteMiss(f"a request during {doing} is not in the cassette")
     if is_browser_gone(exc):
         return BrowserGone(f"the browser went away during {doing}; it is restarted for the next call", retry_after=1)
+    if isinstance(exc, PlaywrightError) and "net::ERR_CERT" in first_line:
+        return Unavailable(f"TLS: the web application's certificate was refused during {doing}: {first_line[:200]}",
+                           retry_after=1)
     if isinstance(exc, PlaywrightError) and "net::ERR_" in first_line:
         return Unavailable(f"the web application cannot be reached during {doing}: {first_line[:200]}", retry_after=1)
     return LegacyError(f"browser error during {doing}: {first_line[:300]}")

@@ -6,7 +6,11 @@ always download); otherwise Playwright's own browser build, where one is install
 
 from __future__ import annotations
 
+import functools
+import os
 import shutil
+import subprocess
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +43,11 @@ class LaunchSettings(BaseModel):
     headless: bool = True
     extra_args: list[str] = Field(default_factory=list, description="Added to the default Chromium flags.")
     launch_timeout_s: float = Field(30.0, gt=0, description="How long a launch may take.")
+    ca_file: Path | None = Field(
+        None,
+        description="A CA certificate (PEM) the browser trusts for HTTPS besides "
+        "the system's: the legacy application's own CA.",
+    )
 
 
 def find_chromium(configured: Path | None = None) -> Path | None:
@@ -53,12 +62,39 @@ def find_chromium(configured: Path | None = None) -> Path | None:
     return Path(found) if found else None
 
 
+@functools.cache
+def _home_trusting(ca_file: Path, mtime: float) -> str:
+    """A HOME whose NSS database (where Chromium on Linux keeps local trust anchors) trusts ``ca_file``
+    for servers; one per CA file and version, for the process's life."""
+    from bridges.core.errors import ConfigError
+
+    certutil = shutil.which("certutil")
+    if certutil is None:
+        raise ConfigError(
+            "ca_file: the browser trusts a CA through an NSS database, and certutil is missing "
+            "(Debian package libnss3-tools)"
+        )
+    home = Path(tempfile.mkdtemp(prefix="legacy-bridges-chromium-"))
+    nssdb = home / ".pki" / "nssdb"
+    nssdb.mkdir(parents=True)
+    for args in (["-N", "--empty-password"], ["-A", "-t", "C,,", "-n", "legacy-application-ca", "-i", str(ca_file)]):
+        done = subprocess.run([certutil, "-d", f"sql:{nssdb}", *args], capture_output=True, text=True, timeout=60)
+        if done.returncode != 0:
+            raise ConfigError(f"ca_file: certutil cannot take {ca_file.name} ({done.stderr.strip()[:200]})")
+    return str(home)
+
+
 def launch_browser(playwright: Any, settings: LaunchSettings) -> Any:
     """Launch Chromium through a started Playwright (sync API) and return the Browser."""
     executable = find_chromium(settings.chromium_path)
+    env = None
+    if settings.ca_file is not None:
+        ca_file = settings.ca_file.expanduser().resolve()
+        env = {**os.environ, "HOME": _home_trusting(ca_file, ca_file.stat().st_mtime)}
     return playwright.chromium.launch(
         executable_path=str(executable) if executable else None,
         headless=settings.headless,
         args=[*DEFAULT_CHROMIUM_ARGS, *settings.extra_args],
         timeout=settings.launch_timeout_s * 1000,
+        env=env,
     )
