@@ -19,7 +19,9 @@ Installed with legacy-bridges, it gives every test session:
 * the fixture ``bridges_record_mode`` — the chosen :class:`~bridges.core.cassette.RecordMode`;
 * the markers ``live`` and ``replay``.
 
-Without installing the package, load it with ``-p bridges.core.pytest_plugin``.
+Without installing the package, load it with ``-p bridges.core.pytest_plugin`` (the conftest
+``bridges new`` writes does so when the entry point is missing). Never both: pytest refuses a
+plugin registered under two names.
 """
 
 from __future__ import annotations

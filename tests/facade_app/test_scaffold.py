@@ -140,3 +140,71 @@ def test_generated_tests_pass_live_then_in_replay_with_the_system_stopped(tmp_pa
     replay = _run_pytest(package)
     assert replay.returncode == 0, replay.stdout + replay.stderr
     assert "2 passed" in replay.stdout, replay.stdout  # conformance and the example, from the cassette
+
+
+@pytest.mark.live
+@pytest.mark.slow
+def test_installed_packages_find_the_plugin_and_the_bridge_through_their_entry_points(tmp_path):
+    """legacy-bridges and a generated package installed (pip --target): pytest loads the plugin
+    through its pytest11 entry point, the conftest adds nothing, and the bridge's kind resolves
+    through its legacy_bridges.bridges entry point."""
+    import pyodbc
+
+    from fixtures.orders.load_sqlite import build_sqlite
+
+    need("SQLite3" in pyodbc.drivers(), "the SQLite ODBC driver (Debian package libsqliteodbc)")
+    database = build_sqlite(tmp_path / "orders.sqlite")
+    scaffold("odbc", "shop-kit", tmp_path, dsn=f"Driver=SQLite3;Database={database}")
+    package, site = tmp_path / "shop-kit", tmp_path / "site"
+    for source in (ROOT, package):
+        built = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "--no-deps",
+                "--no-build-isolation",
+                "--target",
+                str(site),
+                str(source),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert built.returncode == 0, built.stderr[-2000:]
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    probe = (
+        "import bridges, sys; from importlib.metadata import entry_points; "
+        "from bridges.core.registry import available_bridges; "
+        "print(bridges.__file__, available_bridges()['shop_kit'], "
+        "[e.value for e in entry_points(group='pytest11', name='legacy_bridges')])"
+    )
+    seen = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert seen.returncode == 0, seen.stderr
+    assert seen.stdout.split() == [
+        str(site / "bridges" / "__init__.py"),
+        "shop_kit.bridge:Bridge",
+        "['bridges.core.pytest_plugin']",
+    ]
+    live = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "live", "--bridges-record=once"],
+        cwd=package,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert live.returncode == 0 and "1 passed" in live.stdout, live.stdout + live.stderr
+    database.unlink()
+    replay = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=package,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert replay.returncode == 0 and "2 passed" in replay.stdout, replay.stdout + replay.stderr
