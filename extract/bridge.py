@@ -13,7 +13,8 @@ too — or a local folder), finding the latest extract and copying it into a loc
 (bounded memory), checking its trailer (record count and control total: a file that does
 not add up is refused, never served), paging by record number (random access: record ``n``
 is at ``(n - 1) * length``), streaming every record, refresh every ``refresh_s``, ping, status
-and close. A per-system bridge declares operations that map decoded rows to its models.
+and close, and cassettes by configuration (:mod:`extract.cassette`: the SFTP session recorded, replayed
+with no server). A per-system bridge declares operations that map decoded rows to its models.
 """
 
 from __future__ import annotations
@@ -31,10 +32,12 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from bridges.core.cassette import Cassette
 from bridges.core.codecs import EBCDIC_CODEPAGES
 from bridges.core.errors import ConfigError, LegacyError, NotFound
 from bridges.core.operation import Bridge, BridgeContext
 from bridges.core.streaming import RowStream
+from extract.cassette import TRANSPORT, RecordingSource, ReplayingSource
 from extract.copybook import parse_copybook
 from extract.layout import Layout
 from extract.records import iter_records
@@ -143,12 +146,13 @@ class ExtractBridge(Bridge):
         self.trailer_layout = book.layout(self.trailer.record, codepage=settings.codepage) if self.trailer else None
         if self.trailer_layout is not None and self.trailer_layout.length != self.layout.length:
             raise ConfigError(f"{self.name}: the trailer record is not as long as the detail record")
-        passphrase = context.secrets.get("ssh_passphrase")
-        self.source: Source = (
-            SftpSource(settings.sftp, settings.folder, passphrase=passphrase)
-            if settings.sftp
-            else FolderSource(Path(settings.folder))
-        )
+        self.cassette: Cassette | None = None
+        if context.cassette is not None:
+            self.cassette = Cassette.open(
+                context.cassette, transport=TRANSPORT, system=self.name, secrets=context.secrets
+            )
+        self.mode = "live" if self.cassette is None else ("replay" if self.cassette.replaying else "record")
+        self.source: Source = self._source(settings, context)
         self._own_cache = settings.cache_dir is None
         self.cache_dir = Path(tempfile.mkdtemp(prefix=f"{self.name}-")) if self._own_cache else settings.cache_dir
         self.cache_dir.mkdir(parents=True, exist_ok=True)  # type: ignore[union-attr]
@@ -160,13 +164,26 @@ class ExtractBridge(Bridge):
         except NotFound as exc:  # no extract published yet: the bridge serves once one is
             log.warning("%s: %s", self.name, exc.detail)
 
+    def _source(self, settings: ExtractSettings, context: BridgeContext) -> Source:
+        if self.cassette is not None and self.cassette.replaying:
+            return ReplayingSource(self.cassette)
+        passphrase = context.secrets.get("ssh_passphrase")
+        live: Source = (
+            SftpSource(settings.sftp, settings.folder, passphrase=passphrase)
+            if settings.sftp
+            else FolderSource(Path(settings.folder))
+        )
+        return live if self.cassette is None else RecordingSource(live, self.cassette)
+
     # -- the current extract ---------------------------------------------------------------
 
     def current(self) -> _Loaded:
         """The latest extract, copied and checked (a newer one is looked for every ``refresh_s``)."""
         settings: ExtractSettings = self.settings  # type: ignore[assignment]
         with self._lock:
-            if self._loaded is None or time.monotonic() - self._checked >= settings.refresh_s:
+            # With a cassette the extract is fetched once: a recording is one ordered story.
+            stale = self.cassette is None and time.monotonic() - self._checked >= settings.refresh_s
+            if self._loaded is None or stale:
                 remote = self.source.latest(settings.pattern or self.pattern, settings.latest_by)
                 self._checked = time.monotonic()
                 if self._loaded is None or self._loaded.remote != remote:
@@ -249,7 +266,9 @@ class ExtractBridge(Bridge):
     # -- health ------------------------------------------------------------------------------
 
     def ping(self) -> dict[str, Any]:
-        """List the source's folder once."""
+        """List the source's folder once (live only: a cassette holds the calls' listings alone)."""
+        if self.cassette is not None:
+            return {"mode": self.mode}
         settings: ExtractSettings = self.settings  # type: ignore[assignment]
         latest = self.source.latest(settings.pattern or self.pattern, settings.latest_by)
         return {"mode": "live", "latest": latest.name}
@@ -258,13 +277,16 @@ class ExtractBridge(Bridge):
         """The extract served, with no round trip."""
         loaded = self._loaded
         return {
+            "mode": self.mode,
             "source": self.source.describe(),
             "extract": loaded.remote.name if loaded else None,
             "records": loaded.records if loaded else 0,
         }
 
     def close(self) -> None:
-        """Remove the cached copy."""
+        """Remove the cached copy; save a recording."""
+        if self.cassette is not None:
+            self.cassette.save()
         with self._lock:
             if self._loaded is not None:
                 self._loaded.path.unlink(missing_ok=True)

@@ -44,7 +44,7 @@ def published(tmp_path) -> Path:
     return folder
 
 
-def _config(sshd: SshServer | None, folder: Path, tmp_path: Path, **options: Any) -> Any:
+def _config(sshd: SshServer | None, folder: Path, tmp_path: Path, cassette: dict | None = None, **options: Any) -> Any:
     sftp = options.pop("sftp", {})
     opts: dict[str, Any] = {"folder": str(folder), "cache_dir": str(tmp_path / "cache"), **options}
     if sshd is not None:
@@ -61,7 +61,13 @@ def _config(sshd: SshServer | None, folder: Path, tmp_path: Path, **options: Any
         {
             "crosswalk": "fixtures/crosswalk-v1.csv",
             "api_keys": [{"name": "t", "key": {"env": "CUSTBAL_TEST_KEY", "default": KEY}, "scopes": ["custbal:read"]}],
-            "bridges": {"custbal": {"options": opts, "guard": {"deadline_s": 30}}},
+            "bridges": {
+                "custbal": {
+                    "options": opts,
+                    "guard": {"deadline_s": 30},
+                    **({"cassette": cassette} if cassette else {}),
+                }
+            },
         },
         base_dir=ROOT,
     )
