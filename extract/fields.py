@@ -143,21 +143,26 @@ def _zoned_decoder(f: Field) -> Callable[[bytes], int | Decimal]:
 def _packed_decoder(f: Field) -> Callable[[bytes], int | Decimal]:
     scale, signed = f.scale, f.signed
     spare = f.size * 2 - 1 - f.digits  # a leading nibble the picture leaves unused (even digit counts)
+    exponent = f"E-{scale}"
+    positive = frozenset("cfae" if signed else "fc")
+    negative = frozenset("db" if signed else "")
 
     def packed(raw: bytes) -> int | Decimal:
         nibbles = raw.hex()
         digits, sign = nibbles[:-1], nibbles[-1]
+        if digits.isdigit() and not (spare and digits[0] != "0"):  # the common case first, checks inline
+            if sign in positive:
+                return Decimal(digits + exponent) if scale else int(digits)
+            if sign in negative:
+                value = Decimal(digits + exponent) if scale else int(digits)
+                return -value if value else value  # never a negative zero
         if not digits.isdigit():
             raise Malformed(f"packed digits expected, found {raw.hex(' ').upper()}")
         if spare and digits[0] != "0":
             raise Malformed(f"more than the {f.digits} digits of the picture")
         if sign in "db":
-            if not signed:
-                raise Malformed("a negative sign in an unsigned field")
-            return _number(True, digits, scale)
-        if sign not in "cfae" or (not signed and sign not in "fc"):
-            raise Malformed(f"sign nibble {sign.upper()} is not a sign")
-        return _number(False, digits, scale)
+            raise Malformed("a negative sign in an unsigned field")
+        raise Malformed(f"sign nibble {sign.upper()} is not a sign")
 
     return packed
 

@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from bridges.core.codecs import EBCDIC_CODEPAGES, CodecError, LegacyValueError
 from extract import fields as codec
+from extract.compiled import compile_decoder
 from extract.copybook import CopybookError, Item
 
 __all__ = ["DecodeError", "EncodeError", "Field", "Layout"]
@@ -125,6 +126,7 @@ class Layout:
         self._readers = [(m.key, self._reader(m)) for m in self.members]
         self._by_key = dict(self._readers)
         self._writers = [(m, self._writer(m)) for m in self.members]
+        self._fast = compile_decoder(self)
 
     # -- building ----------------------------------------------------------------------------
 
@@ -240,6 +242,11 @@ class Layout:
         """One record → one row; :class:`DecodeError` naming record ``number`` and the field."""
         if len(record) != self.length:
             raise DecodeError(number, None, f"{len(record)} bytes where {self.name} records have {self.length}")
+        if self._fast is not None:
+            try:
+                return self._fast(record)
+            except Exception:  # the careful path below says what and where
+                pass
         row = {}
         for key, read in self._readers:
             try:
