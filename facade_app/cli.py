@@ -1,4 +1,4 @@
-"""The ``bridges`` command: serve, check, list, openapi, tools, mcp, discover, demo."""
+"""The ``bridges`` command: serve, check, list, openapi, tools, mcp, discover, assess, demo."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from bridges.core.config import load_config
 from bridges.core.errors import BridgeError
 from bridges.core.operation import Operation
 from bridges.core.registry import available_bridges, check_config, load_bridge_class
+from facade_app.assess_cli import add_assess_command
 from facade_app.auth import KeyRing
 from facade_app.cassette_cli import add_cassette_commands
 from facade_app.discover_cli import add_discover_parser
@@ -162,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_cmd_mcp)
 
     add_discover_parser(sub)
+    add_assess_command(sub)
 
     p = sub.add_parser("demo", help="start the demo legacy systems and the facade in front of them")
     p.add_argument("--host", default="127.0.0.1")

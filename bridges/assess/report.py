@@ -1,0 +1,174 @@
+"""The assessment's reports: a JSON document with a versioned schema, and a Markdown one for people.
+
+JSON schema, version 1 (``schema_version``; a field is only ever added within a version)::
+
+    {
+      "schema_version": 1,
+      "generated_at": "2026-12-01T17:30:00+00:00",   # UTC
+      "as_of": "2025-06-30",                         # the date freshness is measured from
+      "systems": [{
+        "name": "orders", "transport": "odbc", "where": "<connection string, no secrets>",
+        "error": "<why it could not be assessed>",    # only when it could not
+        "security": [{"class": "no_tls" | "secret_in_clear" | "write_operations" | "account_can_write",
+                      "detail": "..."}],
+        "database": {                                  # ODBC systems
+          "dialect": "sqlite", "schema": null,
+          "sampling": {"rows_per_relation": 1000, "method": "...", "count_limit": 1000000},
+          "account_can_write": [], "cost": {"queries": 68, "rows_read": 10071, "seconds": 1.4},
+          "relations": [{
+            "name": "ORDHDR", "kind": "table" | "view",
+            "count": {"rows": 20000, "exact": true, "how": "counted" | "catalog estimate" | ...},
+            "sampled": 1000, "key": ["OHORNO"], "key_proof": "...", "key_problem": "...", "problem": "...",
+            "columns": [{"name", "type", "kind", "sampled", "nulls", "null_rate", "blanks", "padded",
+                         "distinct_sampled", "distinct_estimate", "top": [{"value", "count"}],
+                         "reading", "reading_note", "min", "max", "date_range", "freshness", "personal"}],
+            "findings": [{"class", "column", "count", "sampled", "rule", "examples", "note"}]
+          }]
+        },
+        "summary": {...}                               # as the top-level summary, for this system
+      }],
+      "summary": {"systems": 1, "relations": 16, "rows": 90000, "columns": 120, "personal_columns": 6,
+                  "security_findings": 0,
+                  "preparation": [{"class", "rule", "columns", "values"}]}   # one line per class and rule
+    }
+
+Finding classes: ``char_padding``, ``blank``, ``legacy_date``, ``date_sentinel``, ``legacy_time``, ``cents``,
+``number_as_text``, ``number_sentinel``, ``mojibake``, ``ebcdic_bytes``, ``not_utf8``, ``personal_data``,
+``duplicate_key``, ``no_key``, ``stale_history``. ``rule`` is the codec of :mod:`bridges.core.codecs` that
+reads it, ``governance`` for personal data, or ``needs work``. Examples of personal data are masked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+__all__ = ["SCHEMA_VERSION", "build_report", "markdown_report", "write_reports"]
+
+SCHEMA_VERSION = 1
+JSON_NAME = "assessment.json"
+MARKDOWN_NAME = "assessment.md"
+
+
+def _summary(systems: list[dict[str, Any]]) -> dict[str, Any]:
+    relations = [r for s in systems for r in s.get("database", {}).get("relations", [])]
+    prep: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for r in relations:
+        for f in r["findings"]:
+            line = prep[(f["class"], f["rule"])]
+            line[0] += 1
+            line[1] += f["count"]
+    return {
+        "systems": len(systems),
+        "relations": len(relations),
+        "rows": sum(r["count"]["rows"] or 0 for r in relations),
+        "columns": sum(len(r["columns"]) for r in relations),
+        "personal_columns": sum(1 for r in relations for c in r["columns"] if c["personal"]),
+        "security_findings": sum(len(s["security"]) for s in systems),
+        "preparation": [
+            {"class": kind, "rule": rule, "columns": n, "values": values}
+            for (kind, rule), (n, values) in sorted(prep.items())
+        ],
+    }
+
+
+def build_report(systems: list[dict[str, Any]], *, as_of: dt.date) -> dict[str, Any]:
+    """The JSON report of ``systems`` (from :func:`bridges.assess.targets.assess_targets`)."""
+    for system in systems:
+        system["summary"] = _summary([system])
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "as_of": as_of.isoformat(),
+        "systems": systems,
+        "summary": _summary(systems),
+    }
+
+
+def _cell(value: Any) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def _table(head: list[str], rows: list[list[Any]]) -> list[str]:
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    return lines + ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
+
+
+def _count(count: dict[str, Any]) -> str:
+    if count["rows"] is None:
+        return count["how"]
+    return f"{count['rows']:,}" + ("" if count["exact"] else " (est.)")
+
+
+def _database_lines(db: dict[str, Any]) -> list[str]:
+    sampling = db["sampling"]
+    lines = [
+        f"{db['dialect']}{', schema ' + db['schema'] if db['schema'] else ''}; up to "
+        f"{sampling['rows_per_relation']} rows sampled per relation ({sampling['method']}); "
+        f"{db['cost']['queries']} queries, {db['cost']['rows_read']:,} rows read in {db['cost']['seconds']} s.",
+        "",
+    ]
+    rows = []
+    for r in db["relations"]:
+        key = ", ".join(r["key"]) or f"none ({r['key_problem'] or r['problem']})"
+        rows.append([r["name"], r["kind"], _count(r["count"]), r["sampled"], key])
+    lines += _table(["relation", "kind", "rows", "sampled", "key"], rows)
+    findings = [(r["name"], f) for r in db["relations"] for f in r["findings"]]
+    if findings:
+        lines += ["", "Findings (counts are of sampled rows):", ""]
+        lines += _table(
+            ["relation", "column", "class", "count", "rule", "examples"],
+            [
+                [rel, f["column"], f["class"], f"{f['count']}/{f['sampled']}", f["rule"], "; ".join(f["examples"])]
+                for rel, f in findings
+            ],
+        )
+    fresh = [(r["name"], c) for r in db["relations"] for c in r["columns"] if c["date_range"]]
+    if fresh:
+        lines += ["", "Dates and freshness:", ""]
+        buckets = list(fresh[0][1]["freshness"])
+        lines += _table(
+            ["relation", "column", "from", "to", *buckets],
+            [[rel, c["name"], *c["date_range"], *c["freshness"].values()] for rel, c in fresh],
+        )
+    return lines
+
+
+def markdown_report(report: dict[str, Any]) -> str:
+    """The report for people: per system its relations, findings, dates and security; the overall summary."""
+    s = report["summary"]
+    lines = [
+        "# Systems and data readiness assessment",
+        "",
+        f"Generated {report['generated_at']}; freshness as of {report['as_of']}. "
+        f"{s['systems']} system(s), {s['relations']} relation(s), {s['rows']:,} rows, {s['columns']} columns, "
+        f"{s['personal_columns']} with likely personal data, {s['security_findings']} security finding(s).",
+        "",
+        "## Preparation scope",
+        "",
+    ]
+    lines += _table(
+        ["class", "rule", "columns", "values"],
+        [[p["class"], p["rule"], p["columns"], p["values"]] for p in s["preparation"]],
+    )
+    for system in report["systems"]:
+        lines += ["", f"## {system['name']} ({system['transport']})", "", f"`{system['where']}`", ""]
+        if "error" in system:
+            lines += [f"Not assessed: {system['error']}", ""]
+        if system["security"]:
+            lines += ["Security:", ""] + [f"- {f['class']}: {f['detail']}" for f in system["security"]] + [""]
+        if "database" in system:
+            lines += _database_lines(system["database"])
+    return "\n".join(lines) + "\n"
+
+
+def write_reports(report: dict[str, Any], out: Path) -> tuple[Path, Path]:
+    """Write the JSON and Markdown reports into ``out`` (made if missing); their paths."""
+    out.mkdir(parents=True, exist_ok=True)
+    json_path, md_path = out / JSON_NAME, out / MARKDOWN_NAME
+    json_path.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    md_path.write_text(markdown_report(report), encoding="utf-8")
+    return json_path, md_path

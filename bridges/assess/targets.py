@@ -1,0 +1,168 @@
+"""What an assessment reads: the configured bridges' systems, or one given directly, with their caps.
+
+A configured database bridge is assessed through its own settings — connection, account,
+schema, TLS, ``max_rows`` (which caps the sample) and its guard's ``deadline_s`` (which bounds
+every query) — so the assessment never asks more of a production system than the facade
+would. A connection string can be given without a bridge (:func:`database_target`).
+
+Each system's result carries its security posture: an account that can write, a connection
+without TLS, a password written in clear in the configuration, operations that write.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bridges.core.config import load_config
+from bridges.core.errors import BridgeError, Refused
+from bridges.core.operation import Effect
+from bridges.core.registry import load_bridge_class
+from rdbms import connstr
+from rdbms.assess import COUNT_LIMIT, assess_database
+from rdbms.bridge import DatabaseBridge
+from rdbms.settings import RdbmsSettings
+
+__all__ = ["DatabaseTarget", "assess_targets", "database_target", "targets_from_config"]
+
+_TLS_KEYS = {"sslmode": {"require", "verify-ca", "verify-full"}, "sslverify": {"1"}, "forcetls": {"1"}}
+_SECRET_OPTIONS = ("password", "passwd", "secret", "token", "api_key")
+
+
+@dataclass
+class DatabaseTarget:
+    """One database to assess and how: its settings, password (a secret), schema and caps."""
+
+    name: str
+    settings: RdbmsSettings
+    password: str | None = None
+    schema: str | None = None
+    tables: str | None = None
+    timeout_s: float = 10.0
+    write_operations: list[str] = field(default_factory=list)
+    clear_secrets: list[str] = field(default_factory=list)
+    """Where the configuration holds a secret in clear (option names, never values)."""
+
+    @property
+    def transport(self) -> str:
+        """The transport the target is reached by."""
+        return "odbc"
+
+    def where(self) -> str:
+        """The connection string without secrets, for the report."""
+        return connstr.redact(self.settings.connection, [self.password or ""])
+
+    def security(self) -> list[dict[str, Any]]:
+        """Security findings that need no connection: TLS, secrets in clear, operations that write."""
+        found = []
+        pairs = connstr.parse_connection_string(self.settings.connection)
+        if self.settings.dialect != "sqlite" and self.settings.tls_ca_file is None:
+            tls = any((connstr.get(pairs, k) or "").lower() in ok for k, ok in _TLS_KEYS.items())
+            if not tls:
+                found.append({"class": "no_tls", "detail": "the connection does not require TLS (set tls_ca_file)"})
+        if connstr.get(pairs, "PWD") or connstr.get(pairs, "Password"):
+            found.append({"class": "secret_in_clear", "detail": "a password is written in the connection string"})
+        for where in self.clear_secrets:
+            found.append({"class": "secret_in_clear", "detail": f"{where} is given in clear, not as a secret"})
+        if self.write_operations:
+            ops = ", ".join(self.write_operations)
+            found.append({"class": "write_operations", "detail": f"operations that write: {ops}"})
+        return found
+
+
+def database_target(
+    connection: str,
+    dialect: str,
+    *,
+    name: str = "database",
+    user: str | None = None,
+    password: str | None = None,
+    schema: str | None = None,
+    tables: str | None = None,
+    timeout_s: float = 10.0,
+    allow_write_account: bool = False,
+) -> DatabaseTarget:
+    """A database given by its connection string, without a bridge."""
+    settings = RdbmsSettings(connection=connection, dialect=dialect, user=user, allow_write_account=allow_write_account)
+    return DatabaseTarget(name, settings, password, schema, tables, timeout_s)
+
+
+def targets_from_config(path: Path | str, tables: str | None = None) -> list[DatabaseTarget]:
+    """The enabled bridges of the configuration at ``path`` that the assessment can read
+    (database bridges; the others are listed by :func:`assess_targets` as not assessed)."""
+    config = load_config(path)
+    targets = []
+    for instance, entry in config.bridges.items():
+        if not entry.enabled:
+            continue
+        cls = load_bridge_class(entry.kind or instance, config.base_dir)
+        if not issubclass(cls, DatabaseBridge):
+            continue
+        settings = cls.Settings(**entry.options)
+        password = (
+            entry.secrets["password"].resolve(f"bridges.{instance}.secrets.password").get_secret_value()
+            if "password" in entry.secrets
+            else None
+        )
+        clear = [f"bridges.{instance}.options.{k}" for k in entry.options if k.lower() in _SECRET_OPTIONS]
+        writes = sorted(op.name for op in cls.operations.values() if op.effect is Effect.WRITE)
+        targets.append(
+            DatabaseTarget(
+                instance,
+                settings,
+                password,
+                settings.db_schema,
+                tables,
+                entry.guard.deadline_s,
+                write_operations=writes,
+                clear_secrets=clear,
+            )
+        )
+    return targets
+
+
+def assess_targets(
+    targets: list[DatabaseTarget],
+    *,
+    sample_rows: int = 1000,
+    count_limit: int = COUNT_LIMIT,
+    as_of: dt.date | None = None,
+    progress: Callable[[str, str], None] = lambda _system, _relation: None,
+) -> list[dict[str, Any]]:
+    """Assess each target; one system entry of the JSON report each (a system that cannot be read
+    is reported with its error, and the others still are)."""
+    systems = []
+    for target in targets:
+        entry: dict[str, Any] = {
+            "name": target.name,
+            "transport": target.transport,
+            "where": target.where(),
+            "security": target.security(),
+        }
+        try:
+            found = assess_database(
+                target.settings,
+                password=target.password,
+                schema=target.schema,
+                tables=target.tables,
+                sample_rows=sample_rows,
+                count_limit=count_limit,
+                timeout_s=target.timeout_s,
+                as_of=as_of,
+                progress=lambda relation, name=target.name: progress(name, relation),
+            )
+        except Refused as exc:
+            entry["error"] = exc.detail
+            entry["security"].append({"class": "account_can_write", "detail": exc.detail})
+        except BridgeError as exc:
+            entry["error"] = exc.detail
+        else:
+            entry["database"] = found.as_dict()
+            if found.write_findings:
+                detail = "; ".join(found.write_findings[:5]) + " (allowed by allow_write_account)"
+                entry["security"].append({"class": "account_can_write", "detail": detail})
+        systems.append(entry)
+    return systems

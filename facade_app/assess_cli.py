@@ -1,0 +1,105 @@
+"""``bridges assess``: a systems and data readiness assessment, read-only, as JSON and Markdown.
+
+    bridges assess --config bridges.toml --out assessment/
+    bridges assess --connect "Driver=SQLite3;Database=orders.db" --out assessment/
+    bridges assess --dsn orders --dialect mariadb --user reader --password-env ORDERS_PW
+
+With ``--config`` every enabled database bridge is assessed through its own settings (account,
+schema, TLS, its ``max_rows`` capping the sample, its guard's ``deadline_s`` bounding each query);
+otherwise the database given. Progress goes to standard error; the reports go to ``--out``
+(``assessment.json`` and ``assessment.md``), or the Markdown one to standard output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+
+__all__ = ["add_assess_command"]
+
+
+def _progress(system: str, relation: str) -> None:
+    print(f"assessing {system}: {relation}", file=sys.stderr, flush=True)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from bridges.assess import assess_targets, build_report, database_target, markdown_report, targets_from_config
+    from bridges.core.errors import ConfigError
+    from bridges.discover.odbc import dialect_of
+
+    if args.config:
+        targets = targets_from_config(args.config, tables=args.tables)
+        if not targets:
+            raise ConfigError(f"{args.config}: no enabled database bridge to assess")
+    else:
+        connection = args.connect or f"DSN={args.dsn}"
+        dialect = args.dialect or dialect_of(connection)
+        if dialect is None:
+            raise ConfigError("--dialect: the connection string names no driver I know (sqlite, postgresql, mariadb)")
+        password = None
+        if args.password_env:
+            password = os.environ.get(args.password_env)
+            if not password:
+                raise ConfigError(f"--password-env: environment variable {args.password_env} is not set")
+        targets = [
+            database_target(
+                connection,
+                dialect,
+                user=args.user,
+                password=password,
+                schema=args.schema,
+                tables=args.tables,
+                timeout_s=args.timeout,
+                allow_write_account=args.allow_write_account,
+            )
+        ]
+    as_of = dt.date.fromisoformat(args.as_of) if args.as_of else dt.date.today()
+    systems = assess_targets(
+        targets, sample_rows=args.sample, count_limit=args.count_limit, as_of=as_of, progress=_progress
+    )
+    report = build_report(systems, as_of=as_of)
+    if args.out:
+        from bridges.assess import write_reports
+
+        json_path, md_path = write_reports(report, Path(args.out))
+        s = report["summary"]
+        print(
+            f"{json_path}, {md_path}: {s['systems']} system(s), {s['relations']} relation(s), "
+            f"{sum(p['columns'] for p in s['preparation'])} finding(s)",
+            file=sys.stderr,
+        )
+    else:
+        sys.stdout.write(markdown_report(report))
+    return 1 if any("error" in s for s in systems) else 0
+
+
+def add_assess_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Register ``bridges assess`` on the ``bridges`` command's sub-parsers."""
+    p = sub.add_parser(
+        "assess",
+        help="assess legacy systems read-only: counts, profiles, legacy formats, keys, personal data",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,  # `--password` must not pass for `--password-env`: a password is never an argument
+    )
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--config", help="configuration file: assess its enabled database bridges")
+    where.add_argument("--connect", metavar="CONNSTR", help="ODBC connection string (no password in it)")
+    where.add_argument("--dsn", help="ODBC data source name (then say --dialect)")
+    p.add_argument("--dialect", choices=("sqlite", "postgresql", "mariadb"), help="without --config: the database")
+    p.add_argument("--user", help="account name (UID); use a SELECT-only account")
+    p.add_argument("--password-env", metavar="VAR", help="environment variable holding the account's password")
+    p.add_argument("--schema", help="schema (PostgreSQL) or database (MariaDB); default: the account's")
+    p.add_argument("--tables", metavar="PATTERN", help="relations to include: comma-separated patterns (V*)")
+    p.add_argument(
+        "--sample", type=int, default=1000, help="rows sampled per relation (default 1000, capped by max_rows)"
+    )
+    p.add_argument("--count-limit", type=int, default=1_000_000, help="rows a bounded COUNT reads at most")
+    p.add_argument("--timeout", type=float, default=10.0, help="without --config: seconds allowed each query")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD", help="the date freshness is measured from (default today)")
+    p.add_argument("--allow-write-account", action="store_true", help="assess even when the account can write")
+    p.add_argument("--out", metavar="DIR", help="write assessment.json and assessment.md here")
+    p.set_defaults(func=_run)

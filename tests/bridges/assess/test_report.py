@@ -1,0 +1,92 @@
+"""The reports: the JSON document's versioned schema and summary, and the Markdown one for people."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from bridges.assess import SCHEMA_VERSION, build_report, markdown_report, write_reports
+
+pytestmark = pytest.mark.unit
+
+
+def _system() -> dict:
+    finding = {
+        "class": "legacy_date",
+        "column": "OHORDT",
+        "count": 90,
+        "sampled": 100,
+        "rule": "parse_cyymmdd",
+        "examples": ["1250630"],
+        "note": "CYYMMDD date",
+    }
+    personal = {
+        "class": "personal_data",
+        "column": "CMNAME",
+        "count": 100,
+        "sampled": 100,
+        "rule": "governance",
+        "examples": ["A*** M*****"],
+        "note": "",
+    }
+    column = {"name": "CMNAME", "personal": "name", "date_range": None, "freshness": {}}
+    dated = {
+        "name": "OHORDT",
+        "personal": None,
+        "date_range": ["1996-01-02", "2025-06-30"],
+        "freshness": {"future": 0, "<=1y": 10, ">10y": 80},
+    }
+    relation = {
+        "name": "ORD|HDR",
+        "kind": "table",
+        "count": {"rows": 20_000, "exact": False, "how": "catalog estimate"},
+        "sampled": 100,
+        "key": [],
+        "key_problem": "no candidate",
+        "problem": "",
+        "columns": [column, dated],
+        "findings": [finding, personal],
+    }
+    database = {
+        "dialect": "sqlite",
+        "schema": None,
+        "relations": [relation],
+        "sampling": {"rows_per_relation": 100, "method": "first rows", "count_limit": 1000},
+        "cost": {"queries": 3, "rows_read": 101, "seconds": 0.1},
+    }
+    return {
+        "name": "orders",
+        "transport": "odbc",
+        "where": "Driver=SQLite3;Database=o.db",
+        "security": [{"class": "no_tls", "detail": "plain"}],
+        "database": database,
+    }
+
+
+def test_json_report_schema_and_summary(tmp_path):
+    report = build_report(
+        [_system(), {"name": "gone", "transport": "odbc", "where": "DSN=x", "security": [], "error": "not reachable"}],
+        as_of=dt.date(2025, 6, 30),
+    )
+    assert report["schema_version"] == SCHEMA_VERSION == 1 and report["as_of"] == "2025-06-30"
+    summary = report["summary"]
+    assert (summary["systems"], summary["relations"], summary["rows"], summary["personal_columns"]) == (2, 1, 20_000, 1)
+    assert summary["preparation"] == [
+        {"class": "legacy_date", "rule": "parse_cyymmdd", "columns": 1, "values": 90},
+        {"class": "personal_data", "rule": "governance", "columns": 1, "values": 100},
+    ]
+    assert report["systems"][0]["summary"]["relations"] == 1
+    json_path, md_path = write_reports(report, tmp_path / "out")
+    assert json.loads(json_path.read_text(encoding="utf-8")) == report
+    assert md_path.read_text(encoding="utf-8") == markdown_report(report)
+
+
+def test_markdown_report_for_people():
+    text = markdown_report(build_report([_system()], as_of=dt.date(2025, 6, 30)))
+    assert text.startswith("# Systems and data readiness assessment")
+    assert "| ORD\\|HDR | table | 20,000 (est.) | 100 | none (no candidate) |" in text  # a pipe never breaks a table
+    assert "| ORD\\|HDR | OHORDT | legacy_date | 90/100 | parse_cyymmdd | 1250630 |" in text
+    assert "| ORD\\|HDR | OHORDT | 1996-01-02 | 2025-06-30 | 0 | 10 | 80 |" in text
+    assert "- no_tls: plain" in text and "A*** M*****" in text

@@ -1,0 +1,131 @@
+"""Assessing a database over ODBC on SQLite, PostgreSQL and MariaDB, through read-only accounts.
+
+Counts are exact where cheap and estimated where not, every sampled profile finds the
+legacy shapes ORDERS has (CHAR padding, CYYMMDD with sentinels, HHMMSS, cents), a table
+with planted problems has each found with its exact count and nothing on its clean column,
+no query outlives its deadline, and nothing is written (the data's checksum is the same after).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from typing import Any
+
+import pytest
+
+from bridges.core.errors import Refused
+from fixtures.orders import connect_postgres
+from rdbms.assess import DatabaseAssessment, assess_database
+from rdbms.settings import RdbmsSettings
+from tests.rdbms.databases import need_driver
+
+pytestmark = pytest.mark.live
+
+AS_OF = dt.date(2025, 6, 30)
+
+
+def _assess(target: Any, **kwargs: Any) -> DatabaseAssessment:
+    options = {k: v for k, v in target.options.items() if k != "db_schema"}
+    return assess_database(
+        RdbmsSettings(**options), password=target.secrets.get("password"), schema=target.schema, as_of=AS_OF, **kwargs
+    )
+
+
+def _relation(found: DatabaseAssessment, name: str) -> Any:
+    return next(r for r in found.relations if r.name.upper() == name)
+
+
+def _findings(relation: Any) -> dict[tuple[str, str], int]:
+    return {(f.column.upper(), f.kind): f.count for f in relation.all_findings()}
+
+
+def test_orders_counts_keys_and_legacy_shapes(target):
+    before = target.checksum()
+    found = _assess(target, tables="VORDHDR,VCUSMST,VPRDMST", sample_rows=500)
+    header = _relation(found, "VORDHDR")
+    assert (header.count.rows, header.count.exact) == (20_000, True)
+    assert [k.upper() for k in header.key] == ["OHORNO"] and header.sampled == 500
+    findings = _findings(header)
+    assert findings[("OHORDT", "legacy_date")] == 500
+    assert findings[("OHORTM", "legacy_time")] == 500
+    assert findings[("OHTOTL", "cents")] == 500
+    assert ("OHRQDT", "date_sentinel") in findings
+    if target.dialect != "mariadb":  # MariaDB strips CHAR padding on read
+        assert findings[("OHCUSN", "char_padding")] == 500
+    customers = _relation(found, "VCUSMST")
+    personal = {c.name.upper(): c.personal for c in customers.columns if c.personal}
+    assert personal == {
+        "CMNAME": "name",
+        "CMADR1": "address",
+        "CMCITY": "address",
+        "CMPSTC": "address",
+        "CMPHON": "phone",
+    }
+    products = _relation(found, "VPRDMST")
+    assert _findings(products).get(("PRWGHT", "legacy_date")) is None  # a scaled weight is no date
+    assert found.queries and json.dumps(found.as_dict(), default=str)
+    assert target.checksum() == before
+
+
+def test_past_the_count_limit_the_count_is_bounded_or_the_catalogs_estimate(target):
+    if target.dialect == "postgresql":  # give the catalog an estimate for the table (the reader cannot read it)
+        with connect_postgres() as conn:
+            conn.execute(f"ANALYZE {target.schema}.ordhdr")
+    found = _assess(target, tables="ORDHDR,VORDHDR", count_limit=1000, sample_rows=50)
+    view = _relation(found, "VORDHDR")
+    assert (view.count.rows, view.count.exact, view.count.how) == (1001, False, "more than 1000 (bounded count)")
+    if target.dialect == "postgresql":
+        table = _relation(found, "ORDHDR")
+        assert table.count.how == "catalog estimate" and 15_000 < table.count.rows < 25_000
+        assert "not readable" in table.problem  # granted the views only: counted from the catalog, not read
+
+
+def test_planted_problems_are_found_with_their_exact_counts(tmp_path):
+    need_driver("SQLite3")
+    path = tmp_path / "planted.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "CREATE TABLE PLANTED (PCUSNO CHAR(8), PNAME VARCHAR(40), PQTY VARCHAR(7), PDATE INTEGER,"
+            " PMAXQ INTEGER, PNOTE VARCHAR(20))"
+        )
+        rows = []
+        for i in range(40):
+            custno = f"K{(i if i not in (7, 9) else i - 1):05d}"  # two values appear twice: 4 rows
+            name = "MÃ¼ller GmbH" if i % 10 == 3 else f"Trader {i}"  # 4 mis-encoded names
+            qty = "" if i % 8 == 0 else str(i * 3 + 1)  # 5 blanks, 35 numbers stored as text
+            date = 0 if i in (5, 6) else 20240101 + (i % 12) * 100  # YYYYMMDD, 2 zeros
+            maxq = 9_999_999 if i % 13 == 0 else i + 10  # 4 all-nines sentinels
+            rows.append((custno, name, qty, date, maxq, f"note {i % 5}"))
+        conn.executemany("INSERT INTO PLANTED VALUES (?, ?, ?, ?, ?, ?)", rows)
+    settings = RdbmsSettings(connection=f"Driver=SQLite3;Database={path}", dialect="sqlite")
+    found = assess_database(settings, as_of=AS_OF)
+    planted = _relation(found, "PLANTED")
+    assert (planted.count.rows, planted.count.exact, planted.sampled) == (40, True, 40)
+    assert len(planted.key) == 2 and "not declared by the database" in planted.key_proof  # no single column is one
+    assert _findings(planted) == {
+        ("PCUSNO", "duplicate_key"): 4,
+        ("PNAME", "mojibake"): 4,
+        ("PNAME", "personal_data"): 40,
+        ("PQTY", "blank"): 5,
+        ("PQTY", "number_as_text"): 35,
+        ("PDATE", "legacy_date"): 38,
+        ("PDATE", "date_sentinel"): 2,
+        ("PMAXQ", "number_sentinel"): 4,
+    }
+    assert not next(c for c in planted.columns if c.name == "PNOTE").findings
+
+
+def test_every_query_is_bounded_by_the_timeout(sqlite_target):
+    found = _assess(sqlite_target, tables="V*", timeout_s=0.000_001)
+    assert found.relations and all(not r.columns for r in found.relations)
+    assert all("not counted" in r.count.how and r.problem for r in found.relations)
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "mariadb"])
+def test_an_account_that_can_write_is_refused_before_anything_is_read(request, dialect):
+    target = request.getfixturevalue(f"{dialect}_target")
+    options = {k: v for k, v in target.admin_options.items() if k != "db_schema"}
+    with pytest.raises(Refused, match="can write"):
+        assess_database(RdbmsSettings(**options), password=target.admin_secrets.get("password"), schema=target.schema)
