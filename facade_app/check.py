@@ -3,8 +3,8 @@
 Each problem is one line naming its key (never echoing a secret): bridge classes and their
 options (LU names, hosts, code pages included), required secrets, the crosswalk, cassettes
 (present for mode ``none``; recording only with one worker), state several workers would not
-share, API keys' secrets, scopes that name no configured bridge or no effect of one, and
-rate-limit syntax.
+share, API keys' secrets, write policies (their operations and CEL rules), scopes that name no
+configured bridge or no effect of one, and rate-limit syntax.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from bridges.core.config import Config, load_config
 from bridges.core.errors import ConfigError
 from bridges.core.registry import check_config, load_bridge_class
 from facade_app.auth import KeyRing
+from facade_app.policies import Policies
 from facade_app.ratelimit import RateLimits
 from facade_app.server import check_shared_state
 
@@ -76,5 +77,21 @@ def check_configuration(path: str | Path, workers: int = 1) -> list[str]:
     for i, key in enumerate(config.api_keys):
         if key.rate_limit is not None:
             step(lambda limit=key.rate_limit: limits.validate(limit), f"api_keys[{i}].rate_limit")
+    step(lambda: Policies.from_config(config, _declared(config)))
     problems += scope_problems(config)
     return problems
+
+
+def _declared(config: Config) -> dict[str, dict[str, object]]:
+    """Each enabled bridge's operations by name, for the policies' check (bridges that fail
+    to load are reported by the bridge check)."""
+    found = {}
+    for instance, entry in config.bridges.items():
+        if not entry.enabled:
+            continue
+        try:
+            cls = load_bridge_class(entry.kind or instance, config.base_dir)
+        except ConfigError:
+            continue
+        found[instance] = {name: op.bound_to(instance) for name, op in cls.operations.items()}
+    return found

@@ -6,7 +6,7 @@ Each operation becomes a tool named ``<bridge>_<operation>`` whose input schema 
 operation's input model. Tool annotations (read-only, destructive) are hints to the
 model; every call is the MCP adapter of :class:`facade_app.pipeline.Pipeline`, so it
 runs the same rules as HTTP: the key's scopes and budget, validation by the operation's
-own model, the review queue for bridges with ``review_writes`` (a queued write answers
+own model, the write's policy (review for bridges with ``review_writes`` or by a rule; a queued write answers
 the pending review, and nothing runs until a second person approves it over HTTP), the
 guard, one audit line per call — failed and refused ones included. Errors are the
 problem+json of HTTP, never echoing an input value.
@@ -66,9 +66,9 @@ def build_mcp_server(pipeline: Pipeline, caller: Caller) -> MCPServer:
 
 def _tool(pipeline: Pipeline, instance: str, op: Operation, caller: Caller) -> Tool:
     description = tool_description(op)
-    if op.effect is Effect.WRITE and instance in pipeline.reviewed:
-        description += (" On this server the change is queued for a second person's approval: the answer is the "
-                        "review (status pending), not the change.")
+    if pipeline.policies.may_review(instance, op):
+        description += (" On this server the change may be queued for a second person's approval: the answer "
+                        "is then the review (status pending), not the change.")
 
     def call(arguments: dict[str, Any]) -> dict[str, Any]:
         attempt = Attempt(caller=caller, request_id="mcp-" + uuid.uuid4().hex, client="mcp")

@@ -6,8 +6,9 @@ Each path is a thin adapter: it says who is calling (:class:`Attempt`) and how t
 the raw input, then renders the :class:`Outcome` its own way (an HTTP response, an MCP
 tool result). The rules run here, once, in this order:
 
-authentication → rate budget → scopes → input → validation → policy (direct, review
-queue, dry run; for decisions: the four-eyes rules) → the guard → audit → error mapping.
+authentication → rate budget → scopes → input → validation → policy (direct or review
+queue, per operation or by a rule over the input — :mod:`facade_app.policies`; a dry run
+is never queued; for decisions: the four-eyes rules) → the guard → audit → error mapping.
 
 Every attempt writes exactly one audit line, refused ones included; no exception
 escapes — an unexpected one is logged with the request id and answered as a generic
@@ -31,6 +32,7 @@ from bridges.core.runtime import Runtime
 from bridges.core.streaming import RowStream
 from facade_app.audit import AuditLog
 from facade_app.auth import OPERATOR_SCOPE, Caller, scope_granted
+from facade_app.policies import Policies
 from facade_app.ratelimit import Budget, RateLimits
 from facade_app.reset_board import ResetBoard
 from facade_app.review_store import Review, ReviewStore, review_store_url
@@ -112,13 +114,15 @@ class Pipeline:
     """The rules every caller path runs through (see the module's docstring)."""
 
     def __init__(self, runtime: Runtime, audit: AuditLog, limits: RateLimits, default_limit: str,
-                 reviews: ReviewStore, reviewed: frozenset[str] = frozenset()) -> None:
+                 reviews: ReviewStore, reviewed: frozenset[str] = frozenset(),
+                 policies: Policies | None = None) -> None:
         self.runtime = runtime
         self.audit = audit
         self.limits = limits
         self.default_limit = default_limit
         self.reviews = reviews
-        self.reviewed = reviewed  # instances whose writes wait for a second person
+        # each write's policy (``reviewed``: instances whose writes all wait for a second person)
+        self.policies = policies if policies is not None else Policies(reviewed=reviewed)
         self.resets: ResetBoard | None = None  # operators' resets shared with the other workers, if any
 
     @classmethod
@@ -129,8 +133,13 @@ class Pipeline:
         for limit in [config.facade.rate_limit, *(k.rate_limit for k in config.api_keys if k.rate_limit)]:
             limits.validate(limit)  # a malformed limit fails at start, not on the first call
         store = ReviewStore(review_store_url(config), config.facade.review_ttl_s)
-        reviewed = frozenset(name for name, entry in config.bridges.items() if entry.review_writes)
-        return cls(runtime, audit, limits, config.facade.rate_limit, store, reviewed)
+        return cls(runtime, audit, limits, config.facade.rate_limit, store,
+                   policies=Policies.from_config(config, {i: r.operations for i, r in runtime.bridges.items()}))
+
+    @property
+    def reviewed(self) -> frozenset[str]:
+        """Instances whose writes wait for review unless an operation's own policy says otherwise."""
+        return self.policies.reviewed
 
     # -- the steps every path shares -------------------------------------------------
 
@@ -182,8 +191,8 @@ class Pipeline:
             _refuse_unknown(op, raw)
             parsed = bridge.parse_input(op, raw)
             audit.inputs = parsed.model_dump(mode="json", by_alias=True, exclude_unset=True)
-            if (op.effect is Effect.WRITE and instance in self.reviewed
-                    and not getattr(parsed, "dry_run", False)):  # a dry run changes nothing: no review
+            if (op.effect is Effect.WRITE and not getattr(parsed, "dry_run", False)  # a dry run changes nothing
+                    and self.policies.decide(instance, op, parsed) == "review"):
                 data = parsed.model_dump(mode="json", by_alias=True)
                 review = self.reviews.submit(op.bridge, op.name, data, caller.name)
                 return Outcome(202, "queued-for-review", review=review, budget=outcome.budget)

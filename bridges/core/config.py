@@ -39,6 +39,7 @@ __all__ = [
     "Config",
     "FacadeSettings",
     "SecretRef",
+    "WritePolicy",
     "format_validation_error",
     "load_config",
     "parse_config",
@@ -125,6 +126,28 @@ class FacadeSettings(BaseModel):
         return self
 
 
+PolicyMode = Literal["direct", "review"]
+
+
+class WritePolicy(BaseModel):
+    """How one write operation is carried out (a ``[bridges.NAME.policies.OPERATION]`` table).
+
+    ``policy`` applies to every call, or — with ``when``, a CEL expression over ``input`` (the
+    operation's validated input) — to the calls it is true for, ``otherwise`` to the rest::
+
+        [bridges.custmast.policies.change_address]
+        policy = "review"
+        when = 'input.country != null && input.country != "DE"'   # changes abroad wait for a person
+    """
+
+    model_config = {"extra": "forbid"}
+
+    policy: PolicyMode = Field("review", description="direct: run it; review: queue it for a second person.")
+    when: str | None = Field(None, max_length=2000, description="CEL expression over `input`: `policy` applies "
+                             "when it is true; a call it cannot be evaluated for is refused, never run.")
+    otherwise: PolicyMode = Field("direct", description="The policy when `when` is false.")
+
+
 class BridgeEntry(BaseModel):
     """One configured bridge instance (a ``[bridges.NAME]`` table)."""
 
@@ -135,6 +158,9 @@ class BridgeEntry(BaseModel):
     guard: GuardSettings = Field(default_factory=GuardSettings)
     cassette: CassetteSettings | None = None
     review_writes: bool = Field(False, description="Queue writes for a second person's approval (four eyes).")
+    policies: dict[str, WritePolicy] = Field(
+        default_factory=dict, description="Per write operation (by name): direct, review, or a rule over the "
+        "input; overrides review_writes for that operation.")
     secrets: dict[str, SecretRef] = Field(default_factory=dict)
     options: dict[str, Any] = Field(default_factory=dict)
     tunnel: TunnelSettings | None = Field(None, description="Reach the bridge's host through an SSH jump host.")
