@@ -12,6 +12,7 @@ import importlib
 __all__ = ["DISCOVERERS", "add_discover_parser"]
 
 DISCOVERERS: dict[str, str] = {
+    "extract": "facade_app.discover_extract_cli",
     "odbc": "facade_app.discover_odbc_cli",
     "tn3270": "facade_app.discover_tn3270",
     "web": "facade_app.discover_web",
