@@ -59,6 +59,7 @@ class DatabaseBridge(Bridge):
     """A bridge over one database, read-only (subclass it; see the module docstring)."""
 
     Settings: ClassVar[type[DatabaseSettings]] = DatabaseSettings  # type: ignore[assignment]
+    budget_options = ("pool_size",)
     views: ClassVar[tuple[DeclaredView, ...]] = ()
     """The declared views; their keys are proven unique at start-up."""
     relations: ClassVar[tuple[tuple[str, tuple[str, ...]], ...]] = ()
@@ -66,8 +67,11 @@ class DatabaseBridge(Bridge):
 
     def __init__(self, settings: DatabaseSettings, context: BridgeContext) -> None:  # type: ignore[override]
         super().__init__(settings, context)
+        budget = None
+        if context.leases is not None and context.cassette is None:
+            budget = context.leases.budget(context.instance_name, limit=settings.pool_size)
         self.db = open_connection(settings, system=type(self).name, cassette=context.cassette,
-                                  secrets=context.secrets)
+                                  secrets=context.secrets, budget=budget)
         secret = context.secrets.get("cursor_key") or hashlib.sha256(
             f"legacy-bridges {type(self).name} {context.instance_name} {settings.connection}".encode()
         ).hexdigest()

@@ -10,6 +10,11 @@ database restart costs a caller a reconnect, not an error. Session state is rese
 before a connection goes back to the pool (``DialectRules.reset``). pyodbc is
 imported only when a live connection is opened, so replaying a cassette needs no
 ODBC driver at all.
+
+With a shared ``budget`` (a :class:`~bridges.core.leases.Budget`), every open connection —
+pooled, exporting or probing — holds a lease until it closes, so all the processes serving
+the database together never open more than the budget; a connection goes back to the
+budget instead of the pool when another process was turned away.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from sqlalchemy.pool import QueuePool
 
 from bridges.core.deadline import Deadline, current_deadline, deadline_scope
 from bridges.core.errors import BridgeError, DeadlineExceeded, InvalidInput, Refused, Unavailable
+from bridges.core.leases import Budget, Lease
 from rdbms import connstr, sqlite_ext
 from rdbms.dialects import rules_for
 from rdbms.errors import parts, translate
@@ -75,8 +81,12 @@ class OdbcConnection:
         max_streams: int = 2,
         stream_deadline_s: float = 600.0,
         stream_idle_s: float = 30.0,
+        budget: Budget | None = None,
     ) -> None:
         self.dialect = Dialect(dialect)
+        self._budget = budget
+        self._leases: dict[int, Lease] = {}  # id(connection) → its lease on the shared budget
+        self._closing: list[Lease] = []  # leases of connections the pool is closing (given back once closed)
         self.rules = rules_for(self.dialect)
         self.gate = SqlGate(self.dialect) if gate is True else (gate or None)
         self._secrets = [s for s in (password,) if s]
@@ -102,6 +112,8 @@ class OdbcConnection:
         event.listen(self._pool, "connect", self._mark_fresh)
         event.listen(self._pool, "checkout", self._health_check)
         event.listen(self._pool, "checkin", self._mark_used)
+        event.listen(self._pool, "close", self._closed)
+        event.listen(self._pool, "close_detached", lambda dbapi_con: self._closed(dbapi_con, None))
         if self.dialect is Dialect.SQLITE:
             sqlite_ext.disable_extension_loading()  # before any connection opens
         self._probe(allow_write_account)
@@ -112,14 +124,61 @@ class OdbcConnection:
         pyodbc = _pyodbc()
         # The login waits no longer than the caller's deadline (whole seconds: the ODBC login timeout).
         timeout = max(1, min(self.connect_timeout_s, math.ceil(current_deadline(self.connect_timeout_s).remaining())))
+        lease = self._lease(probing=not configure)
         try:
             cnxn = pyodbc.connect(self._stream_string if streaming else self._connect_string,
                                   autocommit=self.rules.autocommit(), timeout=timeout)
         except pyodbc.Error as exc:
+            self._give_back(lease)
             raise self._translate(exc, "connecting") from None
+        except BaseException:
+            self._give_back(lease)
+            raise
+        if lease is not None:
+            with self._count_lock:
+                self._leases[id(cnxn)] = lease
         if configure:
             self.rules.on_connect(cnxn)
         return cnxn
+
+    def _lease(self, probing: bool = False) -> Lease | None:
+        """A lease on the shared budget for one more connection (None without a budget).
+
+        A caller waits for one as long as for a pooled connection, then gets 503. The start-up
+        probe waits up to the login timeout and then probes anyway (a worker that cannot start
+        would be worse than one short connection past the budget), saying so."""
+        if self._budget is None:
+            return None
+        wait = self.connect_timeout_s if probing else current_deadline().bound(self.pool_timeout_s)
+        lease = self._budget.acquire(wait)
+        if lease is None and not probing:
+            raise Unavailable(f"the shared budget of {self._budget.limit} database connections is spent "
+                              "(other processes hold them)", retry_after=1, budget_spent=True)
+        if lease is None:
+            log.warning("rdbms: the shared connection budget is spent; probing the account with one connection "
+                        "past it")
+        return lease
+
+    def _give_back(self, lease: Lease | None) -> None:
+        if lease is not None and self._budget is not None:
+            self._budget.release(lease)
+
+    def _closed(self, dbapi_con: Any, record: Any) -> None:
+        """A connection is closing (pooled, exporting or probing): its lease goes back to the budget
+        once it is closed (:meth:`_give_back_closed`) — the pool's event comes just before."""
+        with self._count_lock:
+            lease = self._leases.pop(id(dbapi_con), None)
+            if lease is not None:
+                self._closing.append(lease)
+
+    def _give_back_closed(self) -> None:
+        """Give back the leases of connections closed since the last call."""
+        if self._budget is None:
+            return
+        with self._count_lock:
+            closing, self._closing = self._closing, []
+        for lease in closing:
+            self._give_back(lease)
 
     def _mark_fresh(self, dbapi_con: Any, record: Any) -> None:
         record.info["epoch"] = self._epoch
@@ -157,6 +216,8 @@ class OdbcConnection:
             raise
         except (sa_exc.DisconnectionError, sa_exc.InvalidRequestError):
             raise Unavailable("the database does not answer health checks", retry_after=2) from None
+        finally:
+            self._give_back_closed()  # of connections that failed their health check, closed by connect()
 
     def _probe(self, allow_write_account: bool) -> None:
         cnxn = self._open(configure=False)
@@ -166,6 +227,8 @@ class OdbcConnection:
             raise self._translate(exc, "probing the account's privileges") from None
         finally:
             cnxn.close()
+            self._closed(cnxn, None)
+            self._give_back_closed()
         if self.write_findings and not allow_write_account:
             raise Refused(
                 "the configured database account can write (" + "; ".join(self.write_findings[:5]) + "); "
@@ -229,11 +292,14 @@ class OdbcConnection:
             fired = alarm.disarm() if alarm is not None else False
             if cursor is not None:
                 _close_quietly(cursor)
-            if healthy and not fired:
+            if healthy and not fired and (self._budget is None or not self._budget.wanted()):
                 fairy.close()
+            elif healthy and not fired:
+                fairy.invalidate()  # another process was turned away: the lease goes back, not the connection
             else:
                 self.discarded += 1
                 fairy.invalidate()
+            self._give_back_closed()
         if fired:
             raise DeadlineExceeded(f"deadline of {deadline.seconds:g}s passed during the query")
         return QueryResult(columns, rows, truncated)
@@ -267,6 +333,8 @@ class OdbcConnection:
             cursor = cnxn.cursor()
         except BaseException:
             _close_quietly(cnxn)
+            self._closed(cnxn, None)
+            self._give_back_closed()
             self._streams.release()
             raise
         with self._count_lock:
@@ -281,6 +349,8 @@ class OdbcConnection:
             state["alarm"].disarm()
             _close_quietly(cursor)
             _close_quietly(cnxn)
+            self._closed(cnxn, None)
+            self._give_back_closed()
             with self._count_lock:
                 self._streams_running -= 1
             self._streams.release()
@@ -340,11 +410,13 @@ class OdbcConnection:
             "streams_running": self._streams_running,
             "max_streams": self.max_streams,
             "account_can_write": bool(self.write_findings),
+            **({"budget": self._budget.status()} if self._budget is not None else {}),
         }
 
     def close(self) -> None:
         """Close every pooled connection."""
         self._pool.dispose()
+        self._give_back_closed()
 
     # -- helpers --------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from bridges.core.cassette import CassetteSettings
 from bridges.core.errors import ConfigError
+from bridges.core.leases import Budget
 from rdbms.connstr import format_connection_string, get, parse_connection_string, put
 from rdbms.gate import DEFAULT_FUNCTIONS, SqlGate
 from rdbms.recorded import RecordingConnection, ReplayingConnection, open_cassette
@@ -29,7 +30,8 @@ class RdbmsSettings(BaseModel):
     )
     dialect: Dialect = Field(description="The database behind the driver: sqlite, postgresql or mariadb.")
     user: str | None = Field(None, max_length=128, description="Account name (UID); its password is a secret.")
-    pool_size: int = Field(4, ge=1, le=64, description="Pooled connections.")
+    pool_size: int = Field(4, ge=1, le=64, description="Pooled connections (with facade.budget_store: the connections "
+                           "of every process together, exports included).")
     pool_timeout_s: float = Field(2.0, ge=0, le=60, description="Wait for a free connection before 503.")
     health_check_after_s: float = Field(
         30.0, ge=0,
@@ -99,9 +101,11 @@ def open_connection(
     system: str,
     cassette: CassetteSettings | None = None,
     secrets: dict[str, str] | None = None,
+    budget: Budget | None = None,
 ) -> ReadOnlyConnection:
     """The port ``settings`` describe: live, recording (cassette mode once/all with no
-    recording yet) or replaying (a cassette to play) — the last imports no driver."""
+    recording yet) or replaying (a cassette to play) — the last imports no driver. A live
+    connection leases its connections from ``budget`` when one is given."""
     secrets = secrets or {}
     gate = SqlGate(settings.dialect, DEFAULT_FUNCTIONS | {f.upper() for f in settings.extra_functions})
     tape = open_cassette(cassette, system, secrets) if cassette is not None else None
@@ -123,5 +127,6 @@ def open_connection(
         max_streams=settings.max_streams,
         stream_deadline_s=settings.stream_deadline_s,
         stream_idle_s=settings.stream_idle_s,
+        budget=budget,
     )
     return RecordingConnection(live, tape, gate) if tape is not None else live

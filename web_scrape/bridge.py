@@ -44,7 +44,8 @@ class WebSettings(BaseModel):
     base_url: str = Field(pattern=r"^https?://", description="The application's base URL (the folder of its pages).")
     user: str = Field(min_length=1, max_length=64, description="The user the bridge logs in as.")
     chromium_path: Path | None = Field(None, description="Chromium executable; default: the system one.")
-    pool_size: int = Field(2, ge=1, le=16, description="Warm browser contexts kept per browser.")
+    pool_size: int = Field(2, ge=1, le=16, description="Warm browser contexts kept per browser (with "
+                           "facade.budget_store: the browser logins of every process together).")
     browsers: int = Field(1, ge=1, le=8, description="Chromium processes serving calls in parallel (one owner "
                           "thread each); recording and replay use one.")
     trace: TraceLevel = Field(TraceLevel.LIGHT, description="Playwright tracing (off, light, full); a failed "
@@ -76,6 +77,7 @@ class WebBridge(Bridge):
 
     Settings: ClassVar[type[BaseModel]] = WebSettings
     required_secrets = ("password",)
+    budget_options = ("pool_size",)
     login: ClassVar[LoginSpec | HttpLogin | LoginHook | None] = None
     requests: ClassVar[tuple[RequestRule, ...]] = ()
 
@@ -100,6 +102,8 @@ class WebBridge(Bridge):
             cassette=context.cassette,
             requests=self.requests,
             secrets={name.upper(): value for name, value in context.secrets.items()},
+            budget=None if context.leases is None or context.cassette is not None
+            else context.leases.budget(context.instance_name, limit=settings.pool_size),
         )
 
     def run(self, flow: Flow, query: BaseModel) -> Any:

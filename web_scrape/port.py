@@ -49,6 +49,7 @@ from bridges.core.errors import (
     NotFound,
     Unavailable,
 )
+from bridges.core.leases import Budget
 from web_scrape.artifacts import ArtifactStore
 from web_scrape.errors import translate_playwright_error
 from web_scrape.flow import Credential, Flow, FlowPage, LoginSpec, SessionExpired
@@ -115,6 +116,7 @@ class BrowserPort:
         cassette: CassetteSettings | None = None,
         secrets: dict[str, str] | None = None,
         requests: tuple[RequestRule, ...] | list[RequestRule] = (),
+        budget: Budget | None = None,
     ) -> None:
         self.settings = settings
         self.system = system
@@ -129,7 +131,8 @@ class BrowserPort:
         count = settings.browsers if cassette is None else 1
         self.lanes: list[Lane] = []
         for index in range(count):
-            pool = ContextPool(settings.pool_size, self._new_context, states=sessions)
+            pool = ContextPool(settings.pool_size, self._new_context, states=sessions,
+                               budget=budget if cassette is None else None)
             owner = BrowserOwner(settings.launch, name=system if count == 1 else f"{system}-{index + 1}",
                                  on_restart=pool.browser_restarted, redact=self.book.redact_text)
             self.lanes.append(Lane(owner, pool))
@@ -151,6 +154,10 @@ class BrowserPort:
         self._login_locks: dict[str, threading.Lock] = {}
         self.login_attempts = 0
         self._scratch = Path(tempfile.mkdtemp(prefix=f"lb-{system}-trace-"))
+        self._budget = budget if cassette is None else None
+        self._stop = threading.Event()
+        if self._budget is not None:  # idle contexts go back when another process waits for a login
+            threading.Thread(target=self._budget_upkeep, name=f"{system}-budget", daemon=True).start()
 
     @property
     def mode(self) -> str:
@@ -399,6 +406,8 @@ class BrowserPort:
             "pool": {key: sum(p[key] for p in pools) for key in ("idle", "created", "reused", "discarded")}
             | {"sessions": pools[0]["sessions"]},
         }
+        if self._budget is not None:
+            report["pool"]["budget"] = self._budget.status()
         if self.replayer is not None:
             report["cassette_remaining"] = self.replayer.remaining
         return report
@@ -409,8 +418,24 @@ class BrowserPort:
             return self.cassette.save()
         return None
 
+    def _budget_upkeep(self) -> None:
+        """Each second: when another process was turned away, close this port's idle contexts."""
+        assert self._budget is not None
+        while not self._stop.wait(1.0):
+            if not self._budget.wanted():
+                continue
+            for lane in self.lanes:
+                if lane.owner.alive:
+                    try:
+                        with deadline_scope(Deadline(5)):
+                            lane.owner.call(lambda _browser, pool=lane.pool: pool.release_idle(),
+                                            doing=f"{self.system}.release_idle")
+                    except BridgeError as exc:  # the next tick tries again
+                        log.info("%s: could not release idle contexts: %s", self.system, exc.detail)
+
     def close(self) -> None:
         """Close contexts, the browser and its thread; write a recording."""
+        self._stop.set()
         for lane in self.lanes:
             if lane.owner.alive:
                 try:

@@ -71,10 +71,15 @@ for i, k in ipairs(KEYS) do
 end
 return out
 """
+# KEYS: the slot; ARGV: token, grace in ms. The slot frees after the grace, not at once: the
+# legacy system sees a closed session or connection end a moment after the client closed it
+# (a PostgreSQL backend still counts for a few milliseconds), and the next holder must not
+# open its own before that.
 _RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0
 """
+_RELEASE_GRACE_MS = 100
 
 
 @dataclass(eq=False)
@@ -141,7 +146,7 @@ class Budget:
         if lease.lost:
             return
         try:
-            self.store.run(self.store.release_script, [lease.key], lease.token)
+            self.store.run(self.store.release_script, [lease.key], lease.token, _RELEASE_GRACE_MS)
         except Unavailable as exc:  # it expires on its own within the TTL
             log.warning("%s: could not give back the lease on %s: %s", self.name, lease.slot, exc.detail)
 

@@ -56,7 +56,8 @@ def test_two_stores_share_one_limit_on_distinct_slots(stores):
     assert a.try_acquire() is None and b.try_acquire() is None  # 2 out: the limit, though a slot is free
     assert a.in_use() == 2 and a.status()["held_here"] == 1
     a.release(first)
-    third = b.try_acquire()
+    assert b.try_acquire() is None  # given back, the slot stays out a moment: the legacy side sees the close late
+    third = b.acquire(wait_s=1)
     assert third is not None and third.slot != second.slot
     assert b.acquire(wait_s=0.1) is None  # polls, then gives up
 

@@ -53,11 +53,13 @@ def served(sqlite_target, tmp_path):
     need(_redis_up(), "Redis on 127.0.0.1:6379")
     port = _free_port()
     entry = helpers.bridge_entry(sqlite_target)
-    tag = uuid.uuid4().hex[:8]  # rate-limit keys in the shared Redis are per test run
+    tag = uuid.uuid4().hex[:8]  # rate-limit keys (and, mostly, the budget's database) in the shared Redis are per run
     config = {
         "crosswalk": str(helpers.CROSSWALK),
         "facade": {"host": "127.0.0.1", "port": port, "rate_limit": "100000/minute",
-                   "rate_limit_storage": "redis://127.0.0.1:6379", "audit_log": str(tmp_path / "audit.jsonl"),
+                   "rate_limit_storage": "redis://127.0.0.1:6379",
+                   "budget_store": f"redis://127.0.0.1:6379/{1 + int(tag, 16) % 15}",
+                   "audit_log": str(tmp_path / "audit.jsonl"),
                    "review_store": f"sqlite:///{tmp_path / 'reviews.db'}"},
         "api_keys": [
             {"name": f"reader-{tag}", "key": {"env": "ORDERS_TEST_KEY", "default": helpers.KEY},
