@@ -57,6 +57,10 @@ class KeyRing:
             caller = Caller(entry.name, frozenset(entry.scopes), entry.rate_limit)
             self._callers.append((_digest(secret), caller))
 
+    def callers(self) -> list[Caller]:
+        """Every configured key's caller (names and scopes, never the keys)."""
+        return [caller for _, caller in self._callers]
+
     def authenticate(self, presented: str | None) -> Caller:
         """The caller for a presented key, or :class:`Unauthenticated`."""
         if not presented:

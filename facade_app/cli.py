@@ -8,8 +8,9 @@ import logging
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bridges.core.config import load_config
+from bridges.core.config import Config, load_config
 from bridges.core.errors import BridgeError
 from bridges.core.operation import Operation
 from bridges.core.registry import available_bridges, check_config, load_bridge_class
@@ -18,6 +19,9 @@ from facade_app.auth import KeyRing
 from facade_app.cassette_cli import add_cassette_commands
 from facade_app.discover_cli import add_discover_parser
 from facade_app.scaffold import add_new_command
+
+if TYPE_CHECKING:
+    from facade_app.pipeline import Pipeline
 
 __all__ = ["main"]
 
@@ -110,13 +114,33 @@ def _cmd_mcp(args: argparse.Namespace) -> int:
     from facade_app.pipeline import Pipeline
 
     config = load_config(args.config)
-    caller = KeyRing(config.api_keys).authenticate(os.environ.get(args.key_env))
+    keyring = KeyRing(config.api_keys)
+    # stdio serves one key, checked before anything starts; over HTTP each request brings its own
+    caller = None if args.http else keyring.authenticate(os.environ.get(args.key_env))
     runtime = build_runtime(config)
     try:
-        build_mcp_server(Pipeline.from_config(config, runtime), caller).run("stdio")
+        pipeline = Pipeline.from_config(config, runtime)
+        if caller is not None:
+            build_mcp_server(pipeline, caller).run("stdio")
+        else:
+            _serve_mcp_http(args, config, pipeline, keyring)
     finally:
         runtime.close()
     return 0
+
+
+def _serve_mcp_http(args: argparse.Namespace, config: Config, pipeline: Pipeline, keyring: KeyRing) -> None:
+    import uvicorn
+
+    from facade_app.mcp_http import McpHttpApp
+
+    host = args.host if args.host is not None else config.facade.host
+    tls = {}
+    if config.facade.tls_cert_file is not None and config.facade.tls_key_file is not None:
+        tls = {"ssl_certfile": str(config.path(config.facade.tls_cert_file)),
+               "ssl_keyfile": str(config.path(config.facade.tls_key_file))}
+    app = McpHttpApp(pipeline, keyring, path=args.path, host=host)
+    uvicorn.run(app, host=host, port=args.port, lifespan="on", log_level="warning", access_log=False, **tls)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -156,10 +180,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--flavour", choices=("openai", "anthropic"), default="openai")
     p.set_defaults(func=_cmd_tools)
 
-    p = sub.add_parser("mcp", help="serve the operations as MCP tools on stdio")
+    p = sub.add_parser("mcp", help="serve the operations as MCP tools on stdio, or over HTTP (--http)")
     p.add_argument("--config", default="bridges.toml")
     p.add_argument("--key-env", default="LEGACY_BRIDGES_API_KEY",
-                   help="environment variable holding the API key whose scopes the tools get")
+                   help="stdio: environment variable holding the API key whose scopes the tools get")
+    p.add_argument("--http", action="store_true",
+                   help="streamable HTTP: each request names its own key (Authorization: Bearer)")
+    p.add_argument("--host", help="--http: overrides facade.host (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8090, help="--http: the port (default 8090)")
+    p.add_argument("--path", default="/mcp", help="--http: the endpoint's path (default /mcp)")
     p.set_defaults(func=_cmd_mcp)
 
     add_discover_parser(sub)

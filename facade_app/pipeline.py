@@ -173,6 +173,12 @@ class Pipeline:
                               inputs=audit.inputs, outcome=outcome.outcome)
         return outcome
 
+    def turn_away(self, attempt: Attempt, event: str) -> Outcome:
+        """Answer and audit an attempt that came with no valid key (a transport-level call,
+        such as an MCP request without one): 401, or 429 once its address's budget is spent."""
+        assert attempt.caller is None
+        return self._run(attempt, _Audit(event, "connect"), lambda caller, outcome: outcome)
+
     # -- operations ------------------------------------------------------------------
 
     def call(self, attempt: Attempt, instance: str, op: Operation,
