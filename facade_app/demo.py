@@ -1,8 +1,8 @@
 """``bridges demo``: the demo legacy world and the facade in front of it, in one process.
 
 Starts the CUSTMAST TN3270 host and the HELPDESK web app on free loopback ports, builds
-the ORDERS SQLite file, configures the three bridges against them (embedded defaults, no
-external server) and serves the facade until Ctrl-C, which stops everything cleanly.
+the ORDERS SQLite file and CUSTMAST's nightly balance extract, configures the four bridges
+against them (embedded defaults, no external server) and serves the facade until Ctrl-C, which stops everything cleanly.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import os
 import signal
 import threading
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -30,19 +31,26 @@ _REPO = Path(__file__).resolve().parent.parent
 def demo_world(workdir: Path) -> Iterator[dict[str, Any]]:
     """Start the demo legacy systems; yield where they are; stop them on exit."""
     from fixtures.custmast import start_host
+    from fixtures.custmast.extract import extract_name, write_extract
     from fixtures.helpdesk import start_app
     from fixtures.orders import ensure_sqlite
 
     workdir.mkdir(parents=True, exist_ok=True)
     orders_db = ensure_sqlite(workdir / "orders.db")  # kept across demo starts while current
+    extracts = workdir / "custbal-outgoing"
+    extracts.mkdir(exist_ok=True)
+    run = date(2024, 1, 31)
+    if not (extracts / extract_name(run)).exists():
+        write_extract(extracts / extract_name(run), run)
     with contextlib.ExitStack() as stack:
         host = stack.enter_context(start_host(host="127.0.0.1", port=0))
         app = stack.enter_context(start_app(host="127.0.0.1", port=0))
-        yield {"orders_db": orders_db, "custmast": host, "helpdesk": app, "workdir": workdir}
+        yield {"orders_db": orders_db, "custmast": host, "helpdesk": app, "custbal": extracts, "workdir": workdir}
 
 
 def demo_config(world: dict[str, Any]) -> dict[str, Any]:
     """The facade configuration for a running demo world (as TOML would give it)."""
+    from bridges.custbal.demo import demo_bridge_config as custbal_config
     from bridges.custmast.demo import demo_bridge_config as custmast_config
     from bridges.helpdesk.demo import demo_bridge_config as helpdesk_config
     from bridges.orders.demo import demo_bridge_config as orders_config
@@ -53,9 +61,9 @@ def demo_config(world: dict[str, Any]) -> dict[str, Any]:
         "crosswalk": str(_REPO / "fixtures" / "crosswalk-v1.csv"),
         "api_keys": [
             {"name": "demo", "key": {"env": DEMO_KEY_ENV, "default": DEFAULT_DEMO_KEY},
-             "scopes": ["orders:read", "custmast:read", "custmast:write", "helpdesk:read", "ops"]},
+             "scopes": ["orders:read", "custmast:read", "custmast:write", "helpdesk:read", "custbal:read", "ops"]},
             {"name": "demo-readonly", "key": {"env": DEMO_KEY_ENV + "_READONLY", "default": "demo-readonly-key"},
-             "scopes": ["orders:read", "custmast:read", "helpdesk:read"]},
+             "scopes": ["orders:read", "custmast:read", "helpdesk:read", "custbal:read"]},
             {"name": "demo-reviewer", "key": {"env": DEMO_KEY_ENV + "_REVIEWER", "default": "demo-reviewer-key"},
              "scopes": ["custmast:review", "custmast:read"]},
         ],
@@ -63,6 +71,7 @@ def demo_config(world: dict[str, Any]) -> dict[str, Any]:
             "orders": orders_config(world["orders_db"]),
             "custmast": {**custmast_config(world["custmast"].host, world["custmast"].port), "review_writes": True},
             "helpdesk": helpdesk_config(world["helpdesk"].entry_url),
+            "custbal": custbal_config(world["custbal"]),
         },
     }
 
@@ -77,6 +86,7 @@ def _examples(base: str, key: str) -> str:
         f'  curl {auth} "{base}/v1/orders/list_orders?customer=C-00001"',
         f'  curl {auth} "{base}/v1/custmast/get_customer?customer=C-00001"',
         f'  curl {auth} "{base}/v1/helpdesk/search_tickets?customer=C-00001"',
+        f'  curl {auth} "{base}/v1/custbal/list_balances?limit=5"     # the nightly EBCDIC extract',
         f'  curl "{base}/v1/orders/get_order?order_no=0000100001"            # no key: 401',
         f'  curl {auth} "{base}/v1/orders/get_order?order_no=abc%27%3B--"    # malformed: 422',
         f"  curl {base}/readyz                 # status only; with the key: each bridge's state",

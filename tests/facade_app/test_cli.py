@@ -96,7 +96,7 @@ def test_demo_serves_the_three_systems_and_stops_cleanly_on_ctrl_c(tmp_path):
                             headers=key).status_code == 200
             assert set(http.get("/readyz").json()) == {"status"}  # public: the status only
             ready = http.get("/readyz", headers=key).json()  # the demo key holds ops
-            assert set(ready["bridges"]) == {"orders", "custmast", "helpdesk"}, ready
+            assert set(ready["bridges"]) == {"orders", "custmast", "helpdesk", "custbal"}, ready
     finally:
         proc.send_signal(signal.SIGINT)
         try:
