@@ -137,7 +137,8 @@ def _cmd_new(args: argparse.Namespace) -> int:
     )
     demo = TRANSPORTS[args.transport].demo
     print(f"{target}: a {args.transport} bridge package, its example operation written for {demo}")
-    print(f"next: cd {target} && pytest -m live --bridges-record=once && pytest -m replay")
+    secret = f"{package_name(args.name).upper()}_PASSWORD=... " if TRANSPORTS[args.transport].secret else ""
+    print(f"next: cd {target} && {secret}pytest -m live --bridges-record=once && pytest -m replay")
     return 0
 
 
