@@ -50,3 +50,30 @@ def test_an_unusable_board_never_fails_a_call_or_a_reset(tmp_path, app_and_shop)
     app, _ = app_and_shop
     runtime = app.extensions["legacy_bridges"]["runtime"]
     assert board.catch_up(runtime) == [] and board.bump("shop") is False
+
+
+@pytest.mark.live
+@pytest.mark.timeout(180)
+def test_across_real_gunicorn_workers_every_worker_resets_once(tmp_path):
+    from bridges.core.testing import wait_until
+    from tests.facade_app.gunicorn_run import gunicorn, workers_answering
+
+    def answer(http) -> tuple[int, int]:
+        response = http.get("/v1/shop/get_item", params={"item_no": "0001"}, headers=auth())
+        pid, resets = response.json()["name"].split(":")
+        return int(pid), int(resets)
+
+    with gunicorn("tests.facade_app.reset_wsgi", 3, {"T_RESET_STATE": str(tmp_path)}) as http:
+        pids = workers_answering(http, "/", lambda r: answer(http)[0], at_least=3)
+        assert http.post("/v1/bridges/shop/reset", headers=auth(OPS_KEY)).status_code == 200
+        resets: dict[int, int] = {}
+
+        def every_worker_reset() -> bool:
+            pid, count = answer(http)
+            resets[pid] = count
+            return set(resets) == pids and all(c == 1 for c in resets.values())
+
+        assert wait_until(every_worker_reset, timeout=60), resets  # each looks at the board once a second
+        for _ in range(9):
+            pid, count = answer(http)
+            assert count == 1, (pid, count)  # no worker resets twice
