@@ -1,6 +1,7 @@
-"""ODBC over TLS: ORDERS on a PostgreSQL cluster started by the test with TLS on (a server
-certificate from a throw-away CA, hostssl the only way in); the bridge verifies the certificate
-and its name against the configured CA file, and refuses a server another CA signed."""
+"""ODBC over TLS: ORDERS on a PostgreSQL cluster and a MariaDB server started by the tests with TLS
+on (server certificates from a throw-away CA; PostgreSQL with hostssl the only way in); the bridge
+verifies the certificate (and its name) against the configured CA file, and refuses a server
+another CA signed."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from bridges.core.errors import BridgeError, ConfigError
 from rdbms.settings import RdbmsSettings
 from tests.bridges.orders import helpers
 from tests.rdbms.databases import need_driver
+from tests.rdbms.mariadb_tls import mariadb_tls_server
 from tests.rdbms.pg_tls import pg_tls_cluster
 from tests.tls_certs import Authority, make_ca
 
@@ -89,3 +91,48 @@ def test_sqlite_has_no_server_to_verify():
     settings = RdbmsSettings(connection="Driver=SQLite3;Database=x.db", dialect="sqlite", tls_ca_file="ca.pem")
     with pytest.raises(ConfigError, match="no server to verify"):
         settings.with_tls()
+
+
+@pytest.fixture(scope="module")
+def mariadb(ca, tmp_path_factory) -> Iterator[int]:
+    need_driver("MariaDB Unicode")
+    from fixtures.orders.load_servers import load_mariadb
+
+    port = _free_port()
+    issued = ca.issue(tmp_path_factory.mktemp("mariadb"), "localhost", "127.0.0.1")
+    with mariadb_tls_server(issued, ca.cert_file, port) as params:
+        load_mariadb(SCHEMA, **params)
+        yield port
+
+
+def _mariadb_entry(port: int, ca_file: Any) -> dict[str, Any]:
+    return {
+        "options": {
+            "connection": f"Driver={{MariaDB Unicode}};Server=127.0.0.1;Port={port};Database={SCHEMA}",
+            "dialect": "mariadb",
+            "user": "root",
+            "allow_write_account": True,
+            "tls_ca_file": str(ca_file),
+        },
+        "guard": {"deadline_s": 10, "read_retries": 0},
+    }
+
+
+def test_orders_on_mariadb_over_tls_verified_against_the_configured_ca(mariadb, ca):
+    runtime = helpers.runtime_for(_mariadb_entry(mariadb, ca.cert_file))
+    try:
+        assert runtime.call("orders", "get_order", {"order_no": "0000100001"}).order_no == "0000100001"
+        cipher = runtime.bridges["orders"].bridge.db.query(
+            "SELECT VARIABLE_VALUE FROM information_schema.SESSION_STATUS WHERE VARIABLE_NAME = 'SSL_CIPHER'",
+            [],
+            max_rows=1,
+        )
+        assert cipher.rows and cipher.rows[0][0]  # the pool's connection is encrypted
+    finally:
+        runtime.close()
+
+
+def test_a_mariadb_server_another_ca_signed_is_refused(mariadb, tmp_path):
+    with pytest.raises(BridgeError, match="TLS/SSL error") as caught:
+        helpers.runtime_for(_mariadb_entry(mariadb, make_ca(tmp_path, "some other CA").cert_file)).close()
+    assert caught.value.status == 503
