@@ -3,11 +3,16 @@
     bridges assess --config bridges.toml --out assessment/
     bridges assess --connect "Driver=SQLite3;Database=orders.db" --out assessment/
     bridges assess --dsn orders --dialect mariadb --user reader --password-env ORDERS_PW
+    bridges assess --tn3270 127.0.0.1:3270 --user DEMO01 --password-env PW --walk walk.txt
+    bridges assess --url http://127.0.0.1:8081/helpdesk/ --user agent1 --password-env PW
 
-With ``--config`` every enabled database bridge is assessed through its own settings (account,
-schema, TLS, its ``max_rows`` capping the sample, its guard's ``deadline_s`` bounding each query);
-otherwise the database given. Progress goes to standard error; the reports go to ``--out``
-(``assessment.json`` and ``assessment.md``), or the Markdown one to standard output.
+With ``--config`` every enabled database, TN3270 and web bridge is assessed through its own
+settings (account, schema, TLS, its ``max_rows`` capping the sample, its guard's ``deadline_s``
+bounding each query; a TN3270 bridge's walk given as ``--walk NAME=FILE``); otherwise the system
+given. A host is signed on and a web application logged in to only when the password is known,
+once; only the declared walk's fields are typed into, and no web form is submitted. Progress goes
+to standard error; the reports go to ``--out`` (``assessment.json`` and ``assessment.md``), or the
+Markdown one to standard output.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import datetime as dt
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 __all__ = ["add_assess_command"]
 
@@ -25,37 +31,71 @@ def _progress(system: str, relation: str) -> None:
     print(f"assessing {system}: {relation}", file=sys.stderr, flush=True)
 
 
-def _run(args: argparse.Namespace) -> int:
-    from bridges.assess import assess_targets, build_report, database_target, markdown_report, targets_from_config
+def _password(args: argparse.Namespace) -> str | None:
+    from bridges.core.errors import ConfigError
+
+    if not args.password_env:
+        return None
+    password = os.environ.get(args.password_env)
+    if not password:
+        raise ConfigError(f"--password-env: environment variable {args.password_env} is not set")
+    return password
+
+
+def _walks(values: list[str]) -> dict[str, Path]:
+    walks = {}
+    for value in values:
+        name, eq, path = value.rpartition("=")
+        walks[name if eq else ""] = Path(path)
+    return walks
+
+
+def _targets(args: argparse.Namespace) -> list[Any]:
+    from bridges.assess import database_target, host_target, targets_from_config, web_target
     from bridges.core.errors import ConfigError
     from bridges.discover.odbc import dialect_of
 
+    walks = _walks(args.walk)
     if args.config:
-        targets = targets_from_config(args.config, tables=args.tables)
+        targets, others = targets_from_config(args.config, tables=args.tables, walks=walks)
+        for name in others:
+            print(f"bridges assess: {name}: no assessment for this kind of bridge yet", file=sys.stderr)
         if not targets:
-            raise ConfigError(f"{args.config}: no enabled database bridge to assess")
-    else:
-        connection = args.connect or f"DSN={args.dsn}"
-        dialect = args.dialect or dialect_of(connection)
-        if dialect is None:
-            raise ConfigError("--dialect: the connection string names no driver I know (sqlite, postgresql, mariadb)")
-        password = None
-        if args.password_env:
-            password = os.environ.get(args.password_env)
-            if not password:
-                raise ConfigError(f"--password-env: environment variable {args.password_env} is not set")
-        targets = [
-            database_target(
-                connection,
-                dialect,
-                user=args.user,
-                password=password,
-                schema=args.schema,
-                tables=args.tables,
-                timeout_s=args.timeout,
-                allow_write_account=args.allow_write_account,
-            )
-        ]
+            raise ConfigError(f"{args.config}: no enabled database, TN3270 or web bridge to assess")
+        return targets
+    if args.tn3270:
+        from facade_app.discover_tn3270 import host_and_port
+
+        host, port = host_and_port(args.tn3270)
+        password = _password(args) if args.user else None
+        target = host_target(
+            host, port, user=args.user, password=password, tls=args.tls, code_page=args.code_page, walk=walks.get("")
+        )
+        return [target]
+    if args.url:
+        password = _password(args) if args.user else None
+        return [web_target(args.url, user=args.user, password=password, start=args.start)]
+    connection = args.connect or f"DSN={args.dsn}"
+    dialect = args.dialect or dialect_of(connection)
+    if dialect is None:
+        raise ConfigError("--dialect: the connection string names no driver I know (sqlite, postgresql, mariadb)")
+    target = database_target(
+        connection,
+        dialect,
+        user=args.user,
+        password=_password(args),
+        schema=args.schema,
+        tables=args.tables,
+        timeout_s=args.timeout,
+        allow_write_account=args.allow_write_account,
+    )
+    return [target]
+
+
+def _run(args: argparse.Namespace) -> int:
+    from bridges.assess import assess_targets, build_report, markdown_report
+
+    targets = _targets(args)
     as_of = dt.date.fromisoformat(args.as_of) if args.as_of else dt.date.today()
     systems = assess_targets(
         targets, sample_rows=args.sample, count_limit=args.count_limit, as_of=as_of, progress=_progress
@@ -89,8 +129,12 @@ def add_assess_command(sub: argparse._SubParsersAction) -> None:  # type: ignore
     where.add_argument("--config", help="configuration file: assess its enabled database bridges")
     where.add_argument("--connect", metavar="CONNSTR", help="ODBC connection string (no password in it)")
     where.add_argument("--dsn", help="ODBC data source name (then say --dialect)")
+    where.add_argument(
+        "--tn3270", metavar="HOST[:PORT]", help="a TN3270 host (with --user: signed on, --walk followed)"
+    )
+    where.add_argument("--url", help="a web application's base URL (with --user: logged in, --start pages visited)")
     p.add_argument("--dialect", choices=("sqlite", "postgresql", "mariadb"), help="without --config: the database")
-    p.add_argument("--user", help="account name (UID); use a SELECT-only account")
+    p.add_argument("--user", help="database account (use a SELECT-only one), TN3270 user id or web user")
     p.add_argument("--password-env", metavar="VAR", help="environment variable holding the account's password")
     p.add_argument("--schema", help="schema (PostgreSQL) or database (MariaDB); default: the account's")
     p.add_argument("--tables", metavar="PATTERN", help="relations to include: comma-separated patterns (V*)")
@@ -101,5 +145,15 @@ def add_assess_command(sub: argparse._SubParsersAction) -> None:  # type: ignore
     p.add_argument("--timeout", type=float, default=10.0, help="without --config: seconds allowed each query")
     p.add_argument("--as-of", metavar="YYYY-MM-DD", help="the date freshness is measured from (default today)")
     p.add_argument("--allow-write-account", action="store_true", help="assess even when the account can write")
+    p.add_argument(
+        "--walk",
+        action="append",
+        default=[],
+        metavar="[BRIDGE=]FILE",
+        help="a walk file (as `bridges discover tn3270 --walk` reads) for --tn3270, or for a configured TN3270 bridge",
+    )
+    p.add_argument("--tls", action="store_true", help="--tn3270: TN3270 over TLS")
+    p.add_argument("--code-page", default="cp037", help="--tn3270: the host's EBCDIC code page (default cp037)")
+    p.add_argument("--start", action="append", metavar="PATH", help="--url: a page to visit, relative (repeatable)")
     p.add_argument("--out", metavar="DIR", help="write assessment.json and assessment.md here")
     p.set_defaults(func=_run)

@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from bridges.core import codecs
+from bridges.core import codecs, personal
+from bridges.core.personal import mask
 from rdbms.reflect import ReflectedColumn
 from rdbms.suggest import Suggestion, suggest
 
@@ -39,19 +40,6 @@ _NUMBER_SENTINELS = {9_999, 99_999, 999_999, 9_999_999, 99_999_999, 999_999_999}
 _DATE_SENTINEL_NUMBERS = {0, 999_999, 9_999_999, 99_999_999}
 _MOJIBAKE = re.compile(r"[ÃÂ][\u0080-\u00bf]|â€|\ufffd")
 """UTF-8 read as Latin-1 (``Ã©`` for ``é``, ``â€™`` for ``’``) and the replacement character."""
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,}$")
-_PHONE = re.compile(r"^\+?[0-9][0-9 ()/.-]{5,22}[0-9]$")
-_IBAN = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}$")
-_PERSONAL_NAMES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("email", re.compile(r"MAIL", re.I)),
-    ("phone", re.compile(r"PHON|TEL|FAX|MOBIL|GSM", re.I)),
-    ("iban", re.compile(r"IBAN|BANK.?ACC", re.I)),
-    ("national_id", re.compile(r"SSN|NINO|TAX.?ID|NAT.?ID|PERS.?NR|SVNR|PASSPORT", re.I)),
-    ("birth_date", re.compile(r"BIRTH|DOB|BRDT", re.I)),
-    ("address", re.compile(r"ADR|ADDR|STREET|STRASSE|CITY|PSTC|POSTC|ZIP", re.I)),
-    ("name", re.compile(r"(NAME|NAM|NOM)$|FIRST.?NAME|LAST.?NAME|SURNAME|^NAME", re.I)),
-)
-_NOT_PERSONAL_NAME = re.compile(r"FILE|HOST|TABLE|SCHEMA|PROD|PRD|ITEM|PART|SERVER|DB|COL|FIELD|JOB|PGM|PROG", re.I)
 
 
 @dataclass
@@ -142,47 +130,9 @@ def gee_distinct(counts: Counter[Any], sampled: int, total: int | None) -> int:
     return min(total, round(math.sqrt(total / sampled) * once + (seen - once)))
 
 
-def mask(text: str) -> str:
-    """Personal text shown masked: each word's first character, the rest as ``*``; digits as ``#``
-    except the last two."""
-    digits = sum(ch.isdigit() for ch in text)
-    if digits >= 4 and digits >= len(text.replace(" ", "")) // 2:
-        kept, out = 0, []
-        for ch in reversed(text):
-            if ch.isdigit():
-                out.append(ch if kept < 2 else "#")
-                kept += 1
-            else:
-                out.append(ch)
-        return "".join(reversed(out))
-    return " ".join(w[:1] + "*" * (len(w) - 1) for w in text.split(" "))
-
-
-def _iban_ok(text: str) -> bool:
-    compact = text.replace(" ", "").upper()
-    if not _IBAN.match(compact):
-        return False
-    moved = compact[4:] + compact[:4]
-    return int("".join(str(int(ch, 36)) for ch in moved)) % 97 == 1
-
-
 def personal_kind(column: ReflectedColumn, texts: Sequence[str]) -> str | None:
-    """The kind of personal data ``column`` likely holds, by its values (emails, IBANs) or by its name
-    (names, addresses, phones, national ids, birth dates); None when nothing suggests any."""
-    filled = [t for t in texts if t]
-    if filled:
-        if sum(bool(_EMAIL.match(t)) for t in filled) * 2 > len(filled):
-            return "email"
-        if sum(_iban_ok(t) for t in filled) * 2 > len(filled):
-            return "iban"
-    for kind, pattern in _PERSONAL_NAMES:
-        if pattern.search(column.name):
-            if kind == "name" and _NOT_PERSONAL_NAME.search(column.name):
-                continue
-            if kind == "phone" and filled and sum(bool(_PHONE.match(t)) for t in filled) * 2 <= len(filled):
-                continue
-            return kind
-    return None
+    """The kind of personal data ``column`` likely holds (see :mod:`bridges.core.personal`)."""
+    return personal.personal_kind(column.name, texts)
 
 
 def _text(value: Any) -> str | None:

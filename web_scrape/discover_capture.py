@@ -42,7 +42,14 @@ from web_scrape.launch import LaunchSettings
 from web_scrape.login import HttpLogin
 from web_scrape.port import BrowserPort, PortSettings, TraceLevel
 
-__all__ = ["CapturedPage", "DiscoverSettings", "detect_http_auth", "discover", "search_forms"]
+__all__ = [
+    "CapturedPage",
+    "DiscoverSettings",
+    "detect_http_auth",
+    "discover",
+    "search_forms",
+    "visit_pages_as_declared",
+]
 
 LoginKind = Literal["auto", "form", "basic", "digest", "none"]
 LOGIN_ACTION = "login form action"
@@ -288,3 +295,12 @@ def discover(settings: DiscoverSettings, password: str, *, name: str) -> BridgeP
     pages += [relative_path(s.url, settings.base_url) for s in shots]
     plan.pages = list(dict.fromkeys(p.split("?")[0] for p in pages if p))
     return plan
+
+
+def visit_pages_as_declared(settings: DiscoverSettings, password: str) -> list[CapturedPage]:
+    """Log in as declared and visit the start pages, submitting no form: the pages an assessment reads."""
+    if not settings.base_url.endswith("/"):
+        settings = settings.model_copy(update={"base_url": settings.base_url + "/"})
+    login = _login_plan(settings)
+    visit = _Visit(base_url=settings.base_url, paths=settings.start, submit_searches=False)
+    return _run(_port(settings, login_of(login), password), visit, settings.user, password, settings.deadline_s)

@@ -8,16 +8,21 @@ builds and writes the reports.
 
 from __future__ import annotations
 
+from bridges.assess.hosts import HostTarget, WebTarget, host_target, web_target
 from bridges.assess.report import SCHEMA_VERSION, build_report, markdown_report, write_reports
 from bridges.assess.targets import DatabaseTarget, assess_targets, database_target, targets_from_config
 
 __all__ = [
     "SCHEMA_VERSION",
     "DatabaseTarget",
+    "HostTarget",
+    "WebTarget",
     "assess_targets",
     "build_report",
     "database_target",
+    "host_target",
     "markdown_report",
     "targets_from_config",
+    "web_target",
     "write_reports",
 ]

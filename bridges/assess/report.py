@@ -67,6 +67,9 @@ def _summary(systems: list[dict[str, Any]]) -> dict[str, Any]:
         "rows": sum(r["count"]["rows"] or 0 for r in relations),
         "columns": sum(len(r["columns"]) for r in relations),
         "personal_columns": sum(1 for r in relations for c in r["columns"] if c["personal"]),
+        "screens": sum(len((s.get("walk") or {}).get("screens", [])) for s in systems),
+        "pages": sum(len(s.get("pages") or []) for s in systems),
+        "personal_fields": sum(len(s.get("personal_fields", [])) for s in systems),
         "security_findings": sum(len(s["security"]) for s in systems),
         "preparation": [
             {"class": kind, "rule": rule, "columns": n, "values": values}
@@ -137,6 +140,81 @@ def _database_lines(db: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _host_lines(system: dict[str, Any]) -> list[str]:
+    probe = system["probe"]
+    lines = [
+        f"Reachable: {probe['reachable']}; TLS: {probe['tls']}; TN3270E offered: {probe['tn3270e']}; "
+        f"code page {system['code_page']}, model {system['model']}; connect {probe['connect_ms']} ms.",
+        "",
+    ]
+    walk = system.get("walk")
+    if walk:
+        lines += [
+            f"Sign-on: {walk['sign_on']}. {walk['round_trips']} round trips, response p50 {walk['response_ms']['p50']} "
+            f"ms, p95 {walk['response_ms']['p95']} ms, max {walk['response_ms']['max']} ms. Typed into: "
+            f"{', '.join(walk['typed_fields']) or 'nothing'}.",
+            "",
+        ]
+        rows = []
+        for screen in walk["screens"]:
+            inputs = [f"{f['name']}({f['length']})" for f in screen["fields"] if f["kind"] == "input"]
+            outputs = [f"{f['name']}({f['length']})" for f in screen["fields"] if f["kind"] == "output"]
+            rows.append(
+                [screen["name"], screen["seen"], ", ".join(inputs), ", ".join(outputs), " ".join(screen["keys"])]
+            )
+        lines += _table(["screen", "seen", "input fields", "output fields", "keys"], rows)
+    elif system.get("note"):
+        lines.append(system["note"])
+    return lines
+
+
+def _web_lines(system: dict[str, Any]) -> list[str]:
+    probe = system["probe"]
+    cookies = ", ".join(
+        f"{c['name']}{' HttpOnly' if c['httponly'] else ''}{' Secure' if c['secure'] else ''}"
+        for c in probe["session_cookies"]
+    )
+    lines = [
+        f"Reachable: {probe['reachable']}; TLS: {probe['tls']}; login: {probe['login']}; CSRF field: "
+        f"{probe['csrf_field'] or 'none'}; session cookies: {cookies or 'none'}.",
+        "",
+    ]
+    lines += _table(
+        ["start page", "status", "latency ms (2 fetches)", "bytes", "encoding", "needs JavaScript", "layout stable"],
+        [
+            [
+                p["path"] or "/",
+                p["status"],
+                " / ".join(map(str, p["latency_ms"])),
+                p["bytes"],
+                p["encoding"],
+                p["needs_javascript"],
+                p["layout_stable"],
+            ]
+            for p in probe["pages"]
+        ],
+    )
+    if system.get("pages"):
+        lines += ["", "Pages seen after the login:", ""]
+        lines += _table(
+            ["page", "frame", "title", "bytes", "forms", "tables"],
+            [
+                [
+                    p["url"],
+                    p["frame"],
+                    p["title"],
+                    p["bytes"],
+                    ", ".join(p["forms"]),
+                    "; ".join(", ".join(t) for t in p["tables"]),
+                ]
+                for p in system["pages"]
+            ],
+        )
+    elif system.get("note"):
+        lines.append(system["note"])
+    return lines
+
+
 def markdown_report(report: dict[str, Any]) -> str:
     """The report for people: per system its relations, findings, dates and security; the overall summary."""
     s = report["summary"]
@@ -145,7 +223,8 @@ def markdown_report(report: dict[str, Any]) -> str:
         "",
         f"Generated {report['generated_at']}; freshness as of {report['as_of']}. "
         f"{s['systems']} system(s), {s['relations']} relation(s), {s['rows']:,} rows, {s['columns']} columns, "
-        f"{s['personal_columns']} with likely personal data, {s['security_findings']} security finding(s).",
+        f"{s['personal_columns']} with likely personal data, {s['screens']} screen(s), {s['pages']} page(s), "
+        f"{s['personal_fields']} personal field(s) shown, {s['security_findings']} security finding(s).",
         "",
         "## Preparation scope",
         "",
@@ -162,6 +241,15 @@ def markdown_report(report: dict[str, Any]) -> str:
             lines += ["Security:", ""] + [f"- {f['class']}: {f['detail']}" for f in system["security"]] + [""]
         if "database" in system:
             lines += _database_lines(system["database"])
+        if system["transport"] == "tn3270" and "probe" in system:
+            lines += _host_lines(system)
+        if system["transport"] == "web" and "probe" in system:
+            lines += _web_lines(system)
+        if system.get("personal_fields"):
+            lines += ["", "Likely personal data shown:", ""]
+            lines += [
+                f"- {f.get('screen') or f.get('page')}: {f['field']} ({f['kind']})" for f in system["personal_fields"]
+            ]
     return "\n".join(lines) + "\n"
 
 

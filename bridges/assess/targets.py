@@ -17,16 +17,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bridges.assess.hosts import HostTarget, WebTarget
 from bridges.core.config import load_config
 from bridges.core.errors import BridgeError, Refused
 from bridges.core.operation import Effect
 from bridges.core.registry import load_bridge_class
+from mainframe import TN3270Bridge
 from rdbms import connstr
 from rdbms.assess import COUNT_LIMIT, assess_database
 from rdbms.bridge import DatabaseBridge
 from rdbms.settings import RdbmsSettings
+from web_scrape import WebBridge
 
-__all__ = ["DatabaseTarget", "assess_targets", "database_target", "targets_from_config"]
+__all__ = ["DatabaseTarget", "Target", "assess_targets", "database_target", "targets_from_config"]
 
 _TLS_KEYS = {"sslmode": {"require", "verify-ca", "verify-full"}, "sslverify": {"1"}, "forcetls": {"1"}}
 _SECRET_OPTIONS = ("password", "passwd", "secret", "token", "api_key")
@@ -72,6 +75,29 @@ class DatabaseTarget:
             found.append({"class": "write_operations", "detail": f"operations that write: {ops}"})
         return found
 
+    def assess(self, *, progress: Callable[[str], None], **caps: Any) -> dict[str, Any]:
+        """Assess the database (see :func:`rdbms.assess.assess_database`); the report's ``database`` entry,
+        or ``error`` (and an ``account_can_write`` security finding for a refused account)."""
+        try:
+            found = assess_database(
+                self.settings,
+                password=self.password,
+                schema=self.schema,
+                tables=self.tables,
+                timeout_s=self.timeout_s,
+                progress=progress,
+                **caps,
+            )
+        except Refused as exc:
+            return {"error": exc.detail, "security": [{"class": "account_can_write", "detail": exc.detail}]}
+        except BridgeError as exc:
+            return {"error": exc.detail}
+        entry: dict[str, Any] = {"database": found.as_dict()}
+        if found.write_findings:
+            detail = "; ".join(found.write_findings[:5]) + " (allowed by allow_write_account)"
+            entry["security"] = [{"class": "account_can_write", "detail": detail}]
+        return entry
+
 
 def database_target(
     connection: str,
@@ -90,42 +116,50 @@ def database_target(
     return DatabaseTarget(name, settings, password, schema, tables, timeout_s)
 
 
-def targets_from_config(path: Path | str, tables: str | None = None) -> list[DatabaseTarget]:
-    """The enabled bridges of the configuration at ``path`` that the assessment can read
-    (database bridges; the others are listed by :func:`assess_targets` as not assessed)."""
+Target = DatabaseTarget | HostTarget | WebTarget
+"""Anything :func:`assess_targets` assesses."""
+
+
+def _password(entry: Any, instance: str) -> str | None:
+    if "password" not in entry.secrets:
+        return None
+    return entry.secrets["password"].resolve(f"bridges.{instance}.secrets.password").get_secret_value()
+
+
+def targets_from_config(
+    path: Path | str, tables: str | None = None, walks: dict[str, Path] | None = None
+) -> tuple[list[Target], list[str]]:
+    """The enabled bridges of the configuration at ``path`` that the assessment can read (database,
+    TN3270 and web bridges), and the names of those it cannot; ``walks`` — a walk file per TN3270 bridge."""
     config = load_config(path)
-    targets = []
+    targets: list[Target] = []
+    others = []
     for instance, entry in config.bridges.items():
         if not entry.enabled:
             continue
         cls = load_bridge_class(entry.kind or instance, config.base_dir)
-        if not issubclass(cls, DatabaseBridge):
-            continue
-        settings = cls.Settings(**entry.options)
-        password = (
-            entry.secrets["password"].resolve(f"bridges.{instance}.secrets.password").get_secret_value()
-            if "password" in entry.secrets
-            else None
-        )
-        clear = [f"bridges.{instance}.options.{k}" for k in entry.options if k.lower() in _SECRET_OPTIONS]
         writes = sorted(op.name for op in cls.operations.values() if op.effect is Effect.WRITE)
-        targets.append(
-            DatabaseTarget(
-                instance,
-                settings,
-                password,
-                settings.db_schema,
-                tables,
-                entry.guard.deadline_s,
-                write_operations=writes,
-                clear_secrets=clear,
+        settings = cls.Settings(**entry.options)
+        password = _password(entry, instance)
+        deadline = entry.guard.deadline_s
+        if issubclass(cls, DatabaseBridge):
+            clear = [f"bridges.{instance}.options.{k}" for k in entry.options if k.lower() in _SECRET_OPTIONS]
+            targets.append(
+                DatabaseTarget(instance, settings, password, settings.db_schema, tables, deadline, writes, clear)
             )
-        )
-    return targets
+        elif issubclass(cls, TN3270Bridge):
+            target = HostTarget.with_walk_file(instance, settings, password, (walks or {}).get(instance))
+            target.write_operations = writes
+            targets.append(target)
+        elif issubclass(cls, WebBridge):
+            targets.append(WebTarget(instance, settings, password, write_operations=writes))
+        else:
+            others.append(instance)
+    return targets, others
 
 
 def assess_targets(
-    targets: list[DatabaseTarget],
+    targets: list[Target],
     *,
     sample_rows: int = 1000,
     count_limit: int = COUNT_LIMIT,
@@ -136,33 +170,20 @@ def assess_targets(
     is reported with its error, and the others still are)."""
     systems = []
     for target in targets:
+        progress(target.name, target.transport)
         entry: dict[str, Any] = {
             "name": target.name,
             "transport": target.transport,
             "where": target.where(),
             "security": target.security(),
         }
-        try:
-            found = assess_database(
-                target.settings,
-                password=target.password,
-                schema=target.schema,
-                tables=target.tables,
-                sample_rows=sample_rows,
-                count_limit=count_limit,
-                timeout_s=target.timeout_s,
-                as_of=as_of,
-                progress=lambda relation, name=target.name: progress(name, relation),
-            )
-        except Refused as exc:
-            entry["error"] = exc.detail
-            entry["security"].append({"class": "account_can_write", "detail": exc.detail})
-        except BridgeError as exc:
-            entry["error"] = exc.detail
-        else:
-            entry["database"] = found.as_dict()
-            if found.write_findings:
-                detail = "; ".join(found.write_findings[:5]) + " (allowed by allow_write_account)"
-                entry["security"].append({"class": "account_can_write", "detail": detail})
+        found = target.assess(
+            sample_rows=sample_rows,
+            count_limit=count_limit,
+            as_of=as_of,
+            progress=lambda relation, name=target.name: progress(name, relation),
+        )
+        entry["security"] += found.pop("security", [])
+        entry.update(found)
         systems.append(entry)
     return systems

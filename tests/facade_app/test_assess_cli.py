@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import yaml
@@ -12,6 +13,8 @@ from fixtures.orders.load_sqlite import build_sqlite
 from tests.rdbms.databases import need_driver
 
 pytestmark = pytest.mark.live
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -57,3 +60,53 @@ def test_an_unreachable_database_is_reported_and_fails_the_command(tmp_path, cap
     missing = tmp_path / "missing.sqlite"
     assert main(["assess", "--connect", f"Driver=SQLite3;Database={missing}"]) == 1
     assert "Not assessed:" in capsys.readouterr().out
+
+
+def test_assess_the_demo_world_orders_custmast_and_helpdesk(orders_db, tmp_path, monkeypatch):
+    from fixtures.helpdesk import DEMO_PASSWORD, start_app
+    from mainframe.testing import demo_host, need_s3270
+    from web_scrape.testing import need_chromium
+
+    need_s3270()
+    need_chromium()
+    walk = ROOT / "fixtures" / "custmast" / "discover-walk.txt"
+    monkeypatch.setenv("CUSTMAST_PW", "Dem0-Pass")
+    monkeypatch.setenv("HELPDESK_PW", DEMO_PASSWORD)
+    with demo_host(codepage="cp037") as host, start_app() as app:
+        bridges = {
+            "orders": {"options": {"connection": f"Driver=SQLite3;Database={orders_db}", "dialect": "sqlite"}},
+            "custmast": {
+                "options": {"host": host.host, "port": host.port},
+                "secrets": {"password": {"env": "CUSTMAST_PW"}},
+            },
+            "helpdesk": {
+                "options": {"base_url": app.entry_url, "user": "agent1"},
+                "secrets": {"password": {"env": "HELPDESK_PW"}},
+            },
+        }
+        config = tmp_path / "bridges.yaml"
+        config.write_text(yaml.safe_dump({"bridges": bridges}), encoding="utf-8")
+        out = tmp_path / "report"
+        args = ["assess", "--config", str(config), "--tables", "VCUSMST", "--walk", f"custmast={walk}"]
+        assert main([*args, "--as-of", "2025-06-30", "--out", str(out)]) == 0
+    report = json.loads((out / "assessment.json").read_text(encoding="utf-8"))
+    systems = {s["name"]: s for s in report["systems"]}
+    assert set(systems) == {"orders", "custmast", "helpdesk"} and not any("error" in s for s in systems.values())
+    assert report["summary"]["screens"] == 3 and report["summary"]["pages"] == 3
+    assert {"no_tls", "write_operations"} <= {f["class"] for f in systems["custmast"]["security"]}
+    text = (out / "assessment.md").read_text(encoding="utf-8")
+    assert "## custmast (tn3270)" in text and "| CustomerInquiry |" in text and "## helpdesk (web)" in text
+    assert "Dem0-Pass" not in text and DEMO_PASSWORD not in text
+
+
+def test_assess_a_tn3270_host_given_directly(monkeypatch, capsys):
+    from mainframe.testing import demo_host, need_s3270
+
+    need_s3270()
+    monkeypatch.setenv("CUSTMAST_PW", "Dem0-Pass")
+    walk = ROOT / "fixtures" / "custmast" / "discover-walk.txt"
+    with demo_host(codepage="cp037") as host:
+        args = ["assess", "--tn3270", f"{host.host}:{host.port}", "--user", "DEMO01", "--password-env", "CUSTMAST_PW"]
+        assert main([*args, "--walk", str(walk)]) == 0
+    out = capsys.readouterr().out
+    assert "## host (tn3270)" in out and "TN3270E offered: True" in out and "| CustomerInquiry | 2 |" in out

@@ -33,9 +33,14 @@ def test_the_configured_database_bridges_are_the_targets_with_their_caps(tmp_pat
             "old": {"kind": "orders", "enabled": False, "options": {"connection": "DSN=x", "dialect": "sqlite"}},
         },
     )
-    [target] = targets_from_config(path, tables="V*")
+    walk = Path(__file__).resolve().parents[3] / "fixtures" / "custmast" / "discover-walk.txt"
+    (host, target), others = targets_from_config(path, tables="V*", walks={"custmast": walk})  # YAML sorts names
+    assert others == []
     assert (target.name, target.timeout_s, target.settings.max_rows, target.tables) == ("orders", 3, 300, "V*")
     assert target.security() == []
+    assert (host.name, host.transport, host.password, len(host.walk)) == ("custmast", "tn3270", None, 7)
+    assert [f["class"] for f in host.security()] == ["no_tls", "write_operations"]
+    assert "change_address" in host.security()[1]["detail"]
 
 
 @pytest.mark.unit
@@ -55,7 +60,8 @@ def test_a_configured_orders_bridge_is_assessed_within_its_row_cap(tmp_path):
         tmp_path,
         {"orders": {"options": {"connection": f"Driver=SQLite3;Database={db}", "dialect": "sqlite", "max_rows": 120}}},
     )
-    [system] = assess_targets(targets_from_config(path, tables="VORDHDR"), sample_rows=1000, as_of=dt.date(2025, 6, 30))
+    targets, _ = targets_from_config(path, tables="VORDHDR")
+    [system] = assess_targets(targets, sample_rows=1000, as_of=dt.date(2025, 6, 30))
     [relation] = system["database"]["relations"]
     assert relation["sampled"] == 120 and relation["count"] == {"rows": 20_000, "exact": True, "how": "counted"}
     assert system["database"]["sampling"]["rows_per_relation"] == 120
