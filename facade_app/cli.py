@@ -19,6 +19,7 @@ from facade_app.auth import KeyRing
 from facade_app.cassette_cli import add_cassette_commands
 from facade_app.discover_cli import add_discover_parser
 from facade_app.scaffold import add_new_command
+from facade_app.watch_cli import add_watch_commands
 
 if TYPE_CHECKING:
     from facade_app.pipeline import Pipeline
@@ -202,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
 
     add_new_command(sub)
     add_cassette_commands(sub)
+    add_watch_commands(sub)
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,

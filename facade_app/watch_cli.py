@@ -1,0 +1,77 @@
+"""``bridges watch`` (legacy changes onto NATS JetStream) and ``bridges events tail`` (read them back)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from typing import Any
+
+__all__ = ["add_watch_commands"]
+
+
+def _cmd_watch(args: argparse.Namespace) -> int:
+    from bridges.events.config import load_watch_config
+    from bridges.events.watcher import build_watcher
+
+    config = load_watch_config(args.config)
+    watcher = build_watcher(config, owner=args.owner)
+    stop = threading.Event()
+
+    def _stop(*_: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    port = args.metrics_port if args.metrics_port is not None else config.metrics_port
+    server = watcher.serve_metrics(config.metrics_host, port) if port is not None else None
+    try:
+        if args.once:
+            for state in watcher.sources.values():
+                watcher.poll_once(state)
+            print(json.dumps(watcher.health(), indent=2))
+        else:
+            print(f"bridges watch: {len(watcher.sources)} sources, owner {watcher.owner}", file=sys.stderr, flush=True)
+            watcher.run(stop)
+    finally:
+        if server is not None:
+            server.shutdown()
+        watcher.close()
+    return 0
+
+
+def _cmd_tail(args: argparse.Namespace) -> int:
+    from bridges.events.jetstream import StreamReader
+
+    reader = StreamReader(args.url, subject=args.subject, stream=args.stream, new_only=args.new)
+    try:
+        for event in reader.read(idle_s=args.idle_s if args.idle_s > 0 else 3600 * 24 * 365, limit=args.limit):
+            print(json.dumps(event, ensure_ascii=False), flush=True)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        reader.close()
+    return 0
+
+
+def add_watch_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add ``watch`` and ``events tail`` to the ``bridges`` command's sub-parsers."""
+    p = sub.add_parser("watch", help="publish legacy changes as CloudEvents on NATS JetStream, losing none")
+    p.add_argument("--config", default="watch.toml", help="the watch file (sources, store, broker)")
+    p.add_argument("--owner", help="this process's name in the source leases (default: host:pid:random)")
+    p.add_argument("--metrics-port", type=int, help="serve /metrics and /healthz here (overrides metrics_port)")
+    p.add_argument("--once", action="store_true", help="poll each source once, print its state and exit")
+    p.set_defaults(func=_cmd_watch)
+
+    events = sub.add_parser("events", help="read the change events")
+    commands = events.add_subparsers(dest="events_command", required=True)
+    p = commands.add_parser("tail", help="print the events of a subject as JSON lines")
+    p.add_argument("--url", default="nats://127.0.0.1:4222")
+    p.add_argument("--subject", default="legacy.>", help="e.g. legacy.orders.> (one source)")
+    p.add_argument("--stream", help="the stream (default: the one holding the subject)")
+    p.add_argument("--new", action="store_true", help="only events published from now on")
+    p.add_argument("--limit", type=int, help="stop after this many events")
+    p.add_argument("--idle-s", type=float, default=0, help="stop when none came for this long (0: never)")
+    p.set_defaults(func=_cmd_tail)
