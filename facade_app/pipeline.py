@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from bridges.core.composite import CompositeResult, PartRunner, part_runner
 from bridges.core.config import Config
 from bridges.core.errors import BridgeError, Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 from bridges.core.operation import Effect, Operation
@@ -49,13 +50,15 @@ class Attempt:
     """Who is calling, as the adapter knows it.
 
     ``caller`` is None when no valid key came with the call (``auth_error`` says why);
-    ``client`` names the budget charged before authentication (an address)."""
+    ``client`` names the budget charged before authentication (an address); ``charge`` is
+    False for the parts of a composite call, whose own call was charged."""
 
     caller: Caller | None
     request_id: str
     auth_error: BridgeError | None = None
     client: str = "local"
     started: float = field(default_factory=time.perf_counter)
+    charge: bool = True
 
 
 @dataclass
@@ -143,12 +146,14 @@ class Pipeline:
 
     # -- the steps every path shares -------------------------------------------------
 
-    def admit(self, attempt: Attempt) -> tuple[Caller, Budget]:
+    def admit(self, attempt: Attempt) -> tuple[Caller, Budget | None]:
         """Authentication and the rate budget (the client's, when there is no valid key)."""
         caller = attempt.caller
         if caller is None:
             self.limits.hit(f"ip:{attempt.client}", self.default_limit)
             raise attempt.auth_error or Unauthenticated("an API key is required: send 'Authorization: Bearer <key>'")
+        if not attempt.charge:
+            return caller, None
         return caller, self.limits.hit(f"key:{caller.name}", caller.rate_limit or self.default_limit)
 
     def _run(self, attempt: Attempt, audit: _Audit, steps: Callable[[Caller, Outcome], Outcome]) -> Outcome:
@@ -182,9 +187,12 @@ class Pipeline:
     # -- operations ------------------------------------------------------------------
 
     def call(self, attempt: Attempt, instance: str, op: Operation,
-             read_input: Callable[[], Mapping[str, Any]]) -> Outcome:
+             read_input: Callable[[], Mapping[str, Any]], deadline_s: float | None = None) -> Outcome:
         """Run one operation for ``attempt``; ``read_input`` gives its raw input (after the
-        key and its scopes are checked, so a refused caller's body is never read)."""
+        key and its scopes are checked, so a refused caller's body is never read).
+
+        The parts of a composite operation come back here (:meth:`_part_runner`): each runs
+        with the caller's own scopes, uncharged, and writes its own audit line."""
         audit = _Audit(op.qualified_name, op.effect.value)
         bridge = self.runtime.bridges[instance]
         if self.resets is not None:
@@ -202,12 +210,31 @@ class Pipeline:
                 data = parsed.model_dump(mode="json", by_alias=True)
                 review = self.reviews.submit(op.bridge, op.name, data, caller.name)
                 return Outcome(202, "queued-for-review", review=review, budget=outcome.budget)
-            result = bridge.call(op, parsed)
+            with part_runner(self._part_runner(attempt, caller)):
+                result = bridge.call(op, parsed, deadline_s)
             if isinstance(result, RowStream):
                 return Outcome(200, "streamed", result=result, budget=outcome.budget)
+            if isinstance(result, CompositeResult) and not result.complete:
+                return Outcome(200, "partial", result=result, budget=outcome.budget)
             return Outcome(200, "ok", result=result, budget=outcome.budget)
 
         return self._run(attempt, audit, steps)
+
+    def _part_runner(self, attempt: Attempt, caller: Caller) -> PartRunner:
+        """How a composite operation called by ``attempt`` runs its parts: through this pipeline."""
+
+        def run(instance: str, name: str, data: Mapping[str, Any], deadline_s: float) -> BaseModel:
+            _, op = self.runtime.find(instance, name)
+            part = Attempt(caller=caller, request_id=f"{attempt.request_id}/{instance}", client=attempt.client,
+                           charge=False)
+            outcome = self.call(part, instance, op, lambda: data, deadline_s)
+            if outcome.error is not None:
+                raise outcome.error
+            if not isinstance(outcome.result, BaseModel):  # a queued write or a stream: not a part's answer
+                raise Conflict(f"{op.qualified_name} does not answer as a part of a composite operation")
+            return outcome.result
+
+        return run
 
     # -- operators -------------------------------------------------------------------
 

@@ -167,7 +167,9 @@ class BridgeContext:
     identifiers between systems; ``secrets`` are the resolved credentials the bridge's
     recordings must store as placeholders; ``leases`` (a :class:`bridges.core.leases.LeaseStore`
     or None) is where a live bridge leases its session or connection budget, shared with every
-    other process serving it (None: the budget is this process's alone).
+    other process serving it (None: the budget is this process's alone); ``runtime`` is the
+    :class:`bridges.core.runtime.Runtime` the bridge was built in (composite bridges call the
+    other bridges' operations through it).
     """
 
     instance_name: str
@@ -175,6 +177,7 @@ class BridgeContext:
     crosswalk: Any = None
     secrets: dict[str, str] = field(default_factory=dict)
     leases: Any = None
+    runtime: Any = None
 
 
 class Bridge:

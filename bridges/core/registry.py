@@ -36,6 +36,7 @@ log = logging.getLogger("legacy_bridges.registry")
 # The project's own bridges, for a checkout used without installing it; an installed
 # project declares the same names through its entry points.
 _BUILTIN = {
+    "customer360": "bridges.customer360:Customer360Bridge",
     "orders": "bridges.orders:OrdersBridge",
     "custmast": "bridges.custmast:CustmastBridge",
     "helpdesk": "bridges.helpdesk:HelpdeskBridge",
@@ -255,4 +256,7 @@ def build_runtime(config: Config) -> Runtime:
         if leases is not None:
             leases.close()
         raise
-    return Runtime(built, leases=leases)
+    runtime = Runtime(built, leases=leases)
+    for served in built.values():  # composite bridges call the others through it
+        served.bridge.context.runtime = runtime
+    return runtime
