@@ -67,7 +67,11 @@ class Watchdog:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="rdbms-watchdog", daemon=True)
                 self._thread.start()
-            self._cond.notify()
+            elif self._heap[0][2] is alarm:
+                # Woken only for an alarm due before all others: otherwise the thread wakes
+                # in time anyway. An export re-arms once per batch with a later deadline, and
+                # a wake-up per batch cost it ~0.2 µs a row (GIL hand-overs to this thread).
+                self._cond.notify()
         return alarm
 
     def _run(self) -> None:

@@ -87,3 +87,19 @@ def test_numeric_columns_come_back_as_exact_decimals(target) -> None:
             assert all(r[0].as_tuple().exponent == -2 for r in rows)
     finally:
         db.close()
+
+
+TEXT = "Müller & Søn 'x' 日本語 \u2028 tab\t "  # no astral character: sqliteodbc mangles those in SQL text
+
+
+def test_text_comes_back_as_stored_from_query_and_stream(target) -> None:
+    """SQLite text is taken from the driver as UTF-8 rather than UTF-16: the same str either way."""
+    db = _db(target)
+    try:
+        sql = "SELECT '" + TEXT.replace("'", "''") + "' AS t"
+        assert db.query(sql).rows[0][0] == TEXT
+        assert [row[0] for batch in db.stream(sql).batches for row in batch] == [TEXT]
+        astral = TEXT + "😀 𝔘"
+        assert db.query("SELECT ? AS t", [astral]).rows[0][0] == astral
+    finally:
+        db.close()

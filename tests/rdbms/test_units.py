@@ -98,6 +98,26 @@ def test_the_watchdog_fires_late_alarms_only() -> None:
     assert hits == ["late"]
 
 
+def test_the_watchdog_fires_an_alarm_armed_behind_a_later_one_first() -> None:
+    dog = Watchdog()
+    hits: list[str] = []
+    done = threading.Event()
+    dog.arm(0.3, lambda: (hits.append("later"), done.set()))
+    dog.arm(0.02, lambda: hits.append("sooner"))  # due before the one the thread sleeps for: wakes it
+    assert done.wait(5)
+    assert hits == ["sooner", "later"]
+
+
+def test_the_watchdog_fires_alarms_armed_after_an_earlier_one() -> None:
+    dog = Watchdog()
+    hits: list[str] = []
+    done = threading.Event()
+    first = dog.arm(0.02, lambda: hits.append("first"))
+    dog.arm(0.05, lambda: (hits.append("second"), done.set()))  # not the earliest: the thread is not woken
+    assert done.wait(5)
+    assert hits == ["first", "second"] and first.fired
+
+
 def test_the_public_surface_is_documented() -> None:
     import rdbms
 
