@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from collections.abc import Callable
+from decimal import Context, Decimal, localcontext
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -43,10 +45,38 @@ def test_a_value_that_cannot_have_its_type_is_a_legacy_error() -> None:
         VIEW.to_row(("K", 2, "x", 1.0, 0, 0, None))
 
 
-@given(st.integers(-(10**30), 10**30))
+def _codec_or_error(cents: int) -> object:
+    try:
+        return cents_to_decimal(cents).as_tuple()
+    except LegacyError:
+        return LegacyError
+
+
+def _rows_or_error(rows: Callable[[list[tuple[Any, ...]]], list[Any]], cents: int, at: Callable[[Any], Any]) -> object:
+    try:
+        return at(rows([("K", 1, None, None, None, cents, None)])[0]).as_tuple()
+    except LegacyError:
+        return LegacyError
+
+
+@given(st.integers())
 def test_inlined_cents_equal_the_codec(cents: int) -> None:
-    got = VIEW.rows_function([("K", 1, None, None, None, cents, None)])[0]["f"]
-    assert str(got) == str(cents_to_decimal(cents))
+    """Digits and exponent alike, for any int (beyond 31 digits both refuse it)."""
+    assert _rows_or_error(VIEW.rows_function, cents, lambda r: r["f"]) == _codec_or_error(cents)
+
+
+# The types pyodbc describes for VIEW's columns when the driver is sqliteodbc.
+DRIVER = ("str", "int", "float", "float", "float", "int", "str")
+
+
+@given(st.integers(-(2**63), 2**64 - 1), st.sampled_from([None, 5, 19, 20, 64]))
+def test_driver_typed_cents_equal_the_codec_in_any_decimal_context(cents: int, prec: int | None) -> None:
+    """The export path's ``cents * 0.01`` (a driver's ints are C integers) is exact in this
+    thread's context when that context allows it, and falls back to the codec when not."""
+    rows = VIEW.rows_function_for(DRIVER)
+    with localcontext(None if prec is None else Context(prec=prec)):
+        got = _rows_or_error(rows, cents, lambda r: r[5])
+    assert got == _codec_or_error(cents)
 
 
 def test_the_after_predicate_spells_out_the_key_order() -> None:
