@@ -35,6 +35,7 @@ from facade_app.readiness_board import ReadinessBoard
 from facade_app.request_input import buffer_request
 from facade_app.reset_board import ResetBoard
 from facade_app.reviews import register_reviews
+from facade_app.shadow_routes import register_shadow_routes
 
 __all__ = ["create_app"]
 
@@ -103,6 +104,7 @@ def create_app(config: Config, runtime: Runtime | None = None, *, several_proces
         pipeline.resets.catch_up(runtime)  # this worker's baseline: resets before it started are done
     register_operations(app, pipeline)
     register_reviews(app, pipeline)
+    register_shadow_routes(app, pipeline)
     register_operator_routes(app, pipeline)
     register_pages(app, runtime)
     board = ReadinessBoard(config.path(config.facade.state_dir) / "readiness.db") if several_processes else None

@@ -69,6 +69,9 @@ def _tool(pipeline: Pipeline, instance: str, op: Operation, caller: Caller) -> T
     if pipeline.policies.may_review(instance, op):
         description += (" On this server the change may be queued for a second person's approval: the answer "
                         "is then the review (status pending), not the change.")
+    if pipeline.policies.may_shadow(instance, op):
+        description += (" On this server the change may be shadowed: checked by a dry run and recorded for "
+                        "comparison with what a person does, never executed; the answer is then the shadow record.")
 
     def call(arguments: dict[str, Any]) -> dict[str, Any]:
         attempt = Attempt(caller=caller, request_id="mcp-" + uuid.uuid4().hex, client="mcp")
@@ -80,6 +83,8 @@ def _tool(pipeline: Pipeline, instance: str, op: Operation, caller: Caller) -> T
             raise ToolError(json.dumps(problem, ensure_ascii=False))
         if outcome.review is not None:
             return outcome.review.public()
+        if outcome.shadow is not None:
+            return outcome.shadow.public()
         return outcome.result.model_dump(mode="json")  # type: ignore[union-attr]
 
     async def run(arguments: dict[str, Any]) -> dict[str, Any]:

@@ -237,8 +237,9 @@ def _operation(op: Operation, in_schema: dict[str, Any], out_schema: dict[str, A
     if op.effect is Effect.READ and not op.streaming:
         responses["304"] = {"description": "Not modified (If-None-Match matched the ETag)."}
     if op.effect is Effect.WRITE:
-        responses["202"] = {"description": "Queued for a second person's review (bridges configured with "
-                                           "review_writes); follow the Location header under /v1/reviews.",
+        responses["202"] = {"description": "Queued for a second person's review (review_writes, or a review "
+                                           "policy); follow the Location header under /v1/reviews. Under a shadow "
+                                           "policy: the shadow record instead (dry run, never executed).",
                             "headers": {"Location": {"description": "The review's URL.",
                                                      "schema": {"type": "string"}}},
                             "content": {"application/json": {"schema": {"$ref": _REF.format(model="ReviewOut")}}}}

@@ -111,6 +111,10 @@ def _make_view(pipeline: Pipeline, instance: str, op: Operation) -> Callable[[],
             return problem_response(outcome.error)
         if outcome.review is not None:
             return render_review(outcome)
+        if outcome.shadow is not None:
+            response = jsonify(outcome.shadow.public())
+            response.status_code = 202
+            return response
         if isinstance(outcome.result, RowStream):
             return stream_response(outcome.result, fields, request.headers.get("Accept", ""), op.tool_name)
         body = outcome.result.model_dump_json()  # type: ignore[union-attr]

@@ -6,9 +6,10 @@ Each path is a thin adapter: it says who is calling (:class:`Attempt`) and how t
 the raw input, then renders the :class:`Outcome` its own way (an HTTP response, an MCP
 tool result). The rules run here, once, in this order:
 
-authentication → rate budget → scopes → input → validation → policy (direct or review
-queue, per operation or by a rule over the input — :mod:`facade_app.policies`; a dry run
-is never queued; for decisions: the four-eyes rules) → the guard → audit → error mapping.
+authentication → rate budget → scopes → input → validation → policy (direct, review
+queue or shadow, per operation or by a rule over the input — :mod:`facade_app.policies`;
+a dry run is never queued; for decisions: the four-eyes rules) → the guard → audit →
+error mapping.
 
 Every attempt writes exactly one audit line, refused ones included; no exception
 escapes — an unexpected one is logged with the request id and answered as a generic
@@ -37,6 +38,8 @@ from facade_app.policies import Policies
 from facade_app.ratelimit import Budget, RateLimits
 from facade_app.reset_board import ResetBoard
 from facade_app.review_store import Review, ReviewStore, review_store_url
+from facade_app.shadow import ShadowMode
+from facade_app.shadow_store import Shadow, ShadowStore
 
 __all__ = ["Attempt", "Outcome", "Pipeline", "can_review", "parameter_names", "visible"]
 
@@ -70,6 +73,7 @@ class Outcome:
     result: BaseModel | RowStream | None = None
     review: Review | None = None
     error: BridgeError | None = None
+    shadow: Shadow | None = None
     budget: Budget | None = None
 
 
@@ -126,6 +130,7 @@ class Pipeline:
         self.reviews = reviews
         # each write's policy (``reviewed``: instances whose writes all wait for a second person)
         self.policies = policies if policies is not None else Policies(reviewed=reviewed)
+        self.shadows = ShadowMode(runtime, ShadowStore(lambda: reviews.engine), self.policies)
         self.resets: ResetBoard | None = None  # operators' resets shared with the other workers, if any
 
     @classmethod
@@ -205,11 +210,16 @@ class Pipeline:
             _refuse_unknown(op, raw)
             parsed = bridge.parse_input(op, raw)
             audit.inputs = parsed.model_dump(mode="json", by_alias=True, exclude_unset=True)
-            if (op.effect is Effect.WRITE and not getattr(parsed, "dry_run", False)  # a dry run changes nothing
-                    and self.policies.decide(instance, op, parsed) == "review"):
+            policy = "direct"
+            if op.effect is Effect.WRITE and not getattr(parsed, "dry_run", False):  # a dry run changes nothing
+                policy = self.policies.decide(instance, op, parsed)
+            if policy == "review":
                 data = parsed.model_dump(mode="json", by_alias=True)
                 review = self.reviews.submit(op.bridge, op.name, data, caller.name)
                 return Outcome(202, "queued-for-review", review=review, budget=outcome.budget)
+            if policy == "shadow":  # dry-run and recorded beside what a person will do; never executed
+                shadow = self.shadows.shadow(instance, op, parsed, caller.name)
+                return Outcome(202, "shadowed", shadow=shadow, budget=outcome.budget)
             with part_runner(self._part_runner(attempt, caller)):
                 result = bridge.call(op, parsed, deadline_s)
             if isinstance(result, RowStream):
@@ -257,6 +267,19 @@ class Pipeline:
             return Outcome(200, "reset", budget=outcome.budget)
 
         return self._run(attempt, audit, steps)
+
+    def operate(self, attempt: Attempt, event: str, action: Callable[[], Any]) -> tuple[Outcome, Any]:
+        """An operator's action (the key holds ``ops``), audited like any attempt: its outcome
+        and what ``action`` returned."""
+        done: list[Any] = [None]
+
+        def steps(caller: Caller, outcome: Outcome) -> Outcome:
+            if not scope_granted(OPERATOR_SCOPE, caller.scopes):
+                raise Forbidden(f"key '{caller.name}' lacks scope {OPERATOR_SCOPE}")
+            done[0] = action()
+            return Outcome(200, "ok", budget=outcome.budget)
+
+        return self._run(attempt, _Audit(event, "ops"), steps), done[0]
 
     # -- review decisions ------------------------------------------------------------
 

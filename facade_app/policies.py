@@ -1,4 +1,5 @@
-"""Write policies per operation: run it, or queue it for review — for every call or by a rule.
+"""Write policies per operation: run it, queue it for review, or shadow it (dry-run and record it,
+never run it: :mod:`facade_app.shadow`) — for every call or by a rule.
 
     [bridges.custmast.policies.change_address]
     policy = "review"
@@ -30,7 +31,7 @@ from bridges.core.operation import Effect, Operation
 
 __all__ = ["Policies", "PolicyMode"]
 
-PolicyMode = Literal["direct", "review"]
+PolicyMode = Literal["direct", "review", "shadow"]
 
 
 def _plain(value: Any) -> Any:
@@ -60,6 +61,7 @@ class _Rule:
     policy: PolicyMode
     otherwise: PolicyMode
     program: Any = None  # the compiled CEL program of ``when``, if any
+    observe: str | None = None  # shadow mode: the read that shows what the write sets
 
     def decide(self, parsed: BaseModel) -> PolicyMode:
         if self.program is None:
@@ -107,6 +109,9 @@ class Policies:
                     raise ConfigError(f"{where}: the {instance} bridge has no operation {name!r}")
                 if op is not None and op.effect is not Effect.WRITE:
                     raise ConfigError(f"{where}: {op.qualified_name} only reads; policies are for writes")
+                seen = operations.get(declared.observe) if operations is not None and declared.observe else None
+                if declared.observe and operations is not None and (seen is None or seen.effect is not Effect.READ):
+                    raise ConfigError(f"{where}.observe: {declared.observe!r} is not a read operation of {instance}")
                 rules[(instance, name)] = _compile(env, where, declared)
         reviewed = frozenset(name for name, entry in config.bridges.items() if entry.review_writes)
         return cls(rules, reviewed)
@@ -120,21 +125,33 @@ class Policies:
             return rule.decide(parsed)
         return "review" if instance in self.reviewed else "direct"
 
+    def observer(self, instance: str, op: Operation) -> str | None:
+        """The read operation that shows what ``op`` sets (shadow mode), if configured."""
+        rule = self.rules.get((instance, op.name))
+        return rule.observe if rule is not None else None
+
     def may_review(self, instance: str, op: Operation) -> bool:
         """True when some call of ``op`` may be queued for review (for tool descriptions)."""
-        rule = self.rules.get((instance, op.name))
+        return "review" in self._modes(instance, op)
+
+    def may_shadow(self, instance: str, op: Operation) -> bool:
+        """True when some call of ``op`` may be shadowed (for tool descriptions)."""
+        return "shadow" in self._modes(instance, op)
+
+    def _modes(self, instance: str, op: Operation) -> set[str]:
         if op.effect is not Effect.WRITE:
-            return False
+            return set()
+        rule = self.rules.get((instance, op.name))
         if rule is None:
-            return instance in self.reviewed
-        return "review" in (rule.policy, rule.otherwise if rule.program is not None else rule.policy)
+            return {"review" if instance in self.reviewed else "direct"}
+        return {rule.policy, rule.otherwise} if rule.program is not None else {rule.policy}
 
 
 def _compile(env: Any, where: str, declared: WritePolicy) -> _Rule:
     if declared.when is None:
-        return _Rule(where, declared.policy, declared.policy)
+        return _Rule(where, declared.policy, declared.policy, observe=declared.observe)
     try:
         program = env.program(env.compile(declared.when))
     except Exception as exc:  # CELParseError and friends
         raise ConfigError(f"{where}.when: not a valid CEL expression ({type(exc).__name__})") from None
-    return _Rule(where, declared.policy, declared.otherwise, program)
+    return _Rule(where, declared.policy, declared.otherwise, program, declared.observe)

@@ -126,7 +126,7 @@ class FacadeSettings(BaseModel):
         return self
 
 
-PolicyMode = Literal["direct", "review"]
+PolicyMode = Literal["direct", "review", "shadow"]
 
 
 class WritePolicy(BaseModel):
@@ -142,10 +142,13 @@ class WritePolicy(BaseModel):
 
     model_config = {"extra": "forbid"}
 
-    policy: PolicyMode = Field("review", description="direct: run it; review: queue it for a second person.")
+    policy: PolicyMode = Field("review", description="direct: run it; review: queue it for a second person; "
+                               "shadow: dry-run and record it, never run it.")
     when: str | None = Field(None, max_length=2000, description="CEL expression over `input`: `policy` applies "
                              "when it is true; a call it cannot be evaluated for is refused, never run.")
     otherwise: PolicyMode = Field("direct", description="The policy when `when` is false.")
+    observe: str | None = Field(None, description="Shadow mode: the bridge's read operation showing the fields "
+                                "the write sets, read to match a proposal to what a person then did.")
 
 
 class BridgeEntry(BaseModel):
