@@ -1,4 +1,4 @@
-"""The ``bridges`` command: serve, check, list, openapi, tools, mcp, discover, assess, demo."""
+"""The ``bridges`` command: serve, check, list, openapi, tools, mcp, discover, assess, crosswalk, demo."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from bridges.core.registry import available_bridges, check_config, load_bridge_c
 from facade_app.assess_cli import add_assess_command
 from facade_app.auth import KeyRing
 from facade_app.cassette_cli import add_cassette_commands
+from facade_app.crosswalk_cli import add_crosswalk_command
 from facade_app.discover_cli import add_discover_parser
 from facade_app.scaffold import add_new_command
 from facade_app.watch_cli import add_watch_commands
@@ -194,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
 
     add_discover_parser(sub)
     add_assess_command(sub)
+    add_crosswalk_command(sub)
 
     p = sub.add_parser("demo", help="start the demo legacy systems and the facade in front of them")
     p.add_argument("--host", default="127.0.0.1")

@@ -52,3 +52,7 @@ class Crosswalk:
     def local(self, system: str, canonical_id: str) -> str | None:
         """``system``'s id for a canonical id, or None if unmapped."""
         return self._from_canonical.get(system, {}).get(canonical_id.strip())
+
+    def ids(self, system: str) -> dict[str, str]:
+        """Every local id of ``system`` and its canonical id."""
+        return dict(self._to_canonical.get(system, {}))
