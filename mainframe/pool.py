@@ -188,8 +188,7 @@ class SessionPool:
                 budget_spent = False
                 if self._closed:
                     raise Unavailable(f"{self.name} is closed", retry_after=self.settings.retry_after_s)
-                if self._refused is not None:
-                    raise self._refusal()
+                self._raise_if_refused_locked()
                 while self._idle:
                     session = self._idle.pop()  # the most recently used: warmest
                     if time.monotonic() - session.last_used > self.settings.max_idle_s:
@@ -257,10 +256,10 @@ class SessionPool:
         one has succeeded (a wrong password then costs one attempt, not one per caller)."""
         return self._refused is None and (self._verified or self._opening == 0)
 
-    def _refusal(self) -> LoginRefused:
-        """A fresh copy of the stored refusal, for the next caller."""
-        assert self._refused is not None
-        return LoginRefused(self._refused.detail, **self._refused.context)
+    def _raise_if_refused_locked(self) -> None:
+        """After a refused sign-on every caller gets the refusal at once (a fresh copy of it)."""
+        if self._refused is not None:
+            raise LoginRefused(self._refused.detail, **self._refused.context)
 
     def _open(self, lu_name: str | None, lease: Lease | None = None) -> Session:
         """Open one session (counted in ``_opening`` by the caller) under ``lease``, if any."""

@@ -8,7 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bridges.core.errors import Unavailable
+from bridges.core.deadline import Deadline, deadline_scope
+from bridges.core.errors import LoginRefused, Unavailable
 from bridges.core.leases import LeaseStore
 from bridges.core.testing import wait_until
 from mainframe import LiveTerminal, PoolSettings, SessionPool
@@ -29,16 +30,21 @@ def host():
 
 
 @pytest.fixture
-def shared(host):
-    """Two pools as two worker processes would build them: each its own lease store (own
-    renewal, own holder name) on one Redis, one budget of 2 sessions on LU0001…LU0003."""
+def prefix() -> str:
+    """Where this test's leases live in the real Redis (a fresh prefix: no other test's leases)."""
     import redis
 
     try:
         redis.Redis.from_url(REDIS, socket_connect_timeout=1).ping()
     except redis.RedisError as exc:
         real_part_missing(f"Redis at {REDIS} ({type(exc).__name__})")
-    prefix = f"lb-test:{uuid.uuid4().hex[:8]}"
+    return f"lb-test:{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def shared(host, prefix):
+    """Two pools as two worker processes would build them: each its own lease store (own
+    renewal, own holder name) on one Redis, one budget of 2 sessions on LU0001…LU0003."""
     stores, pools = [], []
 
     def open_session(lu_name):
@@ -109,3 +115,25 @@ def test_an_idle_session_goes_back_to_the_budget_when_another_process_is_turned_
         lus = {first.screen().text(2, 73, 8).strip(), second.screen().text(2, 73, 8).strip()}
     assert len(lus) == 2 and pools[1].status()["discarded"] >= 1
     assert host.peak_sessions <= 2 and host.refused_sessions == 0
+
+
+def test_a_refused_sign_on_gives_its_lease_back_to_the_budget(prefix):
+    store = LeaseStore.from_url(REDIS, ttl_s=5)
+    store.prefix = prefix
+    budget = store.budget("custmast", limit=1, slots=LUS)
+    asked: list[str | None] = []
+
+    def refused(lu_name):
+        asked.append(lu_name)
+        raise LoginRefused("CUSTMAST refused the sign-on: wrong user id or password")
+
+    pool = SessionPool(refused, PoolSettings(min_size=0, max_size=1, lu_names=LUS), is_home=lambda s: True,
+                       budget=budget, background=False)
+    try:
+        with pytest.raises(LoginRefused), deadline_scope(Deadline(5)), pool.session():
+            pass
+        assert len(asked) == 1 and asked[0] in LUS  # it signed on under a lease on one LU name …
+        assert budget.status()["in_use"] == 0  # … and gave it back: another process may have it
+    finally:
+        pool.close()
+        store.close()
