@@ -24,6 +24,8 @@ from bridges.core.errors import Unauthenticated
 from bridges.core.registry import build_runtime
 from bridges.core.runtime import Runtime
 from facade_app.auth import KeyRing, presented_key
+from facade_app.logs import set_request_id
+from facade_app.metrics import Metrics, register_metrics
 from facade_app.operations import register_operations
 from facade_app.operator_routes import AUDITED_ENDPOINTS, register_operator_routes
 from facade_app.pages import register_pages
@@ -73,6 +75,7 @@ def create_app(config: Config, runtime: Runtime | None = None, *, several_proces
         g.started = time.perf_counter()
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if _REQUEST_ID.match(incoming) else secrets.token_hex(16)
+        set_request_id(g.request_id)
         buffer_request(config.facade.max_query_bytes, config.facade.max_body_bytes, config.facade.body_timeout_s)
         if g.input_error is not None and request.endpoint not in audited:
             return problem_response(g.input_error)  # an operation's view raises it, to audit it
@@ -111,6 +114,11 @@ def create_app(config: Config, runtime: Runtime | None = None, *, several_proces
     readiness = Readiness(runtime, config.facade.readiness_ttl_s, config.facade.ready_requires, board=board)
     app.extensions["legacy_bridges"]["readiness"] = readiness
     register_readiness(app, readiness)
+    metrics = Metrics(runtime, pending=pipeline.reviews.pending_count)
+    pipeline.observe = metrics.observe
+    register_metrics(app, metrics)
+    if several_processes:
+        metrics.start()  # each worker keeps its gauges fresh for whichever worker answers /metrics
     atexit.register(runtime.close)
     return app
 

@@ -83,6 +83,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         # served from the next connection on, with no restart.
         tls = {"certfile": str(config.path(config.facade.tls_cert_file)),
                "keyfile": str(config.path(config.facade.tls_key_file))}
+    from facade_app.logs import configure_logging
+
+    configure_logging(config.facade.log_format, logging.INFO if args.verbose else logging.WARNING)
     run_gunicorn(args.config, host, port, args.workers, extra=tls)
     return 0
 

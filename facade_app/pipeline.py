@@ -34,6 +34,7 @@ from bridges.core.runtime import Runtime
 from bridges.core.streaming import RowStream
 from facade_app.audit import AuditLog
 from facade_app.auth import OPERATOR_SCOPE, Caller, scope_granted
+from facade_app.logs import log_fields
 from facade_app.policies import Policies
 from facade_app.ratelimit import Budget, RateLimits
 from facade_app.reset_board import ResetBoard
@@ -132,6 +133,8 @@ class Pipeline:
         self.policies = policies if policies is not None else Policies(reviewed=reviewed)
         self.shadows = ShadowMode(runtime, ShadowStore(lambda: reviews.engine), self.policies)
         self.resets: ResetBoard | None = None  # operators' resets shared with the other workers, if any
+        self.observe: Callable[[str, str, float, BridgeError | None], None] | None = None
+        """Told of every finished attempt (event, outcome, seconds, error): the metrics."""
 
     @classmethod
     def from_config(cls, config: Config, runtime: Runtime) -> Pipeline:
@@ -177,10 +180,12 @@ class Pipeline:
             error = BridgeError("an unexpected error occurred; quote the request id when reporting it")
             outcome = Outcome(500, "internal", error=error, budget=outcome.budget)
         finally:
+            elapsed = time.perf_counter() - attempt.started
             self.audit.record(event=audit.event, effect=audit.effect, caller=caller.name if caller else None,
-                              request_id=attempt.request_id, status=outcome.status,
-                              duration_ms=(time.perf_counter() - attempt.started) * 1000,
+                              request_id=attempt.request_id, status=outcome.status, duration_ms=elapsed * 1000,
                               inputs=audit.inputs, outcome=outcome.outcome)
+            if self.observe is not None:
+                self.observe(audit.event, outcome.outcome, elapsed, outcome.error)
         return outcome
 
     def turn_away(self, attempt: Attempt, event: str) -> Outcome:
@@ -228,7 +233,8 @@ class Pipeline:
                 return Outcome(200, "partial", result=result, budget=outcome.budget)
             return Outcome(200, "ok", result=result, budget=outcome.budget)
 
-        return self._run(attempt, audit, steps)
+        with log_fields(bridge=instance, operation=op.name):
+            return self._run(attempt, audit, steps)
 
     def _part_runner(self, attempt: Attempt, caller: Caller) -> PartRunner:
         """How a composite operation called by ``attempt`` runs its parts: through this pipeline."""
@@ -320,7 +326,8 @@ class Pipeline:
                 raise Conflict(f"review {review.id} is {now.status if now else 'gone'}, not pending")
             if decision == "reject":
                 return Outcome(200, "rejected", review=self.reviews.get(review.id), budget=outcome.budget)
-            return self._execute(review, outcome.budget)
+            with log_fields(bridge=review.bridge, operation=review.operation):
+                return self._execute(review, outcome.budget)
 
         return self._run(attempt, audit, steps)
 

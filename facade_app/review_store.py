@@ -28,6 +28,7 @@ from sqlalchemy import (
     Text,
     and_,
     create_engine,
+    func,
     insert,
     or_,
     select,
@@ -160,6 +161,14 @@ class ReviewStore:
             query = query.where(_reviews.c.status == status)
         with self.engine.connect() as conn:
             return [_review(row) for row in conn.execute(query).mappings()]
+
+    def pending_count(self) -> int:
+        """Writes waiting for a decision (unexpired), for the review-queue depth metric."""
+        now = time.time()
+        query = select(func.count()).select_from(_reviews).where(_reviews.c.status == "pending",
+                                                                 _reviews.c.expires_at >= now)
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
 
     def decide(self, review_id: str, *, to: str, by: str, reason: str | None = None) -> bool:
         """Move a pending, unexpired review to ``approved`` or ``rejected``; False if it was not."""

@@ -54,7 +54,8 @@ def run_gunicorn(config_path: str, host: str, port: int, workers: int, threads: 
     class _App(BaseApplication):  # the documented way to embed gunicorn
         def load_config(self) -> None:
             settings = {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
-                        "worker_class": "gthread", "accesslog": None, "timeout": 120, **(extra or {})}
+                        "worker_class": "gthread", "accesslog": None, "timeout": 120, "child_exit": _child_exit,
+                        **(extra or {})}
             for key, value in settings.items():
                 self.cfg.set(key, value)
 
@@ -64,6 +65,13 @@ def run_gunicorn(config_path: str, host: str, port: int, workers: int, threads: 
             return app
 
     _App().run()
+
+
+def _child_exit(server: Any, worker: Any) -> None:
+    """gunicorn's hook in the master: a worker that exited stops counting in the live gauges."""
+    from facade_app.metrics import child_exit
+
+    child_exit(server, worker)
 
 
 def make_dev_server(app: Flask, host: str, port: int) -> BaseWSGIServer:

@@ -455,6 +455,7 @@ class SessionPool:
                 "idle": len(self._idle),
                 "busy": len(self._busy),
                 "opening": self._opening,
+                "waiting": self._waiting,
                 "min_size": self.settings.min_size,
                 "max_size": self.settings.max_size,
                 **self.counters,

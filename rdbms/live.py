@@ -14,7 +14,8 @@ ODBC driver at all.
 With a shared ``budget`` (a :class:`~bridges.core.leases.Budget`), every open connection —
 pooled, exporting or probing — holds a lease until it closes, so all the processes serving
 the database together never open more than the budget; a connection goes back to the
-budget instead of the pool when another process was turned away.
+budget instead of the pool when another process was turned away, and idle pooled ones are
+closed within a second of it (an idle process would otherwise keep them).
 """
 
 from __future__ import annotations
@@ -114,6 +115,9 @@ class OdbcConnection:
         event.listen(self._pool, "checkin", self._mark_used)
         event.listen(self._pool, "close", self._closed)
         event.listen(self._pool, "close_detached", lambda dbapi_con: self._closed(dbapi_con, None))
+        self._stop = threading.Event()
+        if budget is not None:
+            threading.Thread(target=self._budget_upkeep, name="rdbms-budget", daemon=True).start()
         if self.dialect is Dialect.SQLITE:
             sqlite_ext.disable_extension_loading()  # before any connection opens
         self._probe(allow_write_account)
@@ -170,6 +174,15 @@ class OdbcConnection:
             lease = self._leases.pop(id(dbapi_con), None)
             if lease is not None:
                 self._closing.append(lease)
+
+    def _budget_upkeep(self) -> None:
+        """Each second: when another process was turned away, close the idle pooled connections."""
+        assert self._budget is not None
+        while not self._stop.wait(1.0):
+            if self._pool.checkedin() and self._budget.wanted():
+                # dispose() closes the checked-in connections only; those in use come back as usual.
+                self._pool.dispose()
+                self._give_back_closed()
 
     def _give_back_closed(self) -> None:
         """Give back the leases of connections closed since the last call."""
@@ -406,6 +419,7 @@ class OdbcConnection:
             "mode": "live",
             "pool_size": self._pool.size(),
             "pool_checked_out": self._pool.checkedout(),
+            "pool_idle": self._pool.checkedin(),
             "discarded_connections": self.discarded,
             "streams_running": self._streams_running,
             "max_streams": self.max_streams,
@@ -415,6 +429,7 @@ class OdbcConnection:
 
     def close(self) -> None:
         """Close every pooled connection."""
+        self._stop.set()
         self._pool.dispose()
         self._give_back_closed()
 
