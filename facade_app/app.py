@@ -37,6 +37,7 @@ from facade_app.readiness_board import ReadinessBoard
 from facade_app.request_input import buffer_request
 from facade_app.reset_board import ResetBoard
 from facade_app.reviews import register_reviews
+from facade_app.rollout_routes import register_rollout_routes
 from facade_app.shadow_routes import register_shadow_routes
 
 __all__ = ["create_app"]
@@ -108,6 +109,7 @@ def create_app(config: Config, runtime: Runtime | None = None, *, several_proces
     register_operations(app, pipeline)
     register_reviews(app, pipeline)
     register_shadow_routes(app, pipeline)
+    register_rollout_routes(app, pipeline)
     register_operator_routes(app, pipeline)
     register_pages(app, runtime)
     board = ReadinessBoard(config.path(config.facade.state_dir) / "readiness.db") if several_processes else None

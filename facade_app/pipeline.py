@@ -39,6 +39,7 @@ from facade_app.policies import Policies
 from facade_app.ratelimit import Budget, RateLimits
 from facade_app.reset_board import ResetBoard
 from facade_app.review_store import Review, ReviewStore, review_store_url
+from facade_app.rollout import Rollouts
 from facade_app.shadow import ShadowMode
 from facade_app.shadow_store import Shadow, ShadowStore
 
@@ -132,6 +133,7 @@ class Pipeline:
         # each write's policy (``reviewed``: instances whose writes all wait for a second person)
         self.policies = policies if policies is not None else Policies(reviewed=reviewed)
         self.shadows = ShadowMode(runtime, ShadowStore(lambda: reviews.engine), self.policies)
+        self.rollouts = Rollouts(runtime, lambda: reviews.engine)  # candidates of reads (none unless configured)
         self.resets: ResetBoard | None = None  # operators' resets shared with the other workers, if any
         self.observe: Callable[[str, str, float, BridgeError | None], None] | None = None
         """Told of every finished attempt (event, outcome, seconds, error): the metrics."""
@@ -144,8 +146,10 @@ class Pipeline:
         for limit in [config.facade.rate_limit, *(k.rate_limit for k in config.api_keys if k.rate_limit)]:
             limits.validate(limit)  # a malformed limit fails at start, not on the first call
         store = ReviewStore(review_store_url(config), config.facade.review_ttl_s)
-        return cls(runtime, audit, limits, config.facade.rate_limit, store,
-                   policies=Policies.from_config(config, {i: r.operations for i, r in runtime.bridges.items()}))
+        pipeline = cls(runtime, audit, limits, config.facade.rate_limit, store,
+                       policies=Policies.from_config(config, {i: r.operations for i, r in runtime.bridges.items()}))
+        pipeline.rollouts = Rollouts.from_config(config, runtime, lambda: store.engine)
+        return pipeline
 
     @property
     def reviewed(self) -> frozenset[str]:
@@ -229,6 +233,8 @@ class Pipeline:
                 result = bridge.call(op, parsed, deadline_s)
             if isinstance(result, RowStream):
                 return Outcome(200, "streamed", result=result, budget=outcome.budget)
+            if op.effect is Effect.READ:  # a candidate implementation may run beside it (the caller gets this one)
+                self.rollouts.observe(instance, op, parsed, caller.name, attempt.request_id, result)
             if isinstance(result, CompositeResult) and not result.complete:
                 return Outcome(200, "partial", result=result, budget=outcome.budget)
             return Outcome(200, "ok", result=result, budget=outcome.budget)

@@ -38,6 +38,7 @@ __all__ = [
     "BridgeEntry",
     "Config",
     "FacadeSettings",
+    "RolloutSettings",
     "SecretRef",
     "WritePolicy",
     "format_validation_error",
@@ -153,6 +154,25 @@ class WritePolicy(BaseModel):
                                 "the write sets, read to match a proposal to what a person then did.")
 
 
+class RolloutSettings(BaseModel):
+    """A candidate implementation of a read beside the current one (``[bridges.NAME.rollouts.OPERATION]``).
+
+    On ``share`` of the calls the candidate — the same operation of another bridge instance — runs
+    after the current one has answered; the caller always gets the current answer, and the two are
+    compared. ``sticky`` picks the calls: by ``caller`` (the key's name), by an input field
+    (``input.customer``), or per ``request``."""
+
+    model_config = {"extra": "forbid"}
+
+    candidate: str = Field(description="The bridge instance serving the candidate implementation.")
+    share: float = Field(0.1, ge=0, le=1, description="Share of the calls the candidate runs on, at start "
+                         "(changed while serving with PUT /v1/rollouts/<bridge>/<operation>; 0 stops it).")
+    sticky: str = Field("caller", pattern=r"^(caller|request|input\.[A-Za-z_][A-Za-z0-9_]*)$",
+                        description="caller, request, or input.<field>: the same value always gets the same side.")
+    ignore: list[str] = Field(default_factory=list, description="Output fields left out of the comparison "
+                              "(dotted paths of volatile values).")
+
+
 class BridgeEntry(BaseModel):
     """One configured bridge instance (a ``[bridges.NAME]`` table)."""
 
@@ -166,6 +186,9 @@ class BridgeEntry(BaseModel):
     policies: dict[str, WritePolicy] = Field(
         default_factory=dict, description="Per write operation (by name): direct, review, or a rule over the "
         "input; overrides review_writes for that operation.")
+    rollouts: dict[str, RolloutSettings] = Field(
+        default_factory=dict, description="Per read operation (by name): a candidate implementation run on a "
+        "share of the calls beside the current one, compared, never answered.")
     secrets: dict[str, SecretRef] = Field(default_factory=dict)
     options: dict[str, Any] = Field(default_factory=dict)
     tunnel: TunnelSettings | None = Field(None, description="Reach the bridge's host through an SSH jump host.")
