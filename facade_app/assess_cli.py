@@ -92,6 +92,31 @@ def _targets(args: argparse.Namespace) -> list[Any]:
     return [target]
 
 
+def _across(args: argparse.Namespace) -> dict[str, Any] | None:
+    """The across-systems entry when records files are given (with --crosswalk or the configuration's)."""
+    if not args.records:
+        return None
+    from bridges.assess.across import across_systems
+    from bridges.core.config import load_config
+    from bridges.core.crosswalk import Crosswalk
+    from bridges.core.errors import ConfigError
+    from bridges.linkage import read_records
+
+    path = args.crosswalk
+    if path is None and args.config:
+        config = load_config(args.config)
+        path = config.path(config.crosswalk) if config.crosswalk else None
+    if path is None:
+        raise ConfigError("--records: say --crosswalk FILE (or set crosswalk in the configuration)")
+    records = {}
+    for value in args.records:
+        system, eq, file = value.partition("=")
+        if not eq or not system or not file:
+            raise ConfigError(f"--records {value!r}: give SYSTEM=FILE.csv")
+        records[system] = read_records(file, system)
+    return across_systems(records, Crosswalk.load(path))
+
+
 def _run(args: argparse.Namespace) -> int:
     from bridges.assess import assess_targets, build_report, markdown_report
 
@@ -100,7 +125,7 @@ def _run(args: argparse.Namespace) -> int:
     systems = assess_targets(
         targets, sample_rows=args.sample, count_limit=args.count_limit, as_of=as_of, progress=_progress
     )
-    report = build_report(systems, as_of=as_of)
+    report = build_report(systems, as_of=as_of, across=_across(args))
     if args.out:
         from bridges.assess import write_reports
 
@@ -155,5 +180,13 @@ def add_assess_command(sub: argparse._SubParsersAction) -> None:  # type: ignore
     p.add_argument("--tls", action="store_true", help="--tn3270: TN3270 over TLS")
     p.add_argument("--code-page", default="cp037", help="--tn3270: the host's EBCDIC code page (default cp037)")
     p.add_argument("--start", action="append", metavar="PATH", help="--url: a page to visit, relative (repeatable)")
+    p.add_argument(
+        "--records",
+        action="append",
+        default=[],
+        metavar="SYSTEM=FILE",
+        help="a system's customer records (CSV, as `bridges crosswalk build` reads): compare systems via the crosswalk",
+    )
+    p.add_argument("--crosswalk", metavar="FILE", help="the crosswalk for --records (default: the configuration's)")
     p.add_argument("--out", metavar="DIR", help="write assessment.json and assessment.md here")
     p.set_defaults(func=_run)

@@ -232,6 +232,17 @@ def _legacy_findings(p: ColumnProfile, s: Suggestion, values: Sequence[Any], per
             )
 
 
+def _decoded(codec: Any, raw: Sequence[bytes]) -> list[str] | None:
+    """Every value read by ``codec`` (``unpack_comp3``, ``unzone``) as text, or None when one is not of its form."""
+    out = []
+    for b in raw:
+        try:
+            out.append(str(codec(b)))
+        except codecs.CodecError:
+            return None
+    return out
+
+
 def _encoding_findings(p: ColumnProfile, values: Sequence[Any], personal: bool) -> None:
     texts = [v for v in values if isinstance(v, str)]
     odd = [t for t in texts if _MOJIBAKE.search(t)]
@@ -242,6 +253,12 @@ def _encoding_findings(p: ColumnProfile, values: Sequence[Any], personal: bool) 
     raw = [bytes(v) for v in values if isinstance(v, bytes | bytearray | memoryview)]
     if not raw:
         return
+    for codec, kind in ((codecs.unpack_comp3, "packed_decimal"), (codecs.unzone, "zoned_decimal")):
+        decoded = _decoded(codec, raw)
+        if decoded is not None:
+            note = f"{kind.replace('_', ' ')} left as bytes (scale unknown: shown unscaled)"
+            p.findings.append(Finding(kind, p.name, len(raw), p.sampled, codec.__name__, decoded[:EXAMPLES], note))
+            return
     bad = []
     for b in raw:
         try:

@@ -25,17 +25,29 @@ JSON schema, version 1 (``schema_version``; a field is only ever added within a 
             "findings": [{"class", "column", "count", "sampled", "rule", "examples", "note"}]
           }]
         },
+        "probe": {...}, "walk": {...},                 # TN3270 hosts (mainframe.assess): reachable, tls, tn3270e;
+                                                       #   sign_on, screens [{name, fields [{name, kind, row, col,
+                                                       #   length}]}], response_ms {p50, p95, max}, typed_fields
+        "probe": {...}, "pages": [...],                # web apps (web_scrape.assess): login, csrf_field,
+                                                       #   session_cookies, pages [{status, latency_ms, bytes,
+                                                       #   encoding, needs_javascript, layout_stable}]
+        "personal_fields": [{"screen" | "page", "field", "kind"}],
         "summary": {...}                               # as the top-level summary, for this system
       }],
       "summary": {"systems": 1, "relations": 16, "rows": 90000, "columns": 120, "personal_columns": 6,
-                  "security_findings": 0,
+                  "screens": 3, "pages": 3, "personal_fields": 4, "security_findings": 0,
                   "preparation": [{"class", "rule", "columns", "values"}]}   # one line per class and rule
     }
 
 Finding classes: ``char_padding``, ``blank``, ``legacy_date``, ``date_sentinel``, ``legacy_time``, ``cents``,
 ``number_as_text``, ``number_sentinel``, ``mojibake``, ``ebcdic_bytes``, ``not_utf8``, ``personal_data``,
-``duplicate_key``, ``no_key``, ``stale_history``. ``rule`` is the codec of :mod:`bridges.core.codecs` that
-reads it, ``governance`` for personal data, or ``needs work``. Examples of personal data are masked.
+``duplicate_key``, ``no_key``, ``stale_history``, ``packed_decimal``, ``zoned_decimal``. ``rule`` is the codec
+of :mod:`bridges.core.codecs` that reads it, ``governance`` for personal data, or ``needs work``. Examples of
+personal data are masked.
+
+With records files and a crosswalk, ``across`` (see :mod:`bridges.assess.across`): per system its
+records, canonical customers, ids not mapped and customers under two ids; ``overlap`` (customers per
+combination of systems); ``disagreements`` per field with masked examples.
 """
 
 from __future__ import annotations
@@ -78,17 +90,23 @@ def _summary(systems: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def build_report(systems: list[dict[str, Any]], *, as_of: dt.date) -> dict[str, Any]:
-    """The JSON report of ``systems`` (from :func:`bridges.assess.targets.assess_targets`)."""
+def build_report(
+    systems: list[dict[str, Any]], *, as_of: dt.date, across: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The JSON report of ``systems`` (from :func:`bridges.assess.targets.assess_targets`) and, when given,
+    the ``across`` entry (:func:`bridges.assess.across.across_systems`)."""
     for system in systems:
         system["summary"] = _summary([system])
-    return {
+    report = {
         "schema_version": SCHEMA_VERSION,
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "as_of": as_of.isoformat(),
         "systems": systems,
         "summary": _summary(systems),
     }
+    if across is not None:
+        report["across"] = across
+    return report
 
 
 def _cell(value: Any) -> str:
@@ -215,6 +233,25 @@ def _web_lines(system: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _across_lines(across: dict[str, Any]) -> list[str]:
+    lines = ["", "## Across systems", "", f"Through crosswalk version {across['crosswalk_version']}.", ""]
+    lines += _table(
+        ["system", "records", "canonical customers", "ids not mapped", "customers under two ids"],
+        [
+            [name, s["records"], s["canonical_customers"], s["unmapped"], s["mapped_twice"]]
+            for name, s in across["systems"].items()
+        ],
+    )
+    lines += ["", "Customers held by each combination of systems:", ""]
+    lines += _table(["systems", "customers"], [[k, v] for k, v in across["overlap"].items()])
+    lines += ["", "Fields that disagree for the same customer:", ""]
+    lines += _table(
+        ["field", "customers", "examples"],
+        [[f, d["count"], "; ".join(d["examples"])] for f, d in across["disagreements"].items()],
+    )
+    return lines
+
+
 def markdown_report(report: dict[str, Any]) -> str:
     """The report for people: per system its relations, findings, dates and security; the overall summary."""
     s = report["summary"]
@@ -250,6 +287,8 @@ def markdown_report(report: dict[str, Any]) -> str:
             lines += [
                 f"- {f.get('screen') or f.get('page')}: {f['field']} ({f['kind']})" for f in system["personal_fields"]
             ]
+    if "across" in report:
+        lines += _across_lines(report["across"])
     return "\n".join(lines) + "\n"
 
 

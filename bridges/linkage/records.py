@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["FIELDS", "Record", "normal_phone", "normal_text", "read_records", "write_records"]
+__all__ = ["FIELDS", "Record", "normal_phone", "normal_street", "normal_text", "read_records", "write_records"]
 
 FIELDS = ("name", "street", "city", "postcode", "country", "phone", "email")
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
@@ -29,6 +29,20 @@ def normal_text(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _NOT_WORD.sub(" ", plain).strip()
+
+
+_STREET_WORDS = {"str": "strasse", "st": "street", "rd": "road", "ave": "avenue", "av": "avenue", "pl": "place"}
+
+
+def normal_street(text: str) -> str:
+    """A street normalised as :func:`normal_text`, common abbreviations written out (``Hauptstr.``,
+    ``Mill St.``), also when glued to the name (``hauptstr`` → ``hauptstrasse``)."""
+    words = []
+    for word in normal_text(text).split():
+        if word.endswith("str") and len(word) > 3:
+            word = word + "asse"
+        words.append(_STREET_WORDS.get(word, word))
+    return " ".join(words)
 
 
 def normal_phone(text: str) -> str:
@@ -58,7 +72,7 @@ class Record:
         """Fill :attr:`norm`; returns the record."""
         self.norm = {
             "name": normal_text(self.name),
-            "street": normal_text(self.street),
+            "street": normal_street(self.street),
             "city": normal_text(self.city),
             "postcode": normal_text(self.postcode).replace(" ", ""),
             "country": normal_text(self.country),

@@ -110,3 +110,21 @@ def test_assess_a_tn3270_host_given_directly(monkeypatch, capsys):
         assert main([*args, "--walk", str(walk)]) == 0
     out = capsys.readouterr().out
     assert "## host (tn3270)" in out and "TN3270E offered: True" in out and "| CustomerInquiry | 2 |" in out
+
+
+def test_assess_compares_systems_through_the_crosswalk(orders_db, tmp_path, capsys):
+    from bridges.linkage import write_records
+    from fixtures.linkage import custmast_records, helpdesk_records
+
+    write_records(tmp_path / "custmast.csv", custmast_records())
+    write_records(tmp_path / "helpdesk.csv", helpdesk_records())
+    crosswalk = ROOT / "fixtures" / "crosswalk-v1.csv"
+    args = ["assess", "--connect", f"Driver=SQLite3;Database={orders_db}", "--tables", "VPRDMST", "--crosswalk"]
+    args += [str(crosswalk), "--records", f"custmast={tmp_path / 'custmast.csv'}"]
+    assert main([*args, "--records", f"helpdesk={tmp_path / 'helpdesk.csv'}"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "## Across systems" in out
+        and "| custmast & helpdesk | 524 |" in out
+        and "| helpdesk | 524 | 524 | 0 | 0 |" in out
+    )

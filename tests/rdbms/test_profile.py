@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from bridges.core.codecs import encode_ebcdic
+from bridges.core.codecs import encode_ebcdic, pack_comp3, zone
 from rdbms.profile import gee_distinct, mask, personal_kind, profile_column
 from rdbms.reflect import ReflectedColumn
 
@@ -64,6 +64,17 @@ def test_mojibake_and_ebcdic_bytes():
     p = profile_column(_col("RAWTXT", "binary", "VARBINARY(20)"), raw, as_of=AS_OF)
     assert _findings(p) == {"ebcdic_bytes": 2}
     assert p.findings[0].examples == ["HELLO WORLD", "ANNA SMITH"]
+
+
+def test_packed_and_zoned_decimals_left_as_bytes():
+    packed = [pack_comp3(n, 7) for n in (1250, -37, 0)]
+    p = profile_column(_col("BALPK", "binary", "VARBINARY(4)"), packed, as_of=AS_OF)
+    assert [(f.kind, f.count, f.rule, f.examples) for f in p.findings] == [
+        ("packed_decimal", 3, "unpack_comp3", ["1250", "-37", "0"])
+    ]
+    zoned = [zone(n, 5) for n in (42, -7)]
+    p = profile_column(_col("QTYZN", "binary", "VARBINARY(5)"), zoned, as_of=AS_OF)
+    assert [(f.kind, f.rule, f.examples) for f in p.findings] == [("zoned_decimal", "unzone", ["42", "-7"])]
 
 
 def test_personal_data_is_flagged_and_masked():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bridges.linkage.records import Record, normal_phone, normal_text, read_records, write_records
+from bridges.linkage.records import Record, normal_phone, normal_street, normal_text, read_records, write_records
 
 pytestmark = pytest.mark.unit
 
@@ -14,6 +14,11 @@ def test_normal_text_folds_case_accents_punctuation_and_common_mojibake():
     assert normal_text("MÃ¼ller") == "muller"
     assert normal_text("Hauptstraße 12") == "hauptstrasse 12"
     assert normal_text("Østergaard & Søn") == "ostergaard son"
+
+
+def test_street_abbreviations_are_written_out():
+    assert normal_street("Hauptstr. 12") == normal_street("Hauptstraße 12") == "hauptstrasse 12"
+    assert normal_street("Mill St. 4") == normal_street("Mill Street 4") == "mill street 4"
 
 
 def test_a_phone_is_its_last_nine_digits():
