@@ -87,7 +87,11 @@ class ExtractSettings(BaseModel):
     def through_tunnel(self, host: str, port: int) -> ExtractSettings:
         """These settings reaching the SFTP server at ``host``:``port``."""
         assert self.sftp is not None
-        return self.model_copy(update={"sftp": self.sftp.model_copy(update={"host": host, "port": port})})
+        real = self.sftp.host if self.sftp.port == 22 else f"[{self.sftp.host}]:{self.sftp.port}"
+        alias = self.sftp.host_key_alias or real  # the server's key is still looked up under its own name
+        return self.model_copy(
+            update={"sftp": self.sftp.model_copy(update={"host": host, "port": port, "host_key_alias": alias})}
+        )
 
 
 @dataclass(frozen=True)

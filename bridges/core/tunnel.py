@@ -59,6 +59,12 @@ class SshLogin(BaseModel):
         description="A host key fingerprint (`ssh-keygen -l` form, SHA256:…) trusted although not in known_hosts.",
     )
     connect_timeout_s: float = Field(10.0, gt=0, le=120, description="SSH connect and login timeout.")
+    host_key_alias: str | None = Field(
+        None,
+        max_length=260,
+        description="Look the server's key up in known_hosts under this name (`host` or `[host]:port`), as "
+        "ssh's HostKeyAlias; set by a tunnel to the server's real name.",
+    )
 
 
 class TunnelSettings(SshLogin):
@@ -110,7 +116,7 @@ def open_ssh(host: str, port: int, login: SshLogin, *, passphrase: str | None = 
     known = login.known_hosts.expanduser()
     if known.exists():
         client.load_host_keys(str(known))
-    client.set_missing_host_key_policy(_TrustPolicy(login.trust_host_key))
+    client.set_missing_host_key_policy(_TrustPolicy(login.trust_host_key, login.host_key_alias))
     try:
         client.connect(
             host,
@@ -298,13 +304,21 @@ class SshTunnel:
 
 
 class _TrustPolicy:
-    """An unknown jump-host key: accepted only when it is the configured fingerprint."""
+    """A key not known under the name connected to: accepted when known_hosts has it under the
+    ``alias`` (a server reached through a tunnel's loopback end), or when it is the configured
+    fingerprint; a different key under the alias is a changed key, refused."""
 
-    def __init__(self, trusted: str | None) -> None:
-        self.trusted = trusted
+    def __init__(self, trusted: str | None, alias: str | None = None) -> None:
+        self.trusted, self.alias = trusted, alias
 
     def missing_host_key(self, client: Any, hostname: str, key: Any) -> None:
+        import paramiko
+
         found = fingerprint(key)
-        if self.trusted is None or found != self.trusted:
+        known = client.get_host_keys().lookup(self.alias) if self.alias else None
+        if known is not None and key.get_name() in known:
+            if known[key.get_name()] != key:
+                raise paramiko.BadHostKeyException(self.alias, key, known[key.get_name()])
+        elif self.trusted is None or found != self.trusted:
             raise _Refused(f"{key.get_name()} {found}")
         client.get_host_keys().add(hostname, key.get_name(), key)  # for this client only; the file is not changed

@@ -14,6 +14,7 @@ from bridges.core.config import parse_config
 from bridges.core.errors import Unavailable
 from bridges.core.registry import build_runtime
 from mainframe.testing import demo_host, need_s3270
+from tests.ssh_server import ssh_server
 from tests.tls_certs import Authority, make_ca
 
 pytestmark = pytest.mark.live
@@ -88,4 +89,30 @@ def test_a_certificate_that_does_not_verify_is_refused_naming_tls(problem, tls_h
             assert "verif" in caught.value.detail
     finally:
         if runtime is not None:
+            runtime.close()
+
+
+def test_through_an_ssh_tunnel_the_certificate_is_still_checked_for_the_real_host(ca, tmp_path):
+    need_s3270()
+    with demo_host(tls=ca.issue(tmp_path, "localhost").server_context()) as host, ssh_server(tmp_path / "sshd") as sshd:
+        config = parse_config(
+            {
+                "crosswalk": "fixtures/crosswalk-v1.csv",
+                "bridges": {
+                    "custmast": {
+                        "secrets": {"password": {"env": "CUSTMAST_TEST_PASSWORD", "default": "Dem0-Pass"}},
+                        "options": {"host": "localhost", "port": host.port, "tls": True, "ca_file": str(ca.cert_file)},
+                        "guard": {"deadline_s": 10, "read_retries": 0},
+                        "tunnel": sshd.tunnel_table(),
+                    }
+                },
+            },
+            base_dir=ROOT,
+        )
+        runtime = build_runtime(config)
+        try:
+            settings = runtime.bridges["custmast"].bridge.settings
+            assert (settings.host, settings.tls_server_name) == ("127.0.0.1", "localhost")
+            assert runtime.call("custmast", "get_customer", {"customer": "C-00001"}).customer_id == "C-00001"
+        finally:
             runtime.close()

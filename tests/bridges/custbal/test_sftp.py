@@ -5,6 +5,7 @@ a stream, over the facade like any other bridge."""
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -44,7 +45,14 @@ def published(tmp_path) -> Path:
     return folder
 
 
-def _config(sshd: SshServer | None, folder: Path, tmp_path: Path, cassette: dict | None = None, **options: Any) -> Any:
+def _config(
+    sshd: SshServer | None,
+    folder: Path,
+    tmp_path: Path,
+    cassette: dict | None = None,
+    tunnel: dict | None = None,
+    **options: Any,
+) -> Any:
     sftp = options.pop("sftp", {})
     opts: dict[str, Any] = {"folder": str(folder), "cache_dir": str(tmp_path / "cache"), **options}
     if sshd is not None:
@@ -66,6 +74,7 @@ def _config(sshd: SshServer | None, folder: Path, tmp_path: Path, cassette: dict
                     "options": opts,
                     "guard": {"deadline_s": 30},
                     **({"cassette": cassette} if cassette else {}),
+                    **({"tunnel": tunnel} if tunnel else {}),
                 }
             },
         },
@@ -177,3 +186,24 @@ def test_a_local_folder_serves_without_ssh(published, tmp_path):
         assert [b.model_dump() for b in page.balances] == _expected()[598:] and page.next_start is None
     finally:
         runtime.close()
+
+
+def test_through_a_tunnel_the_sftp_servers_key_is_still_checked_under_its_own_name(sshd, published, tmp_path):
+    runtime = build_runtime(_config(sshd, published, tmp_path, tunnel=sshd.tunnel_table()))
+    try:
+        sftp = runtime.bridges["custbal"].bridge.settings.sftp
+        assert sftp.port == runtime.bridges["custbal"].tunnel.local_port  # the session rides the tunnel
+        assert sftp.host_key_alias == f"[127.0.0.1]:{sshd.port}"
+        assert runtime.call("custbal", "extract_info", {}).records == 600
+    finally:
+        runtime.close()
+    other = tmp_path / "other_key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(other)], check=True, timeout=30)
+    kind, blob = (tmp_path / "other_key.pub").read_text().split()[:2]
+    (tmp_path / "changed").write_text(f"[127.0.0.1]:{sshd.port} {kind} {blob}\n")
+    with pytest.raises(ConfigError, match="differs"):  # the jump host's file is right, the SFTP server's is not
+        build_runtime(
+            _config(
+                sshd, published, tmp_path, tunnel=sshd.tunnel_table(), sftp={"known_hosts": str(tmp_path / "changed")}
+            )
+        )
