@@ -123,7 +123,9 @@ class SftpSource(Source):
         partial = local.with_name(local.name + ".part")
         try:
             with sftp.open(str(self.folder / remote.name), "rb") as src, open(partial, "wb") as dst:
-                src.prefetch(remote.size)  # pipelined reads: SFTP's round trips would otherwise bound the speed
+                # Pipelined reads (SFTP's round trips would otherwise bound the speed), at most 64 x 32 KiB
+                # in flight: memory stays bounded whatever the file's size.
+                src.prefetch(remote.size, max_concurrent_requests=64)
                 while chunk := src.read(1 << 20):
                     dst.write(chunk)
         except OSError as exc:
