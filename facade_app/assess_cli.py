@@ -11,8 +11,8 @@ settings (account, schema, TLS, its ``max_rows`` capping the sample, its guard's
 bounding each query; a TN3270 bridge's walk given as ``--walk NAME=FILE``); otherwise the system
 given. A host is signed on and a web application logged in to only when the password is known,
 once; only the declared walk's fields are typed into, and no web form is submitted. Progress goes
-to standard error; the reports go to ``--out`` (``assessment.json`` and ``assessment.md``), or the
-Markdown one to standard output.
+to standard error; the reports go to ``--out`` (``assessment.json``, ``assessment.md`` and
+``assessment.html``, with charts), or the Markdown one to standard output.
 """
 
 from __future__ import annotations
@@ -129,10 +129,10 @@ def _run(args: argparse.Namespace) -> int:
     if args.out:
         from bridges.assess import write_reports
 
-        json_path, md_path = write_reports(report, Path(args.out))
+        json_path, md_path, html_path = write_reports(report, Path(args.out))
         s = report["summary"]
         print(
-            f"{json_path}, {md_path}: {s['systems']} system(s), {s['relations']} relation(s), "
+            f"{json_path}, {md_path}, {html_path}: {s['systems']} system(s), {s['relations']} relation(s), "
             f"{sum(p['columns'] for p in s['preparation'])} finding(s)",
             file=sys.stderr,
         )
@@ -188,5 +188,5 @@ def add_assess_command(sub: argparse._SubParsersAction) -> None:  # type: ignore
         help="a system's customer records (CSV, as `bridges crosswalk build` reads): compare systems via the crosswalk",
     )
     p.add_argument("--crosswalk", metavar="FILE", help="the crosswalk for --records (default: the configuration's)")
-    p.add_argument("--out", metavar="DIR", help="write assessment.json and assessment.md here")
+    p.add_argument("--out", metavar="DIR", help="write assessment.json, .md and .html here")
     p.set_defaults(func=_run)

@@ -1,4 +1,5 @@
-"""The assessment's reports: a JSON document with a versioned schema, and a Markdown one for people.
+"""The assessment's reports: a JSON document with a versioned schema, a Markdown one for people, and
+the same as one self-contained HTML page with charts (:mod:`bridges.assess.html`).
 
 JSON schema, version 1 (``schema_version``; a field is only ever added within a version)::
 
@@ -63,6 +64,7 @@ __all__ = ["SCHEMA_VERSION", "build_report", "markdown_report", "write_reports"]
 SCHEMA_VERSION = 1
 JSON_NAME = "assessment.json"
 MARKDOWN_NAME = "assessment.md"
+HTML_NAME = "assessment.html"
 
 
 def _summary(systems: list[dict[str, Any]]) -> dict[str, Any]:
@@ -292,10 +294,14 @@ def markdown_report(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_reports(report: dict[str, Any], out: Path) -> tuple[Path, Path]:
-    """Write the JSON and Markdown reports into ``out`` (made if missing); their paths."""
+def write_reports(report: dict[str, Any], out: Path) -> tuple[Path, Path, Path]:
+    """Write the JSON, Markdown and HTML reports into ``out`` (made if missing); their paths."""
+    from bridges.assess.html import html_report
+
     out.mkdir(parents=True, exist_ok=True)
-    json_path, md_path = out / JSON_NAME, out / MARKDOWN_NAME
+    json_path, md_path, html_path = out / JSON_NAME, out / MARKDOWN_NAME, out / HTML_NAME
     json_path.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
-    md_path.write_text(markdown_report(report), encoding="utf-8")
-    return json_path, md_path
+    markdown = markdown_report(report)
+    md_path.write_text(markdown, encoding="utf-8")
+    html_path.write_text(html_report(report, markdown), encoding="utf-8")
+    return json_path, md_path, html_path

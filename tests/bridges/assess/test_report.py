@@ -78,7 +78,7 @@ def test_json_report_schema_and_summary(tmp_path):
         {"class": "personal_data", "rule": "governance", "columns": 1, "values": 100},
     ]
     assert report["systems"][0]["summary"]["relations"] == 1
-    json_path, md_path = write_reports(report, tmp_path / "out")
+    json_path, md_path, _ = write_reports(report, tmp_path / "out")
     assert json.loads(json_path.read_text(encoding="utf-8")) == report
     assert md_path.read_text(encoding="utf-8") == markdown_report(report)
 
