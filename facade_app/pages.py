@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request
 from werkzeug.exceptions import NotFound
 
+from bridges.core.errors import Forbidden
+from bridges.core.operation import Operation
 from bridges.core.runtime import Runtime
 from facade_app.openapi import build_openapi
 from facade_app.problems import PROBLEM_TYPES
@@ -31,11 +33,13 @@ def register_pages(app: Flask, runtime: Runtime) -> None:
 
     @app.get("/tools/<flavour>.json")
     def tools(flavour: str) -> Response:
-        """AI tool definitions: ``openai`` or ``anthropic``."""
+        """AI tool definitions: ``openai`` or ``anthropic``; with a valid key, only the tools its scopes grant."""
         makers: dict[str, Any] = {"openai": openai_tools, "anthropic": anthropic_tools}
         if flavour not in makers:
             raise NotFound("no such tool flavour; try openai or anthropic")
-        return jsonify(makers[flavour](operations))
+        caller = g.get("caller")
+        granted = operations if caller is None else [op for op in operations if _grants(caller, op)]
+        return jsonify(makers[flavour](granted))
 
     @app.get("/")
     @app.get("/docs")
@@ -53,3 +57,11 @@ def register_pages(app: Flask, runtime: Runtime) -> None:
         if slug not in PROBLEM_TYPES:
             raise NotFound("no such problem type")
         return jsonify(type=f"/problems/{slug}", description=PROBLEM_TYPES[slug])
+
+
+def _grants(caller: Any, op: Operation) -> bool:
+    try:
+        caller.require(op)
+    except Forbidden:
+        return False
+    return True

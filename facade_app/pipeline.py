@@ -224,7 +224,11 @@ class Pipeline:
                 policy = self.policies.decide(instance, op, parsed)
             if policy == "review":
                 data = parsed.model_dump(mode="json", by_alias=True)
-                review = self.reviews.submit(op.bridge, op.name, data, caller.name)
+                preview = None
+                if "dry_run" in op.input_model.model_fields:  # the approver sees what the system would do
+                    dry = bridge.call(op, parsed.model_copy(update={"dry_run": True}))
+                    preview = dry.model_dump(mode="json")  # type: ignore[union-attr]
+                review = self.reviews.submit(op.bridge, op.name, data, caller.name, preview)
                 return Outcome(202, "queued-for-review", review=review, budget=outcome.budget)
             if policy == "shadow":  # dry-run and recorded beside what a person will do; never executed
                 shadow = self.shadows.shadow(instance, op, parsed, caller.name)

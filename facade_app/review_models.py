@@ -27,6 +27,8 @@ class ReviewOut(BaseModel):
     decided_at: datetime | None = Field(None, description="When it was approved or rejected (ISO 8601, UTC).")
     reason: str | None = Field(None, description="Why it was rejected.")
     result: dict[str, Any] | None = Field(None, description="The write's output, or its problem when it failed.")
+    dry_run: dict[str, Any] | None = Field(None, description="What the write's dry run answered when it was "
+                                           "queued (for writes that take dry_run), for the approver to see.")
     links: dict[str, str] = Field(description="self; approve and reject only while the review is pending.")
 
 

@@ -59,6 +59,11 @@ _reviews = Table(
     Column("reason", String(500)),
     Column("result", Text),
 )
+_previews = Table(  # a table of its own, so that a queue made before it keeps working
+    "lb_write_review_previews", _meta,
+    Column("review_id", String(32), primary_key=True),
+    Column("dry_run", Text, nullable=False),
+)
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,7 @@ class Review:
     decided_at: float | None = None
     reason: str | None = None
     result: dict[str, Any] | None = None
+    dry_run: dict[str, Any] | None = None
 
     def public(self) -> dict[str, Any]:
         """The review as the API shows it: ISO 8601 times; decision links only while it waits."""
@@ -87,7 +93,8 @@ class Review:
             "id": self.id, "bridge": self.bridge, "operation": self.operation, "input": self.input,
             "requested_by": self.requested_by, "requested_at": _iso(self.requested_at),
             "expires_at": _iso(self.expires_at), "status": self.status, "decided_by": self.decided_by,
-            "decided_at": _iso(self.decided_at), "reason": self.reason, "result": self.result, "links": links,
+            "decided_at": _iso(self.decided_at), "reason": self.reason, "result": self.result, "dry_run": self.dry_run,
+            "links": links,
         }
 
 
@@ -131,25 +138,28 @@ class ReviewStore:
                 self._engine = engine
             return self._engine
 
-    def submit(self, bridge: str, operation: str, data: dict[str, Any], requested_by: str) -> Review:
-        """Queue a write; it waits as ``pending``."""
+    def submit(self, bridge: str, operation: str, data: dict[str, Any], requested_by: str,
+               dry_run: dict[str, Any] | None = None) -> Review:
+        """Queue a write (with what its dry run answered, for the approver); it waits as ``pending``."""
         now = time.time()
         row = {"id": uuid.uuid4().hex, "bridge": bridge, "operation": operation, "input": json.dumps(data),
                "requested_by": requested_by, "requested_at": now, "expires_at": now + self.ttl_s,
                "status": "pending"}
         with self.engine.begin() as conn:
             conn.execute(insert(_reviews).values(**row))
-        return _review(row)
+            if dry_run is not None:
+                conn.execute(insert(_previews).values(review_id=row["id"], dry_run=json.dumps(dry_run)))
+        return _review({**row, "dry_run": json.dumps(dry_run) if dry_run is not None else None})
 
     def get(self, review_id: str) -> Review | None:
         """One review, or None."""
         with self.engine.connect() as conn:
-            row = conn.execute(select(_reviews).where(_reviews.c.id == review_id)).mappings().first()
+            row = conn.execute(_select().where(_reviews.c.id == review_id)).mappings().first()
         return _review(row) if row else None
 
     def list(self, status: str | None = None, limit: int = 100) -> list[Review]:
         """Reviews, newest first."""
-        query = select(_reviews).order_by(_reviews.c.requested_at.desc()).limit(limit)
+        query = _select().order_by(_reviews.c.requested_at.desc()).limit(limit)
         now = time.time()
         waiting = and_(_reviews.c.status == "pending", _reviews.c.expires_at >= now)
         if status == "pending":
@@ -188,6 +198,12 @@ class ReviewStore:
                          .values(status="executed" if ok else "failed", result=json.dumps(result)))
 
 
+def _select() -> Any:
+    """Reviews with their dry runs' answers."""
+    return select(_reviews, _previews.c.dry_run).select_from(
+        _reviews.outerjoin(_previews, _previews.c.review_id == _reviews.c.id))
+
+
 def _connect(url: str) -> Engine:
     if is_per_process(url):  # one shared in-process database
         return create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
@@ -210,6 +226,7 @@ def _review(row: Any) -> Review:
     data = dict(row)
     data["input"] = json.loads(data["input"])
     data["result"] = json.loads(data["result"]) if data.get("result") else None
+    data["dry_run"] = json.loads(data["dry_run"]) if data.get("dry_run") else None
     if data["status"] == "pending" and data["expires_at"] < time.time():
         data["status"] = "expired"
     return Review(**{k: data.get(k) for k in Review.__dataclass_fields__})

@@ -4,7 +4,8 @@ When a bridge is configured with ``review_writes = true``, a write (other than a
 run) is not executed when called — over HTTP or MCP alike: it is validated, queued, and
 answered ``202 Accepted`` with the review's URL. A second person whose key holds
 ``<bridge>:review`` approves it — which executes it through the same guard — or rejects
-it with a reason. Nobody decides their own request; every decision, refused ones
+it with a reason; for a write that takes ``dry_run``, the review shows what its dry run answered
+when it was queued. Nobody decides their own request; every decision, refused ones
 included, is audited (the rules are in :class:`facade_app.pipeline.Pipeline`).
 """
 

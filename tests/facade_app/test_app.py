@@ -195,6 +195,12 @@ def test_tools_are_generated_from_declarations(client):
     assert by_name["shop_get_item"]["input_schema"]["properties"]["item_no"]["pattern"] == "^[0-9]{4}$"
 
 
+def test_with_a_key_the_tool_json_holds_only_the_tools_its_scopes_grant(client):
+    readonly = client.get("/tools/openai.json", headers=auth(READONLY_KEY)).get_json()
+    assert sorted(t["function"]["name"] for t in readonly) == ["shop_export", "shop_get_item"]
+    assert client.get("/tools/openai.json", headers=auth(OTHER_KEY)).get_json() == []
+
+
 def test_query_parameters_use_field_aliases():
     from pydantic import BaseModel, ConfigDict, Field
 

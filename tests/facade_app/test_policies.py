@@ -30,11 +30,13 @@ class Refund(BaseModel):
     amount: Decimal = Field(gt=0, le=1_000_000)
     country: str | None = Field(None, pattern=r"^[A-Z]{2}$")
     note: str | None = None
+    dry_run: bool = False
 
 
 class Refunded(BaseModel):
     account: str
     amount: Decimal
+    paid: bool = False
 
 
 class Ledger(BaseModel):
@@ -53,9 +55,10 @@ class Till(Bridge):
 
     @operation(summary="Refund an amount", effect=Effect.WRITE)
     def refund(self, r: Refund) -> Refunded:
-        """Pays an amount back."""
-        self.refunds.append(r)
-        return Refunded(account=r.account, amount=r.amount)
+        """Pays an amount back (with dry_run: checks it, pays nothing)."""
+        if not r.dry_run:
+            self.refunds.append(r)
+        return Refunded(account=r.account, amount=r.amount, paid=not r.dry_run)
 
     @operation(summary="Read an account")
     def balance(self, q: Ledger) -> Refunded:
@@ -94,6 +97,7 @@ def test_a_threshold_rule_runs_small_writes_and_queues_large_ones(tmp_path):
     large = client.post("/v1/till/refund", json={"account": "0001", "amount": "500.01"}, headers=auth())
     assert large.status_code == 202
     assert large.get_json()["status"] == "pending"
+    assert large.get_json()["dry_run"] == {"account": "0001", "amount": "500.01", "paid": False}  # for the approver
     assert len(till.refunds) == 1  # the large one waits for a second person
     assert [e["outcome"] for e in _audit(tmp_path)] == ["ok", "queued-for-review"]
 
@@ -156,7 +160,7 @@ def test_mcp_calls_follow_the_same_policy(tmp_path):
 
     tools, small, large = asyncio.run(run())
     assert "may be queued" in tools["till_refund"].description
-    assert small.structured_content == {"account": "0001", "amount": "20"}
+    assert small.structured_content == {"account": "0001", "amount": "20", "paid": True}
     assert large.structured_content["status"] == "pending"
     assert len(till.refunds) == 1
 

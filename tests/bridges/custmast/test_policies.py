@@ -39,6 +39,8 @@ def test_a_change_abroad_is_queued_and_a_domestic_one_is_committed(client):
     abroad = client.post("/v1/custmast/change_address", headers=headers,
                          json={"customer": "C-00002", "city": "Malmö", "country": "SE"})
     assert abroad.status_code == 202 and abroad.get_json()["status"] == "pending"
+    preview = abroad.get_json()["dry_run"]  # CUSTMAST checked the change on its screens, for the approver
+    assert (preview["changed"], preview["committed"], preview["new"]["country"]) == (True, False, "SE")
     assert _get(client, "C-00002") == before  # nothing was typed into CUSTMAST
     home = client.post("/v1/custmast/change_address", headers=headers,
                        json={"customer": "C-00002", "city": "Köln", "country": "DE"})
