@@ -11,24 +11,23 @@ settings (account, schema, TLS, its ``max_rows`` capping the sample, its guard's
 bounding each query; a TN3270 bridge's walk given as ``--walk NAME=FILE``); otherwise the system
 given. A host is signed on and a web application logged in to only when the password is known,
 once; only the declared walk's fields are typed into, and no web form is submitted. Progress goes
-to standard error; the reports go to ``--out`` (``assessment.json``, ``assessment.md`` and
-``assessment.html``, with charts), or the Markdown one to standard output.
+to standard error (Ctrl-C stops; ``--resume`` goes on from what was done); the reports go to
+``--out`` (``assessment.json``, ``assessment.md`` and ``assessment.html``, with charts), or the
+Markdown one to standard output.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 __all__ = ["add_assess_command"]
-
-
-def _progress(system: str, relation: str) -> None:
-    print(f"assessing {system}: {relation}", file=sys.stderr, flush=True)
 
 
 def _password(args: argparse.Namespace) -> str | None:
@@ -117,19 +116,70 @@ def _across(args: argparse.Namespace) -> dict[str, Any] | None:
     return across_systems(records, Crosswalk.load(path))
 
 
+@contextlib.contextmanager
+def _progress_shown() -> Iterator[Callable[[str, str], None]]:
+    """A progress callback: a rich spinner line on a terminal, plain lines otherwise (logs, CI)."""
+    if not sys.stderr.isatty():
+        yield lambda system, relation: print(f"assessing {system}: {relation}", file=sys.stderr, flush=True)
+        return
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("{task.completed} done"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("assessing", total=None)
+
+        def show(system: str, relation: str) -> None:
+            bar.update(task, description=f"assessing {system}: {relation}", advance=1)
+
+        yield show
+
+
 def _run(args: argparse.Namespace) -> int:
     from bridges.assess import assess_targets, build_report, markdown_report
+    from bridges.assess.checkpoint import Checkpoint
+    from bridges.core.errors import ConfigError
 
     targets = _targets(args)
     as_of = dt.date.fromisoformat(args.as_of) if args.as_of else dt.date.today()
-    systems = assess_targets(
-        targets, sample_rows=args.sample, count_limit=args.count_limit, as_of=as_of, progress=_progress
-    )
+    if args.resume and not args.out:
+        raise ConfigError("--resume: give the --out folder of the assessment to resume")
+    plan = {
+        "systems": [[t.name, t.transport, t.where()] for t in targets],
+        "as_of": as_of.isoformat(),
+        "sample": args.sample,
+        "count_limit": args.count_limit,
+        "tables": args.tables,
+    }
+    checkpoint = Checkpoint(Path(args.out), plan, resume=args.resume) if args.out else None
+    try:
+        with _progress_shown() as progress:
+            systems = assess_targets(
+                targets,
+                sample_rows=args.sample,
+                count_limit=args.count_limit,
+                as_of=as_of,
+                progress=progress,
+                checkpoint=checkpoint,
+            )
+    except KeyboardInterrupt:
+        if checkpoint is None:
+            raise
+        print(f"bridges assess: stopped; what is done is in {checkpoint.path}: rerun with --resume", file=sys.stderr)
+        return 130
     report = build_report(systems, as_of=as_of, across=_across(args))
     if args.out:
         from bridges.assess import write_reports
 
         json_path, md_path, html_path = write_reports(report, Path(args.out))
+        if checkpoint is not None:
+            checkpoint.finish()
         s = report["summary"]
         print(
             f"{json_path}, {md_path}, {html_path}: {s['systems']} system(s), {s['relations']} relation(s), "
@@ -188,5 +238,6 @@ def add_assess_command(sub: argparse._SubParsersAction) -> None:  # type: ignore
         help="a system's customer records (CSV, as `bridges crosswalk build` reads): compare systems via the crosswalk",
     )
     p.add_argument("--crosswalk", metavar="FILE", help="the crosswalk for --records (default: the configuration's)")
+    p.add_argument("--resume", action="store_true", help="go on with the stopped assessment in --out (Ctrl-C stops)")
     p.add_argument("--out", metavar="DIR", help="write assessment.json, .md and .html here")
     p.set_defaults(func=_run)

@@ -26,7 +26,7 @@ import datetime as dt
 import re
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -220,13 +220,19 @@ def assess_with(
     timeout_s: float = 10.0,
     as_of: dt.date | None = None,
     progress: Callable[[str], None] = lambda _name: None,
+    skip: Collection[str] = (),
+    on_done: Callable[[RelationAssessment], None] = lambda _relation: None,
 ) -> DatabaseAssessment:
-    """Count, sample, profile and find keys for ``catalog_relations`` (already reflected) through ``db``."""
+    """Count, sample, profile and find keys for ``catalog_relations`` (already reflected) through ``db``;
+    relations named in ``skip`` (assessed before, the assessment resumed) are left out, and ``on_done``
+    hears of each relation once it is assessed (to keep a checkpoint)."""
     started = time.perf_counter()
     counting = _Counting(db)
     found = DatabaseAssessment(dialect, schema, sample_rows, count_limit)
     estimates = estimates or {}
     for rel in catalog_relations:
+        if rel.name in skip:
+            continue
         progress(rel.name)
         begun = time.perf_counter()
         qualified = f"{schema}.{rel.name}" if schema else rel.name
@@ -257,6 +263,7 @@ def assess_with(
                 )
         _relation_findings(r, view)
         r.seconds = time.perf_counter() - begun
+        on_done(r)
     found.queries, found.rows_read = counting.queries, counting.rows
     found.seconds = time.perf_counter() - started
     return found
@@ -273,6 +280,8 @@ def assess_database(
     timeout_s: float = 10.0,
     as_of: dt.date | None = None,
     progress: Callable[[str], None] = lambda _name: None,
+    skip: Collection[str] = (),
+    on_done: Callable[[RelationAssessment], None] = lambda _relation: None,
 ) -> DatabaseAssessment:
     """Assess the database ``settings`` reach, read-only (see the module docstring); ``sample_rows`` is
     capped at ``settings.max_rows``, the row cap of one answer the facade uses too."""
@@ -314,6 +323,8 @@ def assess_database(
             timeout_s=timeout_s,
             as_of=as_of,
             progress=progress,
+            skip=skip,
+            on_done=on_done,
         )
         found.write_findings = list(live.write_findings)
         return found

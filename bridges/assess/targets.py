@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bridges.assess.checkpoint import Checkpoint
 from bridges.assess.hosts import HostTarget, WebTarget
 from bridges.core.config import load_config
 from bridges.core.errors import BridgeError, Refused
@@ -75,9 +76,18 @@ class DatabaseTarget:
             found.append({"class": "write_operations", "detail": f"operations that write: {ops}"})
         return found
 
-    def assess(self, *, progress: Callable[[str], None], **caps: Any) -> dict[str, Any]:
+    def assess(
+        self, *, progress: Callable[[str], None], checkpoint: Checkpoint | None = None, **caps: Any
+    ) -> dict[str, Any]:
         """Assess the database (see :func:`rdbms.assess.assess_database`); the report's ``database`` entry,
-        or ``error`` (and an ``account_can_write`` security finding for a refused account)."""
+        or ``error`` (and an ``account_can_write`` security finding for a refused account). Relations the
+        ``checkpoint`` holds are not assessed again; each one assessed is added to it."""
+        done = checkpoint.relations(self.name) if checkpoint else {}
+
+        def keep(relation: Any) -> None:
+            if checkpoint is not None:
+                checkpoint.add_relation(self.name, relation.as_dict())
+
         try:
             found = assess_database(
                 self.settings,
@@ -86,13 +96,17 @@ class DatabaseTarget:
                 tables=self.tables,
                 timeout_s=self.timeout_s,
                 progress=progress,
+                skip=set(done),
+                on_done=keep,
                 **caps,
             )
         except Refused as exc:
             return {"error": exc.detail, "security": [{"class": "account_can_write", "detail": exc.detail}]}
         except BridgeError as exc:
             return {"error": exc.detail}
-        entry: dict[str, Any] = {"database": found.as_dict()}
+        database = found.as_dict()
+        database["relations"] = sorted([*database["relations"], *done.values()], key=lambda r: r["name"].lower())
+        entry: dict[str, Any] = {"database": database}
         if found.write_findings:
             detail = "; ".join(found.write_findings[:5]) + " (allowed by allow_write_account)"
             entry["security"] = [{"class": "account_can_write", "detail": detail}]
@@ -165,11 +179,17 @@ def assess_targets(
     count_limit: int = COUNT_LIMIT,
     as_of: dt.date | None = None,
     progress: Callable[[str, str], None] = lambda _system, _relation: None,
+    checkpoint: Checkpoint | None = None,
 ) -> list[dict[str, Any]]:
     """Assess each target; one system entry of the JSON report each (a system that cannot be read
-    is reported with its error, and the others still are)."""
+    is reported with its error, and the others still are). With a ``checkpoint``, what it holds is
+    reused and what is assessed is added to it, so a stopped assessment resumes where it stopped."""
     systems = []
     for target in targets:
+        finished = checkpoint.system(target.name) if checkpoint else None
+        if finished is not None:
+            systems.append(finished)
+            continue
         progress(target.name, target.transport)
         entry: dict[str, Any] = {
             "name": target.name,
@@ -177,13 +197,13 @@ def assess_targets(
             "where": target.where(),
             "security": target.security(),
         }
-        found = target.assess(
-            sample_rows=sample_rows,
-            count_limit=count_limit,
-            as_of=as_of,
-            progress=lambda relation, name=target.name: progress(name, relation),
-        )
+        caps: dict[str, Any] = {"sample_rows": sample_rows, "count_limit": count_limit, "as_of": as_of}
+        if isinstance(target, DatabaseTarget):
+            caps["checkpoint"] = checkpoint
+        found = target.assess(progress=lambda relation, name=target.name: progress(name, relation), **caps)
         entry["security"] += found.pop("security", [])
         entry.update(found)
         systems.append(entry)
+        if checkpoint is not None:
+            checkpoint.add_system(target.name, entry)
     return systems

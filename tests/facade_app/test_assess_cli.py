@@ -128,3 +128,34 @@ def test_assess_compares_systems_through_the_crosswalk(orders_db, tmp_path, caps
         and "| custmast & helpdesk | 524 |" in out
         and "| helpdesk | 524 | 524 | 0 | 0 |" in out
     )
+
+
+def test_a_stopped_assessment_resumes_where_it_stopped(orders_db, tmp_path, monkeypatch, capsys):
+    from rdbms import assess
+
+    out = tmp_path / "report"
+    args = ["assess", "--connect", f"Driver=SQLite3;Database={orders_db}", "--tables", "V*", "--sample", "50"]
+    args += ["--as-of", "2025-06-30", "--out", str(out)]
+    seen: list[str] = []
+    real = assess.assess_with
+
+    def stop_after_three(*a, **kw):  # Ctrl-C while the fourth relation is being assessed
+        def progress(name):
+            seen.append(name)
+            if len(seen) == 4:
+                raise KeyboardInterrupt
+
+        return real(*a, **{**kw, "progress": progress})
+
+    monkeypatch.setattr(assess, "assess_with", stop_after_three)
+    assert main(args) == 130
+    assert "rerun with --resume" in capsys.readouterr().err and (out / "assessment.partial.json").is_file()
+    monkeypatch.setattr(assess, "assess_with", real)
+    assert main([*args, "--resume", "--sample", "60"]) == 2  # other options: not mixed in
+    assert "is of another assessment" in capsys.readouterr().err
+    assert main([*args, "--resume"]) == 0
+    err = capsys.readouterr().err
+    assessed_again = [line.split(": ")[1] for line in err.splitlines() if line.startswith("assessing database: V")]
+    assert assessed_again == ["VMEASUR", "VORDHDR", "VORDLIN", "VPRDMST", "VSHIPLG"]  # the first three are kept
+    report = json.loads((out / "assessment.json").read_text(encoding="utf-8"))
+    assert len(report["systems"][0]["database"]["relations"]) == 8 and not (out / "assessment.partial.json").exists()
