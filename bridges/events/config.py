@@ -25,7 +25,10 @@ and broker are, and its sources::
     bridge = "custmast"
     operation = "browse_customers"         # a list any bridge serves (screens, web pages): snapshot-diffed
     input = {limit = 50}
-    key = ["customer_id"]
+    rows_field = "customers"
+    next_field = "next_start_at"           # the answer's field that continues the list …
+    cursor_input = "start_at"              # … passed back as this input field
+    key = ["custmast_no"]
     interval_s = 60
 """
 
@@ -55,6 +58,9 @@ class SourceSettings(BaseModel):
     operation: str | None = Field(None, description="A read operation listing rows (screens, web pages).")
     input: dict[str, Any] = Field(default_factory=dict, description="The operation's input.")
     rows_field: str = Field("rows", description="The field of the operation's answer holding the rows.")
+    next_field: str = Field("next_cursor", description="The answer's field that continues the list.")
+    cursor_input: str = Field("cursor", description="The input field the next page is asked for with.")
+    max_pages: int = Field(20, ge=1, le=1000, description="Pages read per snapshot (a cut list finds no deletes).")
     key: list[str] = Field(default_factory=list, description="Key columns (relation) or fields (operation).")
     change: str | None = Field(None, description="A TIMESTAMP/DATETIME change column.")
     change_date: str | None = Field(None, description="A CYYMMDD change date column (with change_time).")

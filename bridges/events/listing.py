@@ -21,11 +21,18 @@ __all__ = ["ListingCapture", "operation_pages"]
 
 
 def operation_pages(
-    call: Callable[[dict[str, Any]], Any], input: dict[str, Any], rows_field: str = "rows", max_pages: int = 20
+    call: Callable[[dict[str, Any]], Any],
+    input: dict[str, Any],
+    rows_field: str = "rows",
+    max_pages: int = 20,
+    *,
+    next_field: str = "next_cursor",
+    cursor_input: str = "cursor",
 ) -> Callable[[], tuple[list[dict[str, Any]], bool]]:
     """A fetch function reading every page of a list operation: ``call(input)`` answers a model or mapping
-    whose ``rows_field`` holds the rows and whose ``next_cursor`` (when present) continues the list. The fetch
-    function answers the rows and whether they are the whole list (False: ``max_pages`` cut it short)."""
+    whose ``rows_field`` holds the rows and whose ``next_field`` (when set) is passed back as ``cursor_input``
+    for the next page (CUSTMAST's browse: ``next_start_at`` → ``start_at``). The fetch function answers the
+    rows and whether they are the whole list (False: ``max_pages`` cut it short)."""
 
     def fetch() -> tuple[list[dict[str, Any]], bool]:
         rows: list[dict[str, Any]] = []
@@ -34,10 +41,10 @@ def operation_pages(
             answer = call(query)
             data = answer.model_dump(mode="json") if hasattr(answer, "model_dump") else dict(answer)
             rows += data.get(rows_field) or []
-            cursor = data.get("next_cursor")
+            cursor = data.get(next_field)
             if not cursor:
                 return rows, True
-            query = {**input, "cursor": cursor}
+            query = {**input, cursor_input: cursor}
         return rows, False
 
     return fetch

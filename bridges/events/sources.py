@@ -11,6 +11,9 @@ and unique key) and says how changes are found:
 longest transaction the source's writers run): rows younger than that are left for a
 later poll. ``overlap_s`` is how far back each poll re-reads before its offset, catching
 commits later still; what was already delivered is recognised by its version and skipped.
+Together they bound what is caught: every transaction that commits within
+``settle_s + overlap_s`` of its stamp, less the stamp's resolution (a stamp truncated to the
+second, as HHMMSS is, may be up to a second older than the write).
 """
 
 from __future__ import annotations

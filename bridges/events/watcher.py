@@ -299,7 +299,12 @@ def _capture(name: str, settings: SourceSettings, runtime: Runtime, store: Watch
         if operation.effect.value != "read":
             raise ConfigError(f"sources.{name}.operation: {settings.operation} writes; only reads are watched")
         fetch = operation_pages(
-            lambda query: bridge_runtime.call(operation, query), settings.input, settings.rows_field
+            lambda query: bridge_runtime.call(operation, query),
+            settings.input,
+            settings.rows_field,
+            settings.max_pages,
+            next_field=settings.next_field,
+            cursor_input=settings.cursor_input,
         )
         return ListingCapture(name, fetch, settings.key, store, sink)
     bridge = bridge_runtime.bridge
