@@ -15,6 +15,8 @@ Cost is bounded per relation, whatever its size:
 * **Profiles** — from the first ``sample_rows`` rows the database returns (``LIMIT n`` with no
   ``ORDER BY``: storage order, the cheapest read there is, and biased towards the oldest rows of
   an append-only table — the report says so). Never a full scan.
+* **References and orphans** — inferred by column name (:mod:`rdbms.references`: legacy databases
+  rarely declare foreign keys); each referencing column's sampled values looked up in the parent's key.
 * **Keys** — the key discovery proves (catalog primary key or unique index; otherwise one bounded
   ``GROUP BY … HAVING COUNT(*) > 1 LIMIT 1`` under the deadline); a relation with none is reported
   with the candidate that failed and why (a duplicate, a NULL, or no time).
@@ -38,6 +40,7 @@ from rdbms import connstr
 from rdbms.discover import DiscoveredView, discover_with
 from rdbms.gate import DEFAULT_FUNCTIONS, SqlGate
 from rdbms.profile import NEEDS_WORK, ColumnProfile, Finding, profile_column
+from rdbms.references import Reference, Sampled, check_orphans, infer_references
 from rdbms.reflect import catalog_connection_string, catalog_engine, reflect
 from rdbms.settings import RdbmsSettings
 from rdbms.types import Dialect, ReadOnlyConnection
@@ -112,6 +115,7 @@ class DatabaseAssessment:
     count_limit: int
     relations: list[RelationAssessment] = field(default_factory=list)
     write_findings: list[str] = field(default_factory=list)
+    references: list[Reference] = field(default_factory=list)
     queries: int = 0
     rows_read: int = 0
     seconds: float = 0.0
@@ -128,6 +132,7 @@ class DatabaseAssessment:
                 "count_limit": self.count_limit,
             },
             "account_can_write": self.write_findings,
+            "references": [r.as_dict() for r in self.references],
             "cost": {"queries": self.queries, "rows_read": self.rows_read, "seconds": round(self.seconds, 3)},
             "relations": [r.as_dict() for r in self.relations],
         }
@@ -207,6 +212,29 @@ def _relation_findings(r: RelationAssessment, view: DiscoveredView | None) -> No
         r.findings.append(Finding("stale_history", "-", stale, dated, NEEDS_WORK, [], note))
 
 
+def _references(db: ReadOnlyConnection, found: DatabaseAssessment, sampled: list[Sampled], timeout_s: float) -> None:
+    """Infer references among the relations sampled in this run, look their sampled values up, and add
+    an ``orphan`` finding to each referencing relation whose sample holds values its parent lacks."""
+    by_name = {s.name: s for s in sampled}
+    relations = {r.name: r for r in found.relations}
+    for reference in infer_references(sampled):
+        check_orphans(db, reference, by_name[reference.child], by_name[reference.parent], timeout_s)
+        found.references.append(reference)
+        if reference.orphans:
+            note = f"no {reference.parent}.{reference.key} for these ({reference.how})"
+            relations[reference.child].findings.append(
+                Finding(
+                    "orphan",
+                    reference.column,
+                    reference.orphans,
+                    reference.checked,
+                    NEEDS_WORK,
+                    reference.examples,
+                    note,
+                )
+            )
+
+
 def assess_with(
     db: ReadOnlyConnection,
     catalog_relations: list[Any],
@@ -230,6 +258,7 @@ def assess_with(
     counting = _Counting(db)
     found = DatabaseAssessment(dialect, schema, sample_rows, count_limit)
     estimates = estimates or {}
+    sampled: list[Sampled] = []
     for rel in catalog_relations:
         if rel.name in skip:
             continue
@@ -261,9 +290,20 @@ def assess_with(
                 r.columns.append(
                     profile_column(c.column, values, total_rows=count.rows, as_of=as_of, suggestion=c.suggestion)
                 )
+            sampled.append(
+                Sampled(
+                    rel.name,
+                    qualified,
+                    rel.is_view,
+                    view.key,
+                    {c.column.name: c.values for c in view.columns},
+                    {c.column.name: c.column.kind for c in view.columns},
+                )
+            )
         _relation_findings(r, view)
         r.seconds = time.perf_counter() - begun
         on_done(r)
+    _references(counting, found, sampled, timeout_s)
     found.queries, found.rows_read = counting.queries, counting.rows
     found.seconds = time.perf_counter() - started
     return found

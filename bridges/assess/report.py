@@ -16,6 +16,7 @@ JSON schema, version 1 (``schema_version``; a field is only ever added within a 
           "dialect": "sqlite", "schema": null,
           "sampling": {"rows_per_relation": 1000, "method": "...", "count_limit": 1000000},
           "account_can_write": [], "cost": {"queries": 68, "rows_read": 10071, "seconds": 1.4},
+          "references": [{"child", "column", "parent", "key", "how", "checked", "orphans", "examples", "problem"}],
           "relations": [{
             "name": "ORDHDR", "kind": "table" | "view",
             "count": {"rows": 20000, "exact": true, "how": "counted" | "catalog estimate" | ...},
@@ -42,9 +43,9 @@ JSON schema, version 1 (``schema_version``; a field is only ever added within a 
 
 Finding classes: ``char_padding``, ``blank``, ``legacy_date``, ``date_sentinel``, ``legacy_time``, ``cents``,
 ``number_as_text``, ``number_sentinel``, ``mojibake``, ``ebcdic_bytes``, ``not_utf8``, ``personal_data``,
-``duplicate_key``, ``no_key``, ``stale_history``, ``packed_decimal``, ``zoned_decimal``. ``rule`` is the codec
-of :mod:`bridges.core.codecs` that reads it, ``governance`` for personal data, or ``needs work``. Examples of
-personal data are masked.
+``duplicate_key``, ``no_key``, ``stale_history``, ``packed_decimal``, ``zoned_decimal``, ``orphan``. ``rule``
+is the codec of :mod:`bridges.core.codecs` that reads it, ``governance`` for personal data, or ``needs work``.
+Examples of personal data are masked.
 
 With records files and a crosswalk, ``across`` (see :mod:`bridges.assess.across`): per system its
 records, canonical customers, ids not mapped and customers under two ids; ``overlap`` (customers per
@@ -147,6 +148,23 @@ def _database_lines(db: dict[str, Any]) -> list[str]:
             [
                 [rel, f["column"], f["class"], f"{f['count']}/{f['sampled']}", f["rule"], "; ".join(f["examples"])]
                 for rel, f in findings
+            ],
+        )
+    if db.get("references"):
+        lines += ["", "References (inferred from column names) and orphans in the sample:", ""]
+        lines += _table(
+            ["relation", "column", "references", "how", "checked", "orphans", "examples"],
+            [
+                [
+                    f["child"],
+                    f["column"],
+                    f"{f['parent']}.{f['key']}",
+                    f["how"],
+                    f["checked"],
+                    f["orphans"],
+                    "; ".join(f["examples"]) or f["problem"],
+                ]
+                for f in db["references"]
             ],
         )
     fresh = [(r["name"], c) for r in db["relations"] for c in r["columns"] if c["date_range"]]

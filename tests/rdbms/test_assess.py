@@ -63,6 +63,9 @@ def test_orders_counts_keys_and_legacy_shapes(target):
         "CMPSTC": "address",
         "CMPHON": "phone",
     }
+    [ref] = found.references  # no foreign key declared: inferred from the names, checked on the sample
+    names = [n.upper() for n in (ref.child, ref.column, ref.parent, ref.key)]
+    assert (names, ref.checked, ref.orphans) == (["VORDHDR", "OHCUSN", "VCUSMST", "CMCUSN"], 500, 0)
     products = _relation(found, "VPRDMST")
     assert _findings(products).get(("PRWGHT", "legacy_date")) is None  # a scaled weight is no date
     assert found.queries and json.dumps(found.as_dict(), default=str)
@@ -99,6 +102,11 @@ def test_planted_problems_are_found_with_their_exact_counts(tmp_path):
             maxq = 9_999_999 if i % 13 == 0 else i + 10  # 4 all-nines sentinels
             rows.append((custno, name, qty, date, maxq, f"note {i % 5}"))
         conn.executemany("INSERT INTO PLANTED VALUES (?, ?, ?, ?, ?, ?)", rows)
+        conn.execute("CREATE TABLE CUSTS (CSCUSN CHAR(6) PRIMARY KEY, CSNOTE VARCHAR(10))")
+        conn.executemany("INSERT INTO CUSTS VALUES (?, 'x')", [(f"C{i:05d}",) for i in range(10)])
+        conn.execute("CREATE TABLE ORDS (ODORNO INTEGER PRIMARY KEY, ODCUSN CHAR(6))")
+        orders = [(n, f"C{n % 10:05d}") for n in range(30)] + [(30, "C00077"), (31, "C00077"), (32, "C00099")]
+        conn.executemany("INSERT INTO ORDS VALUES (?, ?)", orders)  # 3 orders of customers that do not exist
     settings = RdbmsSettings(connection=f"Driver=SQLite3;Database={path}", dialect="sqlite")
     found = assess_database(settings, as_of=AS_OF)
     planted = _relation(found, "PLANTED")
@@ -115,6 +123,9 @@ def test_planted_problems_are_found_with_their_exact_counts(tmp_path):
         ("PMAXQ", "number_sentinel"): 4,
     }
     assert not next(c for c in planted.columns if c.name == "PNOTE").findings
+    assert _findings(_relation(found, "ORDS")) == {("ODCUSN", "orphan"): 3}
+    assert _relation(found, "ORDS").findings[0].examples == ["C00077", "C00099"]
+    assert not _findings(_relation(found, "CUSTS"))
 
 
 def test_every_query_is_bounded_by_the_timeout(sqlite_target):
