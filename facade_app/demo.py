@@ -20,7 +20,7 @@ from bridges.core.config import parse_config
 from facade_app.app import create_app
 from facade_app.server import make_dev_server
 
-__all__ = ["DEMO_KEY_ENV", "demo_config", "demo_world", "run_demo"]
+__all__ = ["DEMO_KEY_ENV", "assess_lines", "demo_config", "demo_world", "run_demo"]
 
 DEMO_KEY_ENV = "LEGACY_BRIDGES_DEMO_KEY"
 DEFAULT_DEMO_KEY = "demo-key-not-secret"
@@ -76,7 +76,19 @@ def demo_config(world: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _examples(base: str, key: str) -> str:
+def assess_lines(world: dict[str, Any]) -> list[str]:
+    """How to assess the demo systems before building anything (printed by the demo)."""
+    host, app, out = world["custmast"], world["helpdesk"], world["workdir"] / "assessment"
+    return [
+        "Assess the demo systems first (read-only; JSON, Markdown and HTML with charts in the --out folder):",
+        f'  bridges assess --connect "Driver=SQLite3;Database={world["orders_db"]}" --as-of 2025-06-30 --out {out}',
+        f"  CUSTMAST_PW=Dem0-Pass bridges assess --tn3270 {host.host}:{host.port} --user DEMO01 "
+        "--password-env CUSTMAST_PW --walk fixtures/custmast/discover-walk.txt",
+        f"  HELPDESK_PW=hd-Pass.2005 bridges assess --url {app.entry_url} --user agent1 --password-env HELPDESK_PW",
+    ]
+
+
+def _examples(base: str, key: str, assess: list[str] | None = None) -> str:
     auth = f'-H "Authorization: Bearer {key}"'
     return "\n".join([
         f"legacy-bridges demo facade on {base}  (docs: {base}/docs, OpenAPI: {base}/openapi.json)",
@@ -91,6 +103,8 @@ def _examples(base: str, key: str) -> str:
         f'  curl {auth} "{base}/v1/orders/get_order?order_no=abc%27%3B--"    # malformed: 422',
         f"  curl {base}/readyz                 # status only; with the key: each bridge's state",
         "",
+        *(assess or []),
+        *([""] if assess else []),
         "Ctrl-C stops the facade and the demo legacy systems.",
     ])
 
@@ -111,7 +125,7 @@ def run_demo(host: str = "127.0.0.1", port: int = 8080, workdir: Path = Path("va
                 threading.Thread(target=server.shutdown, daemon=True).start()
 
         signal.signal(signal.SIGTERM, _stop)
-        print(_examples(f"http://{host}:{server.server_port}", key), flush=True)
+        print(_examples(f"http://{host}:{server.server_port}", key, assess_lines(world)), flush=True)
         try:
             server.serve_forever()
         except KeyboardInterrupt:

@@ -159,3 +159,28 @@ def test_a_stopped_assessment_resumes_where_it_stopped(orders_db, tmp_path, monk
     assert assessed_again == ["VMEASUR", "VORDHDR", "VORDLIN", "VPRDMST", "VSHIPLG"]  # the first three are kept
     report = json.loads((out / "assessment.json").read_text(encoding="utf-8"))
     assert len(report["systems"][0]["database"]["relations"]) == 8 and not (out / "assessment.partial.json").exists()
+
+
+def test_the_demo_prints_assessments_that_run(tmp_path, monkeypatch, capsys):
+    import shlex
+
+    from facade_app.demo import assess_lines, demo_world
+    from mainframe.testing import need_s3270
+    from web_scrape.testing import need_chromium
+
+    need_s3270()
+    need_chromium()
+    monkeypatch.chdir(ROOT)  # the walk file is named relative to the checkout, as the demo prints it
+    with demo_world(tmp_path / "demo") as world:
+        lines = assess_lines(world)
+        assert lines[0].startswith("Assess the demo systems first")
+        for line in lines[1:]:
+            words = shlex.split(line)
+            while "=" in words[0]:
+                name, _, value = words.pop(0).partition("=")
+                monkeypatch.setenv(name, value)
+            assert words[:2] == ["bridges", "assess"]
+            assert main(words[1:]) == 0, line
+    assert (tmp_path / "demo" / "assessment" / "assessment.html").is_file()
+    out = capsys.readouterr().out
+    assert "| CustomerInquiry |" in out and "login: form; CSRF field: csrf_token" in out
