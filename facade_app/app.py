@@ -24,6 +24,7 @@ from bridges.core.errors import Unauthenticated
 from bridges.core.registry import build_runtime
 from bridges.core.runtime import Runtime
 from facade_app.auth import KeyRing, presented_key
+from facade_app.console import register_console
 from facade_app.logs import set_request_id
 from facade_app.metrics import Metrics, register_metrics
 from facade_app.operations import register_operations
@@ -121,6 +122,7 @@ def create_app(config: Config, runtime: Runtime | None = None, *, several_proces
     register_metrics(app, metrics)
     if several_processes:
         metrics.start()  # each worker keeps its gauges fresh for whichever worker answers /metrics
+    register_console(app, config, pipeline, readiness, keyring, metrics)
     atexit.register(runtime.close)
     return app
 

@@ -57,6 +57,10 @@ class KeyRing:
             caller = Caller(entry.name, frozenset(entry.scopes), entry.rate_limit)
             self._callers.append((_digest(secret), caller))
 
+    def fingerprint(self) -> bytes:
+        """A digest of every configured key (for deriving secrets that change when a key does)."""
+        return hashlib.sha256(b"".join(digest for digest, _ in self._callers)).digest()
+
     def callers(self) -> list[Caller]:
         """Every configured key's caller (names and scopes, never the keys)."""
         return [caller for _, caller in self._callers]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections import deque
 from typing import Any
 
 from flask import Flask, Response, g
@@ -93,6 +94,7 @@ class Metrics:
         self.runtime = runtime
         self.pending = pending  # a callable giving the review queue's depth
         self._known = set(runtime.bridges)
+        self._recent: dict[str, deque[float]] = {name: deque(maxlen=200) for name in runtime.bridges}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -100,11 +102,17 @@ class Metrics:
         """Count one finished attempt."""
         bridge, operation = _labels(event, self._known)
         LATENCY.labels(bridge, operation).observe(seconds)
+        if bridge in self._recent:
+            self._recent[bridge].append(seconds)
         CALLS.labels(bridge, operation, outcome).inc()
         if isinstance(error, RateLimited):
             RATE_LIMITED.labels(bridge, operation).inc()
         elif isinstance(error, LoginRefused):
             SIGN_ON_REFUSED.labels(bridge).inc()
+
+    def recent(self, bridge: str) -> list[float]:
+        """Latencies (seconds) of this worker's last 200 calls of ``bridge``, for the console."""
+        return list(self._recent.get(bridge, ()))
 
     def sample(self) -> None:
         """Set the gauges from this worker's bridges and the review queue."""

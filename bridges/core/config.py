@@ -113,6 +113,8 @@ class FacadeSettings(BaseModel):
         "there, one budget however many workers and hosts serve; None: each process keeps its own (one worker).")
     budget_lease_ttl_s: float = Field(15, ge=1, le=600, description="A lease of a process that died expires "
                                       "after this (held leases are renewed every third of it).")
+    console_secret: SecretRef | None = Field(None, description="Signs the operator console's session cookies; "
+                                             "default: derived from the API keys (changing one signs everyone out).")
     log_format: Literal["json", "text"] = Field("json", description="How `bridges serve` writes application logs: "
                                                 "JSON lines with request id, bridge and operation, or plain text.")
     readiness_ttl_s: float = Field(10, gt=0, description="How long /readyz trusts a bridge's last ping.")

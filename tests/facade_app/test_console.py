@@ -1,0 +1,134 @@
+"""The operator console: sign in with a key (session cookie, CSRF on every form), pages by
+scope, audit filters, and four-eyes decisions through the same pipeline as the API."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from bridges.core.config import parse_config
+from tests.facade_app.conftest import KEY, OPS_KEY, auth, make_app
+
+pytestmark = pytest.mark.unit
+
+REVIEWER = "key-reviewer-000"
+
+
+@pytest.fixture
+def console(tmp_path):
+    config = parse_config({
+        "facade": {"review_store": f"sqlite:///{tmp_path / 'reviews.db'}", "audit_log": str(tmp_path / "a.jsonl")},
+        "api_keys": [
+            {"name": "clerk", "key": {"env": "T_CLERK", "default": KEY}, "scopes": ["shop:*"]},
+            {"name": "boss", "key": {"env": "T_BOSS", "default": REVIEWER}, "scopes": ["shop:review"]},
+            {"name": "ops", "key": {"env": "T_OPS", "default": OPS_KEY}, "scopes": ["ops"]},
+        ],
+        "bridges": {"shop": {"review_writes": True}},
+    })
+    app, shop = make_app(config)
+    return app, shop, tmp_path / "a.jsonl"
+
+
+def _token(page) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+
+
+def _sign_in(client, key):
+    form = client.get("/console/sign-in")
+    return client.post("/console/sign-in", data={"key": key, "csrf_token": _token(form)})
+
+
+def test_sign_in_sets_a_strict_http_only_cookie_holding_no_key(console):
+    app, _, _ = console
+    client = app.test_client()
+    assert client.get("/console/bridges").headers["Location"].startswith("/console/sign-in")
+    signed = _sign_in(client, OPS_KEY)
+    assert signed.status_code == 302
+    cookie = signed.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/console" in cookie
+    assert OPS_KEY not in cookie
+    page = client.get("/console/bridges")
+    assert page.status_code == 200 and 'id="bridge-shop"' in page.get_data(as_text=True)
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+
+
+def test_a_wrong_key_or_a_form_without_its_csrf_token_is_refused(console):
+    app, _, _ = console
+    client = app.test_client()
+    wrong = _sign_in(client, "not-a-key")
+    assert wrong.status_code == 401 and "not valid" in wrong.get_data(as_text=True)
+    forged = client.post("/console/sign-in", data={"key": OPS_KEY})
+    assert forged.status_code == 400 and "lb_console=" not in forged.headers.get("Set-Cookie", "")
+    _sign_in(client, OPS_KEY)
+    assert client.post("/console/sign-out").status_code == 400  # no token: still signed in
+    assert client.get("/console/keys").status_code == 200
+
+
+def test_operator_pages_need_the_ops_scope_and_keys_never_show(console):
+    app, _, _ = console
+    reviewer = app.test_client()
+    _sign_in(reviewer, REVIEWER)
+    assert reviewer.get("/console/bridges").status_code == 403
+    assert reviewer.get("/console/reviews").status_code == 200
+    operator = app.test_client()
+    _sign_in(operator, OPS_KEY)
+    keys = operator.get("/console/keys").get_data(as_text=True)
+    assert "clerk" in keys and "shop:review" in keys
+    assert KEY not in keys and REVIEWER not in keys and OPS_KEY not in keys
+
+
+def test_audit_events_filter_and_open_to_their_details(console):
+    app, _, _ = console
+    api = app.test_client()
+    api.get("/v1/shop/get_item?item_no=0001", headers={**auth(), "X-Request-ID": "find-me-1"})
+    api.get("/v1/shop/get_item?item_no=0404", headers=auth())
+    operator = app.test_client()
+    _sign_in(operator, OPS_KEY)
+    found = operator.get("/console/audit?bridge=shop&outcome=not-found").get_data(as_text=True)
+    assert found.count('class="audit-row"') == 1 and "not-found" in found
+    ok = operator.get("/console/audit?caller=clerk&outcome=ok").get_data(as_text=True)
+    assert "find-me-1" in ok
+    detail = operator.get("/console/audit/find-me-1").get_data(as_text=True)
+    assert "shop.get_item" in detail and "0001" in detail
+
+
+def test_a_queued_write_is_approved_by_a_second_key_in_the_console_never_by_its_author(console):
+    app, shop, audit = console
+    queued = app.test_client().post("/v1/shop/rename", json={"item_no": "0001", "name": "Oolong"}, headers=auth())
+    review_id = queued.get_json()["id"]
+    author = app.test_client()
+    _sign_in(author, KEY)
+    page = author.get("/console/reviews")
+    assert "You asked for this change" in page.get_data(as_text=True)
+    refused = author.post(f"/console/reviews/{review_id}/approve", data={"csrf_token": _token(page)},
+                          follow_redirects=True)
+    assert "Not approved" in refused.get_data(as_text=True) and shop.items["0001"][0] == "Grüner Tee"
+    reviewer = app.test_client()
+    _sign_in(reviewer, REVIEWER)
+    page = reviewer.get("/console/reviews")
+    assert f'id="approve-{review_id}"' in page.get_data(as_text=True)
+    done = reviewer.post(f"/console/reviews/{review_id}/approve", data={"csrf_token": _token(page)},
+                         follow_redirects=True)
+    assert "executed" in done.get_data(as_text=True) and shop.items["0001"][0] == "Oolong"
+    events = [json.loads(line) for line in audit.read_text(encoding="utf-8").splitlines()]
+    decisions = [(e["caller"], e["outcome"]) for e in events if e["event"] == "shop.rename.approve"]
+    assert decisions == [("clerk", "forbidden"), ("boss", "executed")]
+    assert [e["caller"] for e in events if e["event"] == "shop.rename"] == ["clerk"]
+
+
+def test_a_rejection_needs_a_reason(console):
+    app, _, _ = console
+    review_id = app.test_client().post("/v1/shop/rename", json={"item_no": "0001", "name": "Sencha"},
+                                       headers=auth()).get_json()["id"]
+    reviewer = app.test_client()
+    _sign_in(reviewer, REVIEWER)
+    token = _token(reviewer.get("/console/reviews"))
+    empty = reviewer.post(f"/console/reviews/{review_id}/reject", data={"csrf_token": token, "reason": " "},
+                          follow_redirects=True)
+    assert "needs a reason" in empty.get_data(as_text=True)
+    given = reviewer.post(f"/console/reviews/{review_id}/reject", data={"csrf_token": token, "reason": "typo"},
+                          follow_redirects=True)
+    assert "rejected" in given.get_data(as_text=True)
+    assert app.test_client().get(f"/v1/reviews/{review_id}", headers=auth(REVIEWER)).get_json()["reason"] == "typo"
