@@ -155,11 +155,11 @@ class HarRecorder:
 
             response, entry = self._exchange(har_req, first, auth)
             cookies: list[dict[str, str]] = []
-            for _hop in range(_MAX_REDIRECTS + 1):
+            for hops in range(_MAX_REDIRECTS + 1):
                 cookies += [h for h in entry["headers"] if h["name"].lower() == "set-cookie"]
                 location = _redirect_target(entry, har_req["url"])
-                if location is None:
-                    break
+                if location is None or hops == _MAX_REDIRECTS:
+                    break  # the last answer, or one redirect too many: the browser gets it as it is (so does a replay)
                 har_req = {"method": "GET", "url": location}
 
                 def hop(authorization: str | None, location: str = location) -> Any:
