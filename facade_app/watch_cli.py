@@ -1,4 +1,5 @@
-"""``bridges watch`` (legacy changes onto NATS JetStream) and ``bridges events tail`` (read them back)."""
+"""``bridges watch`` (legacy changes onto NATS JetStream), ``bridges events tail`` (read them back) and
+``bridges events webhook`` (forward them to a URL, signed)."""
 
 from __future__ import annotations
 
@@ -56,6 +57,35 @@ def _cmd_tail(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_webhook(args: argparse.Namespace) -> int:
+    import os
+
+    from bridges.events.webhooks import WebhookForwarder
+
+    secret = os.environ.get(args.secret_env)
+    if not secret:
+        print(f"bridges events webhook: set the shared secret (whsec_…) in ${args.secret_env}", file=sys.stderr)
+        return 2
+    forwarder = WebhookForwarder(
+        args.endpoint,
+        secret,
+        name=args.name,
+        subject=args.subject,
+        stream=args.stream,
+        prefix=args.prefix,
+        url=args.url,
+        max_attempts=args.max_attempts,
+    )
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    try:
+        forwarder.run(stop)
+    finally:
+        forwarder.close()
+    return 0
+
+
 def add_watch_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add ``watch`` and ``events tail`` to the ``bridges`` command's sub-parsers."""
     p = sub.add_parser("watch", help="publish legacy changes as CloudEvents on NATS JetStream, losing none")
@@ -75,3 +105,14 @@ def add_watch_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore
     p.add_argument("--limit", type=int, help="stop after this many events")
     p.add_argument("--idle-s", type=float, default=0, help="stop when none came for this long (0: never)")
     p.set_defaults(func=_cmd_tail)
+
+    p = commands.add_parser("webhook", help="POST a subject's events to a URL, signed (Standard Webhooks)")
+    p.add_argument("--endpoint", required=True, help="the receiver's URL")
+    p.add_argument("--name", required=True, help="this webhook's name (its durable consumer and dead letters)")
+    p.add_argument("--secret-env", default="LEGACY_BRIDGES_WEBHOOK_SECRET", help="variable holding the whsec_ secret")
+    p.add_argument("--url", default="nats://127.0.0.1:4222")
+    p.add_argument("--subject", default="legacy.>")
+    p.add_argument("--stream", default="LEGACY_EVENTS")
+    p.add_argument("--prefix", default="legacy", help="dead letters go to <prefix>_deadletter.<name>")
+    p.add_argument("--max-attempts", type=int, default=10, help="then the event is dead-lettered")
+    p.set_defaults(func=_cmd_webhook)

@@ -27,14 +27,15 @@ from typing import Any, TypeVar
 from bridges.core.errors import Unavailable
 from bridges.events.changes import ChangeEvent
 
-__all__ = ["DEFAULT_URL", "JetStreamSink", "StreamReader"]
+__all__ = ["DEFAULT_URL", "JetStreamSink", "NatsLoop", "StreamReader"]
 
 DEFAULT_URL = "nats://127.0.0.1:4222"
 _T = TypeVar("_T")
 
 
-class _Loop:
-    """An asyncio loop on a daemon thread, and a connection to NATS made on it."""
+class NatsLoop:
+    """An asyncio loop on a daemon thread, a connection to NATS made on it (``nc``, ``js``), and :meth:`run`
+    to call a coroutine on it from any thread (Unavailable when it fails or takes longer than ``timeout``)."""
 
     def __init__(self, url: str, connect_timeout_s: float) -> None:
         self.loop = asyncio.new_event_loop()
@@ -109,7 +110,7 @@ class JetStreamSink:
         self.max_in_flight = max_in_flight
         self.published = 0
         self.duplicates = 0
-        self._loop = _Loop(url, connect_timeout_s)
+        self._loop = NatsLoop(url, connect_timeout_s)
         try:
             self._loop.run(self._ensure_stream(duplicate_window_s), ack_timeout_s)
         except BaseException:
@@ -177,7 +178,7 @@ class StreamReader:
         new_only: bool = False,
         connect_timeout_s: float = 5.0,
     ) -> None:
-        self._loop = _Loop(url, connect_timeout_s)
+        self._loop = NatsLoop(url, connect_timeout_s)
         self._queue: asyncio.Queue[Any] | None = None
         try:
             self._loop.run(self._subscribe(subject, stream, new_only), connect_timeout_s + 5)

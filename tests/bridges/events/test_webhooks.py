@@ -1,0 +1,159 @@
+"""Webhooks from JetStream: signed as Standard Webhooks and verified by the receiver, retried while the
+receiver is down until every event is in, dead-lettered when the receiver never accepts them."""
+
+from __future__ import annotations
+
+import base64
+import os
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+from bridges.events.changes import ChangeEvent, version_of
+from bridges.events.jetstream import JetStreamSink, StreamReader
+from bridges.events.webhooks import WebhookForwarder
+from tests.bridges.events.test_jetstream import need_nats
+
+pytestmark = pytest.mark.live
+
+STREAM = f"HOOKS_T{os.getpid()}"
+PREFIX = f"hookst{os.getpid()}"
+SECRET = "whsec_" + base64.b64encode(b"a receiver's shared secret, 32 b").decode()
+
+
+class Receiver:
+    """A webhook receiver on a fixed loopback port that verifies each request; it can be taken down."""
+
+    def __init__(self, secret: str) -> None:
+        self.secret = secret
+        self.ids: list[str] = []
+        self.refused = 0
+        self.server: ThreadingHTTPServer | None = None
+        self.port = 0
+
+    def up(self) -> None:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                try:
+                    event = Webhook(receiver.secret).verify(body, dict(self.headers))
+                except WebhookVerificationError:
+                    receiver.refused += 1
+                    self.send_response(401)
+                else:
+                    receiver.ids.append(event["id"])
+                    self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args) -> None:
+                """Quiet."""
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def down(self) -> None:
+        assert self.server is not None
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def sink():
+    need_nats()
+    s = JetStreamSink(stream=STREAM, prefix=PREFIX)
+    yield s
+    for stream in (STREAM, f"{STREAM}_DEADLETTER"):
+        s._loop.run(s._loop.js.delete_stream(stream), 5)
+    s.close()
+
+
+def _events(first: int, count: int) -> list[ChangeEvent]:
+    rows = [{"order_no": f"{n:010d}"} for n in range(first, first + count)]
+    return [ChangeEvent("orders", "created", f'["{r["order_no"]}"]', r, None, version_of(r), None, "") for r in rows]
+
+
+def _forward(forwarder: WebhookForwarder):
+    stop = threading.Event()
+    thread = threading.Thread(target=forwarder.run, args=(stop,))
+    thread.start()
+    return stop, thread
+
+
+def _until(predicate, timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not predicate():
+        time.sleep(0.05)  # not synchronisation: polling what another thread delivered over HTTP
+    return predicate()
+
+
+def test_a_receiver_down_for_a_while_gets_every_event_once_it_is_back(sink):
+    receiver = Receiver(SECRET)
+    receiver.up()
+    forwarder = WebhookForwarder(
+        f"http://127.0.0.1:{receiver.port}/hook",
+        SECRET,
+        name="crm",
+        subject=f"{PREFIX}.>",
+        stream=STREAM,
+        prefix=PREFIX,
+        backoff_s=0.1,
+        max_backoff_s=1.0,
+        max_attempts=100,
+    )
+    stop, thread = _forward(forwarder)
+    try:
+        first, second = _events(1, 10), _events(11, 10)
+        sink.publish(first)
+        assert _until(lambda: len(receiver.ids) == 10)
+        receiver.down()
+        sink.publish(second)
+        assert _until(lambda: forwarder.retries >= 3)
+        time.sleep(3)  # not synchronisation: the receiver stays down for a while, retries backing off
+        receiver.up()
+        assert _until(lambda: len(receiver.ids) == 20)
+    finally:
+        stop.set()
+        thread.join()
+        forwarder.close()
+        receiver.down()
+    assert receiver.ids == [e.id for e in first + second] and receiver.refused == 0
+    assert forwarder.dead_letters == 0 and forwarder.delivered == 20
+
+
+def test_a_receiver_that_never_accepts_ends_in_the_dead_letter_queue(sink):
+    receiver = Receiver(SECRET)
+    receiver.up()
+    wrong = "whsec_" + base64.b64encode(b"not the receiver's secret at all").decode()
+    forwarder = WebhookForwarder(
+        f"http://127.0.0.1:{receiver.port}/hook",
+        wrong,
+        name="erp",
+        subject=f"{PREFIX}.>",
+        stream=STREAM,
+        prefix=PREFIX,
+        backoff_s=0.01,
+        max_attempts=3,
+    )
+    stop, thread = _forward(forwarder)
+    events = _events(1, 4)
+    try:
+        sink.publish(events)
+        assert _until(lambda: forwarder.dead_letters == 4)
+    finally:
+        stop.set()
+        thread.join()
+        forwarder.close()
+        receiver.down()
+    assert receiver.ids == [] and receiver.refused == 12  # the receiver refused every forged signature
+    reader = StreamReader(subject=f"{PREFIX}_deadletter.>", stream=f"{STREAM}_DEADLETTER")
+    try:
+        dead = list(reader.read(idle_s=1.0))
+    finally:
+        reader.close()
+    assert [e["id"] for e in dead] == [e.id for e in events]
