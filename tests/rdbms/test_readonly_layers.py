@@ -34,8 +34,10 @@ def test_an_account_that_can_write_is_refused_at_start(target) -> None:
         # hardened connection string, and writable through a raw one.
         import pyodbc
 
+        from rdbms import sqlite_ext
         from rdbms.dialects import rules_for
 
+        assert sqlite_ext.disable_extension_loading()  # as the rdbms package does before any connection opens
         raw = pyodbc.connect(f"Driver=SQLite3;Database={target.sqlite_path}", autocommit=True)
         try:
             assert rules_for("sqlite").write_probe(raw) == ["the database file is writable"]
