@@ -56,6 +56,15 @@ class DialectRules:
             pairs = connstr.put(connstr.put(pairs, "NO_CACHE", "1"), "FORWARDONLY", "1")
         return pairs
 
+    def login_timeout(self, pairs: list[tuple[str, str]], seconds: int) -> list[tuple[str, str]]:
+        """The pairs with the driver's own bound on a login of ``seconds``, where the ODBC
+        login timeout is not enough: MariaDB Connector/ODBC ignores it, so a server that
+        accepts the connection but never greets would hold the login for ever; its
+        ``CONN_TIMEOUT`` bounds the handshake too."""
+        if self.dialect is Dialect.MARIADB:
+            return connstr.put(pairs, "CONN_TIMEOUT", str(seconds))
+        return pairs
+
     def connection_findings(self, pairs: list[tuple[str, str]]) -> list[str]:
         """What the connection string itself opens for writing (SQLite: a ``mode`` other
         than ``ro``); the start-up probe refuses these like a writable account."""

@@ -39,6 +39,7 @@ from rdbms import connstr, sqlite_ext
 from rdbms.dialects import rules_for
 from rdbms.errors import parts, translate
 from rdbms.gate import SqlGate
+from rdbms.login import login_within
 from rdbms.types import Column, Dialect, QueryResult, RowCursor
 from rdbms.values import type_name
 from rdbms.watchdog import watchdog
@@ -93,8 +94,8 @@ class OdbcConnection:
         self._secrets = [s for s in (password,) if s]
         pairs = connstr.add_credentials(connstr.parse_connection_string(connection_string), user, password)
         self._string_findings = self.rules.connection_findings(pairs)
-        self._connect_string = connstr.format_connection_string(self.rules.harden(pairs))
-        self._stream_string = connstr.format_connection_string(self.rules.harden(pairs, streaming=True))
+        self._connect_pairs = self.rules.harden(pairs)
+        self._stream_pairs = self.rules.harden(pairs, streaming=True)
         self.connect_timeout_s = connect_timeout_s
         self.health_check_after_s = health_check_after_s
         self.stream_deadline_s = stream_deadline_s
@@ -126,15 +127,31 @@ class OdbcConnection:
 
     def _open(self, *, streaming: bool = False, configure: bool = True) -> Any:
         pyodbc = _pyodbc()
-        # The login waits no longer than the caller's deadline (whole seconds: the ODBC login timeout).
-        timeout = max(1, min(self.connect_timeout_s, math.ceil(current_deadline(self.connect_timeout_s).remaining())))
+        # The login waits no longer than the caller's deadline: the driver's timeout is the
+        # deadline in whole seconds (rounded up), and login_within answers the caller at the
+        # deadline itself (a late login is closed when it comes).
+        deadline = current_deadline(self.connect_timeout_s)
+        timeout = max(1, min(self.connect_timeout_s, math.ceil(deadline.remaining())))
+        string = connstr.format_connection_string(
+            self.rules.login_timeout(self._stream_pairs if streaming else self._connect_pairs, timeout))
         lease = self._lease(probing=not configure)
+
+        def connect() -> Any:
+            return pyodbc.connect(string, autocommit=self.rules.autocommit(), timeout=timeout)
+
+        def late(cnxn: Any) -> None:
+            if cnxn is not None:
+                _close_quietly(cnxn)
+            self._give_back(lease)
+
         try:
-            cnxn = pyodbc.connect(self._stream_string if streaming else self._connect_string,
-                                  autocommit=self.rules.autocommit(), timeout=timeout)
+            # A SQLite file opens at once: no thread for it.
+            cnxn = connect() if self.dialect is Dialect.SQLITE else login_within(connect, deadline, late)
         except pyodbc.Error as exc:
             self._give_back(lease)
             raise self._translate(exc, "connecting") from None
+        except DeadlineExceeded:
+            raise  # the lease goes back with the late login
         except BaseException:
             self._give_back(lease)
             raise

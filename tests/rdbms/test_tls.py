@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from bridges.core.errors import BridgeError, ConfigError
+from rdbms.connstr import format_connection_string
 from rdbms.settings import RdbmsSettings
 from tests.bridges.orders import helpers
 from tests.rdbms.databases import need_driver
@@ -64,7 +65,7 @@ def test_orders_over_tls_verified_against_the_configured_ca(cluster, ca):
     try:
         assert runtime.call("orders", "get_order", {"order_no": "0000100001"}).order_no == "0000100001"
         conn = runtime.bridges["orders"].bridge.db
-        assert "SSLmode=verify-full" in conn._connect_string  # the pool connects only this way
+        assert "SSLmode=verify-full" in format_connection_string(conn._connect_pairs)  # the pool connects only this way
     finally:
         runtime.close()
 
