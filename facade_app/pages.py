@@ -1,10 +1,13 @@
-"""The public routes: health, OpenAPI, the human docs page, problem types, AI tools."""
+"""The public routes: health, OpenAPI, the human docs page, the interactive API docs (Swagger UI
+from the flask-swagger-ui package's bundled assets: nothing is fetched from a CDN), problem
+types, AI tools."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, render_template, request
+from flask_swagger_ui import get_swaggerui_blueprint
 from werkzeug.exceptions import NotFound
 
 from bridges.core.errors import Forbidden
@@ -12,6 +15,7 @@ from bridges.core.operation import Operation
 from bridges.core.runtime import Runtime
 from facade_app.openapi import build_openapi
 from facade_app.problems import PROBLEM_TYPES
+from facade_app.schema_text import inline_code, type_label
 from facade_app.tools import anthropic_tools, openai_tools
 
 __all__ = ["register_pages"]
@@ -49,7 +53,15 @@ def register_pages(app: Flask, runtime: Runtime) -> None:
         for op in operations:
             by_bridge.setdefault(op.bridge, []).append(op)
         return render_template("docs.html", bridges=by_bridge, base=request.host_url.rstrip("/"),
-                               schema_of=lambda model: model.model_json_schema())
+                               schema_of=lambda model: model.model_json_schema(), type_label=type_label,
+                               inline_code=inline_code)
+
+    # "Try it out" sends the key given under "Authorize" (the document's bearer scheme); the
+    # page keeps it in memory only.
+    app.register_blueprint(get_swaggerui_blueprint(
+        "/docs/api", "/openapi.json",
+        config={"app_name": "legacy-bridges API", "deepLinking": True, "persistAuthorization": False,
+                "displayRequestDuration": True}))
 
     @app.get("/problems/<slug>")
     def problem_type(slug: str) -> Response:

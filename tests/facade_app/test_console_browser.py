@@ -124,7 +124,8 @@ def test_a_queued_address_change_is_approved_by_a_second_key_in_the_browser(serv
     page.get_by_role("button", name="Sign out").click()
     _sign_in(page, REVIEWER_KEY)
     page.wait_for_url("**/console/reviews")
-    assert street in page.locator(f"#review-{review_id}").inner_text()
+    shown = page.locator(f"#review-{review_id}").inner_text()
+    assert street in shown and "Dry run when queued" in shown
     page.screenshot(path=str(SHOTS / "reviews-pending.png"), full_page=True)
     page.locator(f"#approve-{review_id}").click()
     page.wait_for_selector("p.flash-ok")
