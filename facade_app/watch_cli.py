@@ -79,9 +79,16 @@ def _cmd_webhook(args: argparse.Namespace) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    server = None
+    if args.metrics_port is not None:
+        from bridges.events.metrics_http import serve_metrics
+
+        server = serve_metrics("127.0.0.1", args.metrics_port, forwarder.metrics, forwarder.health)
     try:
         forwarder.run(stop)
     finally:
+        if server is not None:
+            server.shutdown()
         forwarder.close()
     return 0
 
@@ -115,4 +122,5 @@ def add_watch_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore
     p.add_argument("--stream", default="LEGACY_EVENTS")
     p.add_argument("--prefix", default="legacy", help="dead letters go to <prefix>_deadletter.<name>")
     p.add_argument("--max-attempts", type=int, default=10, help="then the event is dead-lettered")
+    p.add_argument("--metrics-port", type=int, help="serve delivered, retries and dead letters on /metrics here")
     p.set_defaults(func=_cmd_webhook)

@@ -15,7 +15,6 @@ changes in the last minute, polls, errors and whether this process owns it.
 from __future__ import annotations
 
 import collections
-import json
 import logging
 import os
 import socket
@@ -24,7 +23,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
@@ -38,6 +37,7 @@ from bridges.core.runtime import Runtime
 from bridges.events.capture import Capture, PollResult, Sink
 from bridges.events.config import SourceSettings, WatchConfig
 from bridges.events.listing import ListingCapture, operation_pages
+from bridges.events.metrics_http import serve_metrics
 from bridges.events.sources import ChangeSource, SplitDateTime, TimestampColumn
 from bridges.events.store import LeaseLost, WatchStore
 from rdbms.bridge import DatabaseBridge
@@ -220,29 +220,7 @@ class Watcher:
 
     def serve_metrics(self, host: str, port: int) -> ThreadingHTTPServer:
         """Serve ``/metrics`` and ``/healthz`` on a daemon thread."""
-        watcher = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                if self.path == "/metrics":
-                    body, kind = watcher.metrics(), "text/plain; version=0.0.4"
-                elif self.path == "/healthz":
-                    body, kind = json.dumps(watcher.health()).encode(), "application/json"
-                else:
-                    self.send_error(404)
-                    return
-                self.send_response(200)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                """Quiet: scrapes are not worth a log line."""
-
-        server = ThreadingHTTPServer((host, port), Handler)
-        threading.Thread(target=server.serve_forever, name="watch-metrics", daemon=True).start()
-        return server
+        return serve_metrics(host, port, self.metrics, self.health)
 
     def close(self) -> None:
         """Close the sink, the bridges and the store."""

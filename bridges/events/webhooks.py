@@ -30,6 +30,7 @@ import threading
 from typing import Any
 
 import httpx
+from prometheus_client import CollectorRegistry, Counter, generate_latest
 from standardwebhooks.webhooks import Webhook
 
 from bridges.events.jetstream import DEFAULT_URL, NatsLoop
@@ -78,6 +79,15 @@ class WebhookForwarder:
         self.delivered = 0
         self.retries = 0
         self.dead_letters = 0
+        self.registry = CollectorRegistry()
+        self._counted = {
+            what: Counter(f"webhook_{what}", text, ["webhook"], registry=self.registry)
+            for what, text in (
+                ("delivered", "Events the receiver accepted"),
+                ("retries", "Deliveries tried again"),
+                ("dead_letters", "Events given up on and dead-lettered"),
+            )
+        }
         self._loop = NatsLoop(url, 5.0)
 
     async def _deliver(self, client: httpx.AsyncClient, msg: Any, stop: threading.Event) -> None:
@@ -90,6 +100,7 @@ class WebhookForwarder:
                 )
                 if 200 <= answer.status_code < 300:
                     self.delivered += 1
+                    self._counted["delivered"].labels(self.name).inc()
                     await msg.ack()
                     return
                 error = f"HTTP {answer.status_code}"
@@ -98,6 +109,7 @@ class WebhookForwarder:
             if attempt == self.max_attempts or stop.is_set():
                 break
             self.retries += 1
+            self._counted["retries"].labels(self.name).inc()
             log.info("webhook %s: %s failed (%s), attempt %d; again in %.1fs", self.name, msg_id, error, attempt, delay)
             await msg.in_progress()  # the consumer must not hand the event out again while it is being retried
             await asyncio.sleep(delay)
@@ -116,6 +128,7 @@ class WebhookForwarder:
             },
         )
         self.dead_letters += 1
+        self._counted["dead_letters"].labels(self.name).inc()
         log.warning("webhook %s: %s dead-lettered after %d attempts (%s)", self.name, msg_id, self.max_attempts, error)
         await msg.ack()
 
@@ -148,6 +161,19 @@ class WebhookForwarder:
     def run(self, stop: threading.Event) -> None:
         """Forward events until ``stop`` is set."""
         asyncio.run_coroutine_threadsafe(self._run(stop), self._loop.loop).result()
+
+    def metrics(self) -> bytes:
+        """``webhook_delivered_total``, ``webhook_retries_total`` and ``webhook_dead_letters_total`` (Prometheus)."""
+        return generate_latest(self.registry)
+
+    def health(self) -> dict[str, Any]:
+        """The counts as JSON."""
+        return {
+            "webhook": self.name,
+            "delivered": self.delivered,
+            "retries": self.retries,
+            "dead_letters": self.dead_letters,
+        }
 
     def close(self) -> None:
         """Disconnect."""

@@ -151,6 +151,7 @@ def test_a_receiver_that_never_accepts_ends_in_the_dead_letter_queue(sink):
         forwarder.close()
         receiver.down()
     assert receiver.ids == [] and receiver.refused == 12  # the receiver refused every forged signature
+    assert 'webhook_dead_letters_total{webhook="erp"} 4.0' in forwarder.metrics().decode()
     reader = StreamReader(subject=f"{PREFIX}_deadletter.>", stream=f"{STREAM}_DEADLETTER")
     try:
         dead = list(reader.read(idle_s=1.0))
