@@ -36,6 +36,7 @@ from sqlalchemy import Engine
 
 from bridges.core.deadline import Deadline, deadline_scope
 from bridges.core.errors import BridgeError, LegacyError
+from bridges.core.personal import comparable, mask
 from rdbms import connstr
 from rdbms.discover import DiscoveredView, discover_with
 from rdbms.gate import DEFAULT_FUNCTIONS, SqlGate
@@ -49,6 +50,7 @@ __all__ = ["DatabaseAssessment", "RelationAssessment", "RowCount", "assess_datab
 
 DUPLICATE_SHARE = 0.9
 """An identifier-named column with at least this share of distinct values in the sample is taken for an identifier."""
+_STREET_NAME = re.compile(r"ADR|ADDR|STREET|STRASSE", re.IGNORECASE)
 _IDENTIFIER_NAME = re.compile(r"(NO|NUM|NR|ID|KEY|CUSN|ACCT?|CODE)$", re.IGNORECASE)
 COUNT_LIMIT = 1_000_000
 """Rows a bounded COUNT reads at most by default (≈0.1 s on SQLite, less on a server)."""
@@ -188,6 +190,27 @@ def count_rows(db: ReadOnlyConnection, relation: str, estimate: int | None, limi
     return RowCount(n, False, f"more than {limit} (bounded count)")
 
 
+def _duplicate_records(r: RelationAssessment, view: DiscoveredView) -> None:
+    """Sampled rows that hold the same person under different keys: the same name and address once
+    case, accents and punctuation are folded (columns with NULLs are left out: rows would not align)."""
+    kinds = {p.name: p.personal for p in r.columns}
+    columns = [c for c in view.columns if kinds.get(c.column.name) in {"name", "address"} and not c.nulls]
+    has_name = any(kinds[c.column.name] == "name" for c in columns)
+    if not has_name or not any(_STREET_NAME.search(c.column.name) for c in columns):
+        return  # a name and a city alone: two people of one name in one town are not one
+    groups: dict[tuple[str, ...], int] = Counter(
+        tuple(comparable(str(v)) for v in row) for row in zip(*(c.values for c in columns), strict=True)
+    )
+    repeated = {k: n for k, n in groups.items() if n > 1 and all(k)}
+    if repeated:
+        shown = [f"{mask(' '.join(k))[:40]} ×{n}" for k, n in list(repeated.items())[:3]]
+        names = "+".join(c.column.name for c in columns)
+        note = "the same name and address under different keys: one customer entered twice?"
+        r.findings.append(
+            Finding("duplicate_records", names, sum(repeated.values()), view.sampled, NEEDS_WORK, shown, note)
+        )
+
+
 def _relation_findings(r: RelationAssessment, view: DiscoveredView | None) -> None:
     if view is None:
         return
@@ -205,6 +228,7 @@ def _relation_findings(r: RelationAssessment, view: DiscoveredView | None) -> No
             note = "nearly unique, so an identifier, yet repeated: duplicate records?"
             count = sum(repeated.values())
             r.findings.append(Finding("duplicate_key", c.column.name, count, view.sampled, NEEDS_WORK, examples, note))
+    _duplicate_records(r, view)
     stale = sum(c.freshness.get(">10y", 0) + c.freshness.get("5-10y", 0) for c in r.columns)
     dated = sum(sum(c.freshness.values()) for c in r.columns)
     if dated and stale * 2 > dated:

@@ -9,9 +9,10 @@ never a proof either way.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 
-__all__ = ["kind_by_name", "mask", "personal_kind"]
+__all__ = ["comparable", "kind_by_name", "mask", "personal_kind"]
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,}$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()/.-]{5,22}[0-9]$")
@@ -73,3 +74,13 @@ def mask(text: str) -> str:
                 out.append(ch)
         return "".join(reversed(out))
     return " ".join(w[:1] + "*" * (len(w) - 1) for w in text.split(" "))
+
+
+_NOT_WORD = re.compile(r"[^0-9a-z]+")
+
+
+def comparable(text: str) -> str:
+    """``text`` as two records of one person compare it: case, accents, punctuation and blanks folded."""
+    folded = unicodedata.normalize("NFKD", text.replace("ß", "ss").casefold())
+    plain = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return _NOT_WORD.sub(" ", plain).strip()
