@@ -118,9 +118,10 @@ def create_app(config: Config, runtime: Runtime | None = None, *, several_proces
     app.extensions["legacy_bridges"]["readiness"] = readiness
     register_readiness(app, readiness)
     metrics = Metrics(runtime, pending=pipeline.reviews.pending_count)
-    pipeline.observe = metrics.observe
-    register_metrics(app, metrics)
-    if several_processes:
+    if config.facade.metrics:
+        pipeline.observe = metrics.observe
+        register_metrics(app, metrics)
+    if several_processes and config.facade.metrics:
         metrics.start()  # each worker keeps its gauges fresh for whichever worker answers /metrics
     register_console(app, config, pipeline, readiness, keyring, metrics)
     atexit.register(runtime.close)

@@ -85,7 +85,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
                "keyfile": str(config.path(config.facade.tls_key_file))}
     from facade_app.logs import configure_logging
 
-    configure_logging(config.facade.log_format, logging.INFO if args.verbose else logging.WARNING)
+    configure_logging(config.facade.log_format,
+                      logging.INFO if args.verbose else getattr(logging, config.facade.log_level.upper()))
     run_gunicorn(args.config, host, port, args.workers, extra=tls)
     return 0
 

@@ -21,7 +21,7 @@ _config = load_config(os.environ.get("LEGACY_BRIDGES_CONFIG", "bridges.toml"))
 if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:  # before prometheus_client is imported
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(prepare_metrics_dir(_config.path(_config.facade.state_dir)))
 if not logging.getLogger().handlers:  # a server that configured no logging of its own
-    configure_logging(_config.facade.log_format, logging.WARNING)
+    configure_logging(_config.facade.log_format, getattr(logging, _config.facade.log_level.upper()))
 
 from facade_app.app import create_app  # noqa: E402  (after the metrics folder is chosen)
 from facade_app.metrics import child_exit  # noqa: E402

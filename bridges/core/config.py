@@ -115,6 +115,9 @@ class FacadeSettings(BaseModel):
                                       "after this (held leases are renewed every third of it).")
     console_secret: SecretRef | None = Field(None, description="Signs the operator console's session cookies; "
                                              "default: derived from the API keys (changing one signs everyone out).")
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        "warning", description="Level of the application logs under gunicorn (`bridges serve -v`: info).")
+    metrics: bool = Field(True, description="Count calls and serve /metrics (false: neither).")
     log_format: Literal["json", "text"] = Field("json", description="How `bridges serve` writes application logs: "
                                                 "JSON lines with request id, bridge and operation, or plain text.")
     readiness_ttl_s: float = Field(10, gt=0, description="How long /readyz trusts a bridge's last ping.")

@@ -94,3 +94,10 @@ def test_json_log_lines_carry_the_request_id_bridge_operation_and_traceback_with
     assert entry["request_id"] == "req-42" and entry["bridge"] == "shop" and entry["operation"] == "get_item"
     assert "Traceback" in entry["exc"] and "RuntimeError" in entry["exc"]
     assert "hunter2" not in json.dumps(entry)
+
+
+def test_metrics_switched_off_serve_no_page():
+    from tests.facade_app.conftest import make_app, make_config
+
+    app, _ = make_app(make_config(metrics=False))
+    assert app.test_client().get("/metrics", headers=auth(OPS_KEY)).status_code == 404

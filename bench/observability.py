@@ -1,0 +1,92 @@
+"""What metrics and JSON logs cost: ORDERS lookups per second through the facade under gunicorn
+(2 workers, 8 keep-alive clients) with ``/metrics`` counting and JSON logs at INFO (every audit
+line logged) versus metrics off and logs at WARNING, in the same run (alternating rounds, so a
+noisy neighbour hits both alike). Goal: on ≥ 0.8× off. The last line is the headline ratio.
+
+    .venv/bin/python bench/observability.py [--seconds 10] [--rounds 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import tomli_w
+
+from bench._common import gunicorn_facade
+from bench.facade_overhead import KEY, _config
+
+CLIENTS = 8
+
+
+def requests_per_second(base: str, seconds: float, numbers: list[str]) -> float:
+    """Lookups answered per second by ``CLIENTS`` keep-alive clients over ``seconds``."""
+    host, port = base.removeprefix("http://").split(":")
+    counts = [0] * CLIENTS
+    stop = time.monotonic() + seconds
+
+    def client(index: int) -> None:
+        conn = http.client.HTTPConnection(host, int(port))
+        headers = {"Authorization": f"Bearer {KEY}"}
+        n = index
+        while time.monotonic() < stop:
+            conn.request("GET", f"/v1/orders/get_order?order_no={numbers[n % len(numbers)]}", headers=headers)
+            response = conn.getresponse()
+            response.read()
+            if response.status != 200:
+                raise SystemExit(f"HTTP {response.status}")
+            counts[index] += 1
+            n += CLIENTS
+        conn.close()
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(counts) / seconds
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of one measured round")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of each setting, alternating")
+    args = parser.parse_args()
+    numbers = [f"{100001 + i:010d}" for i in range(20)]
+    results: dict[str, list[float]] = {"on": [], "off": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        data = _config(workdir)
+        paths = {}
+        for setting, facade in (
+            ("on", {"metrics": True, "log_format": "json", "log_level": "info"}),
+            ("off", {"metrics": False, "log_level": "warning"}),
+        ):
+            path = workdir / f"bridges-{setting}.toml"
+            state = workdir / f"state-{setting}"
+            path.write_text(
+                tomli_w.dumps({**data, "facade": {**data["facade"], **facade, "state_dir": str(state)}}),
+                encoding="utf-8",
+            )
+            paths[setting] = path
+        for _ in range(args.rounds):
+            for setting in ("off", "on"):
+                with gunicorn_facade(paths[setting], workers=2) as base:
+                    requests_per_second(base, 2.0, numbers)  # warm-up: imports, pools, caches
+                    results[setting].append(requests_per_second(base, args.seconds, numbers))
+                    print(f"metrics and JSON logs {setting:>3}: {results[setting][-1]:8.1f} requests/s", flush=True)
+    on, off = max(results["on"]), max(results["off"])
+    print(f"best of {args.rounds}: on {on:.1f} requests/s, off {off:.1f} requests/s")
+    print(f"with metrics and JSON logs on: {on / off:.2f}x the requests/s of off (goal >= 0.8x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
