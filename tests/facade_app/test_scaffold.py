@@ -63,24 +63,8 @@ def test_new_writes_an_installable_package(tmp_path, transport, capsys):
     assert config["api_keys"][0]["key"] == {"env": "ACME_CRM_API_KEY"}
     for source in [*(package / "acme_crm").glob("*.py"), *(package / "tests").glob("*.py")]:
         compile(source.read_text(encoding="utf-8"), str(source), "exec")
-    lint = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ruff",
-            "check",
-            "--isolated",
-            "--line-length",
-            "120",
-            "--select",
-            "E,F,W,B,UP,SIM,RUF",
-            "--ignore",
-            "RUF012",
-            str(package),
-        ],
-        capture_output=True,
-        text=True,
-    )
+    # Linted under the package's own configuration, where legacy-bridges is third-party.
+    lint = subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=package, capture_output=True, text=True)
     assert lint.returncode == 0, lint.stdout
 
 
