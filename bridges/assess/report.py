@@ -34,6 +34,7 @@ JSON schema, version 1 (``schema_version``; a field is only ever added within a 
                                                        #   session_cookies, pages [{status, latency_ms, bytes,
                                                        #   encoding, needs_javascript, layout_stable}]
         "personal_fields": [{"screen" | "page", "field", "kind"}],
+        "discover": {"tables": [...], "command": "bridges discover odbc ..."},  # ODBC: relations with a key
         "summary": {...}                               # as the top-level summary, for this system
       }],
       "summary": {"systems": 1, "relations": 16, "rows": 90000, "columns": 120, "personal_columns": 6,
@@ -298,6 +299,13 @@ def markdown_report(report: dict[str, Any]) -> str:
             lines += ["Security:", ""] + [f"- {f['class']}: {f['detail']}" for f in system["security"]] + [""]
         if "database" in system:
             lines += _database_lines(system["database"])
+        if (system.get("discover") or {}).get("command"):
+            lines += [
+                "",
+                "Next, declared views for a bridge (codecs suggested as above):",
+                "",
+                f"`{system['discover']['command']}`",
+            ]
         if system["transport"] == "tn3270" and "probe" in system:
             lines += _host_lines(system)
         if system["transport"] == "web" and "probe" in system:

@@ -12,6 +12,7 @@ without TLS, a password written in clear in the configuration, operations that w
 from __future__ import annotations
 
 import datetime as dt
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,6 +77,17 @@ class DatabaseTarget:
             found.append({"class": "write_operations", "detail": f"operations that write: {ops}"})
         return found
 
+    def _discover(self, relations: list[dict[str, Any]]) -> dict[str, Any]:
+        """What ``bridges discover odbc`` can declare: the relations with a proven key (views first, as
+        the readable face a DBA keeps), and the command that writes the bridge."""
+        keyed = [r for r in relations if r["key"] and not r["problem"]]
+        views = [r["name"] for r in keyed if r["kind"] == "view"]
+        tables = views or [r["name"] for r in keyed]
+        where = shlex.quote(self.where())
+        schema = f" --schema {self.schema}" if self.schema else ""
+        command = f"bridges discover odbc --connect {where}{schema} --tables {','.join(tables)} --package <package>"
+        return {"tables": tables, "command": command if tables else ""}
+
     def assess(
         self, *, progress: Callable[[str], None], checkpoint: Checkpoint | None = None, **caps: Any
     ) -> dict[str, Any]:
@@ -106,7 +118,7 @@ class DatabaseTarget:
             return {"error": exc.detail}
         database = found.as_dict()
         database["relations"] = sorted([*database["relations"], *done.values()], key=lambda r: r["name"].lower())
-        entry: dict[str, Any] = {"database": database}
+        entry: dict[str, Any] = {"database": database, "discover": self._discover(database["relations"])}
         if found.write_findings:
             detail = "; ".join(found.write_findings[:5]) + " (allowed by allow_write_account)"
             entry["security"] = [{"class": "account_can_write", "detail": detail}]

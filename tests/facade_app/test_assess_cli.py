@@ -42,6 +42,8 @@ def test_assess_a_connection_string_into_json_and_markdown(orders_db, tmp_path, 
     report = json.loads((out / "assessment.json").read_text(encoding="utf-8"))
     assert report["schema_version"] == 1 and report["as_of"] == "2025-06-30"
     assert [r["name"] for r in report["systems"][0]["database"]["relations"]] == ["VORDHDR", "VORDLIN"]
+    assert report["systems"][0]["discover"]["tables"] == ["VORDHDR", "VORDLIN"]  # what discover can declare
+    assert "bridges discover odbc --connect" in report["systems"][0]["discover"]["command"]
     assert "| VORDHDR | view | 20,000 | 50 | OHORNO |" in (out / "assessment.md").read_text(encoding="utf-8")
     err = capsys.readouterr().err
     assert "assessing database: VORDHDR" in err and "2 relation(s)" in err
