@@ -120,6 +120,8 @@ def create_app(config: Config, runtime: Runtime | None = None, *, several_proces
     metrics = Metrics(runtime, pending=pipeline.reviews.pending_count)
     if config.facade.metrics:
         pipeline.observe = metrics.observe
+        pipeline.rollouts.counted = metrics.rollout_run
+        pipeline.shadows.settled = metrics.shadow_settled
         register_metrics(app, metrics)
     if several_processes and config.facade.metrics:
         metrics.start()  # each worker keeps its gauges fresh for whichever worker answers /metrics

@@ -4,8 +4,10 @@ Every attempt through the pipeline counts once, whatever its caller path (HTTP, 
 review decision): its latency in a histogram by bridge and operation, and its outcome
 (``ok``, an error type such as ``unavailable`` or ``rate-limited``, ``queued-for-review``…)
 in a counter. Rate-limit rejections and refused legacy sign-ons have counters of their
-own. Pool use (in use, idle, callers waiting), breaker state and the review queue's depth
-are gauges sampled every few seconds and when ``/metrics`` is read.
+own, and so do a rollout's candidate runs (match, mismatch, error) and the shadowed writes
+reconciliation settles (matched, disagreeing). Pool use (in use, idle, callers waiting),
+breaker state and the review queue's depth are gauges sampled every few seconds and when
+``/metrics`` is read.
 
 Under gunicorn, prometheus_client's multiprocess mode adds up every worker's samples:
 ``PROMETHEUS_MULTIPROC_DIR`` must name a folder shared by the workers and be set before
@@ -65,6 +67,16 @@ BREAKER = Gauge(
     ["bridge"],
     multiprocess_mode="livemax",
 )
+ROLLOUT_RUNS = Counter(
+    "legacy_bridges_rollout_runs",
+    "Candidate runs of a rollout by bridge, operation and outcome (match, mismatch, error).",
+    ["bridge", "operation", "outcome"],
+)
+SHADOWS_SETTLED = Counter(
+    "legacy_bridges_shadows_settled",
+    "Shadowed writes settled by reconciliation by bridge, operation and outcome (matched, disagreeing).",
+    ["bridge", "operation", "outcome"],
+)
 REVIEWS = Gauge(
     "legacy_bridges_reviews_pending", "Writes waiting for a second person's decision.", multiprocess_mode="livemax"
 )
@@ -109,6 +121,14 @@ class Metrics:
             RATE_LIMITED.labels(bridge, operation).inc()
         elif isinstance(error, LoginRefused):
             SIGN_ON_REFUSED.labels(bridge).inc()
+
+    def rollout_run(self, bridge: str, operation: str, outcome: str) -> None:
+        """Count one candidate run of a rollout (configured names only, so the label set is fixed)."""
+        ROLLOUT_RUNS.labels(bridge, operation, outcome).inc()
+
+    def shadow_settled(self, bridge: str, operation: str, outcome: str) -> None:
+        """Count one shadowed write that reconciliation settled."""
+        SHADOWS_SETTLED.labels(bridge, operation, outcome).inc()
 
     def recent(self, bridge: str) -> list[float]:
         """Latencies (seconds) of this worker's last 200 calls of ``bridge``, for the console."""

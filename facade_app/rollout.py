@@ -23,7 +23,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -105,6 +105,7 @@ class Rollouts:
         self._lock = threading.Lock()
         self.rollouts = rollouts or {}
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rollout-candidate")
+        self.counted: Callable[[str, str, str], None] | None = None  # (bridge, operation, outcome): the metrics
 
     @classmethod
     def from_config(cls, config: Config, runtime: Runtime, engine_of: Any) -> Rollouts:
@@ -195,6 +196,8 @@ class Rollouts:
         except Exception:
             log.exception("rollout %s: the candidate failed", rollout.name)
             row.update(outcome="error", candidate=json.dumps({"title": "unexpected error"}))
+        if self.counted is not None:
+            self.counted(*rollout.name.split(".", 1), row["outcome"])
         try:
             with self.engine.begin() as conn:
                 conn.execute(insert(_runs).values(**row))

@@ -15,6 +15,7 @@ disagreeing).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel
@@ -55,6 +56,7 @@ class ShadowMode:
         self.runtime = runtime
         self.store = store
         self.policies = policies
+        self.settled: Callable[[str, str, str], None] | None = None  # (bridge, operation, outcome): the metrics
 
     def _observe(self, instance: str, op: Operation, data: dict[str, Any]) -> tuple[dict[str, Any], set[str]] | None:
         name = self.policies.observer(instance, op)
@@ -93,6 +95,8 @@ class ShadowMode:
             status, diff = compare(shadow.input, shadow.baseline, now, keys | {"dry_run"})
             if status != "pending":
                 self.store.settle(shadow.id, status=status, observed=now, diff=diff)
+                if self.settled is not None:
+                    self.settled(shadow.bridge, shadow.operation, status)
             counts[status] += 1
         return counts
 

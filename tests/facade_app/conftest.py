@@ -128,3 +128,17 @@ def client(app_and_shop):
 
 def auth(key=KEY):
     return {"Authorization": f"Bearer {key}"}
+
+
+def metric(client, name, key=OPS_KEY, **labels) -> float:
+    """One sample of ``/metrics`` as the facade serves it (0 when absent): counters are
+    process-wide, so tests compare a value before and after."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    response = client.get("/metrics", headers=auth(key))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    for family in text_string_to_metric_families(response.get_data(as_text=True)):
+        for sample in family.samples:
+            if sample.name == name and sample.labels == labels:
+                return sample.value
+    return 0.0

@@ -13,7 +13,7 @@ from bridges.core.runtime import BridgeRuntime, Runtime
 from bridges.core.testing import wait_until
 from facade_app import create_app
 from facade_app.rollout import field_diff
-from tests.facade_app.conftest import KEY, OPS_KEY, Shop, auth
+from tests.facade_app.conftest import KEY, OPS_KEY, Shop, auth, metric
 
 pytestmark = pytest.mark.unit
 
@@ -40,10 +40,15 @@ def _app(tmp_path, rollout):
     return create_app(config, runtime), next_shop
 
 
+def _runs(client, outcome):
+    return metric(client, "legacy_bridges_rollout_runs_total", bridge="shop", operation="get_item", outcome=outcome)
+
+
 def test_a_failing_candidate_is_counted_and_the_caller_still_gets_the_current_answer(tmp_path):
     app, next_shop = _app(tmp_path, {"get_item": {"candidate": "shop_next", "share": 1.0}})
     next_shop.items.clear()  # the candidate finds nothing: 404 on its side
     client = app.test_client()
+    errors = _runs(client, "error")
     r = client.get("/v1/shop/get_item?item_no=0001", headers=auth())
     assert r.status_code == 200 and r.get_json()["name"] == "Grüner Tee"
 
@@ -51,7 +56,21 @@ def test_a_failing_candidate_is_counted_and_the_caller_still_gets_the_current_an
         return client.get("/v1/rollouts", headers=auth(OPS_KEY)).get_json()["rollouts"][0]
 
     assert wait_until(lambda: report()["candidate_errors"] == 1, timeout=30)
+    assert _runs(client, "error") == errors + 1
     assert client.get("/v1/rollouts", headers=auth()).status_code == 403
+
+
+def test_candidate_runs_are_counted_in_the_metrics_by_outcome(tmp_path):
+    app, next_shop = _app(tmp_path, {"get_item": {"candidate": "shop_next", "share": 1.0}})
+    client = app.test_client()
+    before = {outcome: _runs(client, outcome) for outcome in ("match", "mismatch", "error")}
+    assert client.get("/v1/shop/get_item?item_no=0001", headers=auth()).status_code == 200
+    assert wait_until(lambda: _runs(client, "match") == before["match"] + 1, timeout=30)
+    next_shop.items["0001"] = ("Sencha", next_shop.items["0001"][1])  # the planted difference
+    for _ in range(3):
+        assert client.get("/v1/shop/get_item?item_no=0001", headers=auth()).get_json()["name"] == "Grüner Tee"
+    assert wait_until(lambda: _runs(client, "mismatch") == before["mismatch"] + 3, timeout=30)
+    assert (_runs(client, "match"), _runs(client, "error")) == (before["match"] + 1, before["error"])
 
 
 @pytest.mark.parametrize(("rollout", "message"), [

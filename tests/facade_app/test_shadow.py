@@ -13,7 +13,7 @@ from bridges.core.errors import ConfigError
 from facade_app.auth import KeyRing
 from facade_app.mcp_tools import build_mcp_server
 from facade_app.shadow import compare
-from tests.facade_app.conftest import KEY, OPS_KEY, auth, make_app
+from tests.facade_app.conftest import KEY, OPS_KEY, auth, make_app, metric
 
 pytestmark = pytest.mark.unit
 
@@ -30,6 +30,9 @@ def _config(tmp_path, **policy):
 def test_a_shadowed_write_is_recorded_and_never_run_then_matched_to_what_a_person_did(tmp_path):
     app, shop = make_app(_config(tmp_path, observe="get_item"))
     client = app.test_client()
+    labels = {"bridge": "shop", "operation": "rename"}
+    shadowed = metric(client, "legacy_bridges_calls_total", **labels, outcome="shadowed")
+    matched = metric(client, "legacy_bridges_shadows_settled_total", **labels, outcome="matched")
     r = client.post("/v1/shop/rename", json={"item_no": "0001", "name": "Sencha"}, headers=auth())
     assert r.status_code == 202
     body = r.get_json()
@@ -40,6 +43,8 @@ def test_a_shadowed_write_is_recorded_and_never_run_then_matched_to_what_a_perso
     assert client.post("/v1/shadow/reconcile", headers=auth(OPS_KEY)).get_json()["matched"] == 1
     report = client.get("/v1/shadow/report", headers=auth(OPS_KEY)).get_json()
     assert (report["matched"], report["unmatched"], report["agreement_rate"]) == (1, 0, 1.0)
+    assert metric(client, "legacy_bridges_calls_total", **labels, outcome="shadowed") == shadowed + 1
+    assert metric(client, "legacy_bridges_shadows_settled_total", **labels, outcome="matched") == matched + 1
 
 
 def test_mcp_answers_the_shadow_record(tmp_path):

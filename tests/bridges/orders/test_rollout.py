@@ -1,7 +1,7 @@
 """A rollout split on ORDERS over SQLite ODBC: the candidate (the same bridge on a copy of the
 database with one field planted differently) runs on 10 % of 1,000 calls, sticky by order; the
-mismatches show the planted field with both answers; the caller always gets the current answer;
-the share changes while serving and 0 stops the candidate."""
+mismatches show the planted field with both answers and are counted in the metrics; the caller
+always gets the current answer; the share changes while serving and 0 stops the candidate."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from bridges.orders.demo import demo_bridge_config
 from facade_app import create_app
 from facade_app.rollout import _bucket
 from fixtures.orders import ensure_sqlite
+from tests.facade_app.conftest import metric
 from tests.rdbms.databases import need_driver
 
 pytestmark = [pytest.mark.live, pytest.mark.timeout(300)]
@@ -57,9 +58,15 @@ def _report(client):
     return report
 
 
+def _runs(client, outcome):
+    return metric(client, "legacy_bridges_rollout_runs_total", key=OPS, bridge="orders", operation="get_order",
+                  outcome=outcome)
+
+
 def test_ten_percent_of_a_thousand_calls_run_the_candidate_and_the_planted_field_shows(served):
     client = served
     orders = _orders(1000)
+    before = {outcome: _runs(client, outcome) for outcome in ("match", "mismatch", "error")}
     for order_no in orders:
         r = client.get("/v1/orders/get_order", query_string={"order_no": order_no},
                        headers={"Authorization": f"Bearer {KEY}"})
@@ -73,6 +80,8 @@ def test_ten_percent_of_a_thousand_calls_run_the_candidate_and_the_planted_field
     assert (report["calls_here"], report["sampled_here"]) == (1000, len(sampled))
     assert (report["mismatches"], report["matches"], report["candidate_errors"]) == (
         len(planted), len(sampled) - len(planted), 0)
+    assert {outcome: _runs(client, outcome) - before[outcome] for outcome in before} == {
+        "match": len(sampled) - len(planted), "mismatch": len(planted), "error": 0}  # and in the metrics
     assert report["kept_mismatches"]
     for kept in report["kept_mismatches"]:
         assert list(kept["diff"]) == ["warehouse"]
