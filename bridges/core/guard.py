@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -17,7 +17,7 @@ from bridges.core.deadline import Deadline, deadline_scope
 from bridges.core.errors import DeadlineExceeded, LegacyError, LoginRefused, Unavailable
 from bridges.core.operation import Operation
 
-__all__ = ["CircuitBreaker", "Guard", "GuardSettings"]
+__all__ = ["BreakerBoard", "CircuitBreaker", "Guard", "GuardSettings"]
 
 T = TypeVar("T")
 
@@ -45,13 +45,13 @@ class GuardSettings(BaseModel):
 class Guard:
     """Runs calls of one bridge under its :class:`GuardSettings`."""
 
-    def __init__(self, settings: GuardSettings, name: str = "") -> None:
+    def __init__(self, settings: GuardSettings, name: str = "", board: BreakerBoard | None = None) -> None:
         self.settings = settings
         self.name = name
         self._slots = threading.BoundedSemaphore(settings.max_concurrency)
         self._in_flight = 0
         self._lock = threading.Lock()
-        self.breaker = CircuitBreaker(settings.breaker_fail_max, settings.breaker_reset_s)
+        self.breaker = CircuitBreaker(settings.breaker_fail_max, settings.breaker_reset_s, board=board)
 
     def run(self, operation: Operation, call: Callable[[], T], deadline_s: float | None = None) -> T:
         """Run ``call`` under a fresh deadline, a slot, the breaker and read retries."""
@@ -119,22 +119,61 @@ class Guard:
         }
 
 
+class BreakerBoard(Protocol):
+    """Where the breakers of one bridge in several processes tell each other they opened."""
+
+    def publish(self, open_for_s: float) -> None:
+        """This process's breaker opened for ``open_for_s`` seconds."""
+
+    def open_for(self) -> float:
+        """Seconds another process's breaker stays open (0 when none is; 0 when unknown)."""
+
+    def clear(self) -> None:
+        """This process's trial call succeeded: the system answers again."""
+
+
+_BOARD_CACHE_S = 0.25  # a process looks at the shared board at most this often
+
+
 class CircuitBreaker:
     """Closed → open after ``fail_max`` consecutive faults → half-open after
     ``reset_s`` (one trial call) → closed on success.
+
+    With a ``board`` (shared by every process serving the bridge), a breaker that opens
+    says so there, and the others open too at their next call — one process learns what
+    another saw — each then trying its own trial call once the time is up.
 
     Written here rather than taken from pybreaker because pybreaker holds its lock for
     the whole protected call, which would serialise every call to a bridge; this one
     locks only its own bookkeeping.
     """
 
-    def __init__(self, fail_max: int, reset_s: float) -> None:
+    def __init__(self, fail_max: int, reset_s: float, board: BreakerBoard | None = None) -> None:
         self.fail_max = fail_max
         self.reset_s = reset_s
+        self.board = board
         self._lock = threading.Lock()
         self._failures = 0
         self._opened_at: float | None = None
         self._trial_running = False
+        self._board_checked = -_BOARD_CACHE_S
+        self._board_until = 0.0
+
+    def _shared(self) -> None:
+        """Open this breaker as long as another process's is (the board read at most every 0.25 s)."""
+        now = time.monotonic()
+        if self.board is None:
+            return
+        if now - self._board_checked >= _BOARD_CACHE_S:
+            self._board_until = now + self.board.open_for()
+            self._board_checked = now
+        remaining = self._board_until - now
+        if remaining <= 0:
+            return
+        opened_at = now - (self.reset_s - min(remaining, self.reset_s))
+        with self._lock:
+            if self._opened_at is None or opened_at > self._opened_at:
+                self._opened_at = opened_at
 
     @property
     def state(self) -> str:
@@ -146,6 +185,7 @@ class CircuitBreaker:
 
     def admit(self) -> float | None:
         """None if a call may go ahead, else the seconds until the next trial."""
+        self._shared()
         with self._lock:
             if self._opened_at is None:
                 return None
@@ -158,9 +198,13 @@ class CircuitBreaker:
     def succeeded(self) -> None:
         """Record a healthy answer: closes the breaker."""
         with self._lock:
+            was_open = self._opened_at is not None
             self._failures = 0
             self._opened_at = None
             self._trial_running = False
+        if was_open and self.board is not None:
+            self._board_until = 0.0  # forget what was read before the trial succeeded
+            self.board.clear()
 
     def released(self) -> None:
         """Record a call that says nothing about the system's health (a refused login)."""
@@ -171,6 +215,9 @@ class CircuitBreaker:
         """Record a system fault: may open (or re-open) the breaker."""
         with self._lock:
             self._failures += 1
-            if self._trial_running or self._failures >= self.fail_max:
+            opened = self._trial_running or self._failures >= self.fail_max
+            if opened:
                 self._opened_at = time.monotonic()
             self._trial_running = False
+        if opened and self.board is not None:
+            self.board.publish(self.reset_s)

@@ -37,7 +37,7 @@ from typing import Any
 
 from bridges.core.errors import ConfigError, Unavailable
 
-__all__ = ["Budget", "Lease", "LeaseStore"]
+__all__ = ["Budget", "Lease", "LeaseStore", "RedisBreakerBoard"]
 
 log = logging.getLogger("legacy_bridges.leases")
 
@@ -281,8 +281,44 @@ class LeaseStore:
         while not self._stop.wait(self.ttl_s / 3):
             self.renew()
 
+    def breaker_board(self, name: str) -> RedisBreakerBoard:
+        """Where the circuit breakers of bridge ``name`` in every process tell each other they opened."""
+        return RedisBreakerBoard(self, name)
+
     def close(self) -> None:
         """Stop renewing (leases still held expire within the TTL; budgets release their own)."""
         self._stop.set()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=2)
+
+
+class RedisBreakerBoard:
+    """A :class:`~bridges.core.guard.BreakerBoard` in the lease store's Redis: one key per bridge
+    that lives as long as the breaker that set it stays open. A store that does not answer is
+    no news (each process's own breaker still works)."""
+
+    def __init__(self, store: LeaseStore, name: str) -> None:
+        self.store = store
+        self.key = f"{store.prefix}:breaker:{{{name}}}"
+
+    def publish(self, open_for_s: float) -> None:
+        """This process's breaker opened for ``open_for_s`` seconds."""
+        try:
+            self.store.run_command("set", self.key, "open", "PX", max(1, int(open_for_s * 1000)))
+        except Unavailable as exc:
+            log.warning("could not share the open breaker of %s: %s", self.key, exc.detail)
+
+    def open_for(self) -> float:
+        """Seconds another process's breaker stays open (0 when none is, or the store is out of reach)."""
+        try:
+            left = int(self.store.run_command("pttl", self.key))
+        except Unavailable:
+            return 0.0
+        return left / 1000 if left > 0 else 0.0
+
+    def clear(self) -> None:
+        """A trial call succeeded: the breakers need not stay open for this process's sake."""
+        try:
+            self.store.run_command("del", self.key)
+        except Unavailable as exc:  # it expires on its own
+            log.info("could not clear the shared breaker %s: %s", self.key, exc.detail)

@@ -242,7 +242,9 @@ def build_runtime(config: Config) -> Runtime:
                 if tunnel is not None:
                     tunnel.close()
                 raise
-            built[plan.instance] = BridgeRuntime(bridge, Guard(plan.guard, name=plan.instance), tunnel=tunnel)
+            board = leases.breaker_board(plan.instance) if leases is not None else None
+            built[plan.instance] = BridgeRuntime(bridge, Guard(plan.guard, name=plan.instance, board=board),
+                                                 tunnel=tunnel)
             if plan.context.cassette is not None and not plan.context.cassette.opened:
                 raise ConfigError(
                     f"bridges.{plan.instance}.cassette: the {plan.cls.name} bridge never opened its cassette, so it "
