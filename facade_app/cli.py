@@ -136,9 +136,7 @@ def _cmd_mcp(args: argparse.Namespace) -> int:
 
 
 def _serve_mcp_http(args: argparse.Namespace, config: Config, pipeline: Pipeline, keyring: KeyRing) -> None:
-    import uvicorn
-
-    from facade_app.mcp_http import McpHttpApp
+    from facade_app.mcp_http import McpHttpApp, serve_mcp_http
 
     host = args.host if args.host is not None else config.facade.host
     tls = {}
@@ -146,7 +144,7 @@ def _serve_mcp_http(args: argparse.Namespace, config: Config, pipeline: Pipeline
         tls = {"ssl_certfile": str(config.path(config.facade.tls_cert_file)),
                "ssl_keyfile": str(config.path(config.facade.tls_key_file))}
     app = McpHttpApp(pipeline, keyring, path=args.path, host=host)
-    uvicorn.run(app, host=host, port=args.port, lifespan="on", log_level="warning", access_log=False, **tls)
+    serve_mcp_http(app, host, args.port, **tls)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -193,7 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--http", action="store_true",
                    help="streamable HTTP: each request names its own key (Authorization: Bearer)")
     p.add_argument("--host", help="--http: overrides facade.host (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8090, help="--http: the port (default 8090)")
+    p.add_argument("--port", type=int, default=8090,
+                   help="--http: the port (default 8090; 0: a free one, printed once listening)")
     p.add_argument("--path", default="/mcp", help="--http: the endpoint's path (default /mcp)")
     p.set_defaults(func=_cmd_mcp)
 

@@ -2,6 +2,10 @@
 
     bridges mcp --http --config bridges.toml --port 8090     # tools at http://127.0.0.1:8090/mcp
 
+Once it accepts connections (its app started, its socket listening) it prints one line,
+``MCP over streamable HTTP at http://127.0.0.1:8090/mcp``; with ``--port 0`` the system picks
+a free port and that line names it, so a script never guesses a port that may be taken.
+
 Every request is authenticated by itself, with the facade's keys (``Authorization: Bearer
 <key>`` or ``X-API-Key``): the key picks the tool server built for it, which lists only the
 operations its scopes allow (:func:`facade_app.mcp_tools.build_mcp_server`). A request
@@ -24,6 +28,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 import anyio
+import uvicorn
 from mcp.server.mcpserver import MCPServer
 
 from bridges.core.errors import BridgeError
@@ -31,7 +36,7 @@ from facade_app.auth import KeyRing, presented_key
 from facade_app.mcp_tools import build_mcp_server
 from facade_app.pipeline import Attempt, Pipeline
 
-__all__ = ["McpHttpApp"]
+__all__ = ["McpHttpApp", "serve_mcp_http"]
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -106,3 +111,25 @@ class McpHttpApp:
             await send({"type": "lifespan.startup.complete"})
             message = await receive()
         await send({"type": "lifespan.shutdown.complete"})
+
+
+class _AnnouncingServer(uvicorn.Server):
+    """uvicorn, printing its address once it listens (after the app's startup)."""
+
+    def __init__(self, config: uvicorn.Config, path: str) -> None:
+        super().__init__(config)
+        self.path = path
+
+    async def startup(self, sockets: list[Any] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            host, port = self.servers[0].sockets[0].getsockname()[:2]
+            scheme = "https" if self.config.ssl else "http"
+            where = f"[{host}]" if ":" in host else host
+            print(f"MCP over streamable HTTP at {scheme}://{where}:{port}{self.path}", flush=True)
+
+
+def serve_mcp_http(app: McpHttpApp, host: str, port: int, **tls: str) -> None:
+    """Serve ``app`` until stopped (port 0: one the system picks), announcing its address."""
+    config = uvicorn.Config(app, host=host, port=port, lifespan="on", log_level="warning", access_log=False, **tls)
+    _AnnouncingServer(config, app.path).run()

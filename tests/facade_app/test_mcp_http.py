@@ -123,16 +123,38 @@ def test_a_spent_budget_answers_429_over_mcp_too(tmp_path):
     assert problem["status"] == 429 and problem["retry_after"] >= 1
 
 
+def _announced(proc, timeout: float) -> tuple[str, list[str]]:
+    """The address a server started with ``--port 0`` prints once it listens, and every line it
+    wrote (read on a thread till it exits, so its pipe never fills)."""
+    import queue
+    import threading
+
+    lines: queue.Queue[str | None] = queue.Queue()
+    seen: list[str] = []
+
+    def pump() -> None:
+        for line in proc.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+    while True:
+        line = lines.get(timeout=timeout)
+        assert line is not None, f"the server exited before listening: {''.join(seen)}"
+        seen.append(line)
+        if line.startswith("MCP over streamable HTTP at "):
+            return line.split(" at ", 1)[1].strip(), seen
+
+
 @pytest.mark.live
 def test_bridges_mcp_http_serves_orders_over_odbc_to_the_sdk_client(tmp_path):
     import os
-    import socket
     import subprocess
     import sys
 
     import tomli_w
 
-    from bridges.core.testing import default_sigint, wait_until
+    from bridges.core.testing import default_sigint
     from bridges.orders.demo import demo_bridge_config
     from fixtures.orders import ensure_sqlite
     from tests.rdbms.databases import need_driver
@@ -142,20 +164,15 @@ def test_bridges_mcp_http_serves_orders_over_odbc_to_the_sdk_client(tmp_path):
               "api_keys": [{"name": "agent", "key": {"env": "T_MH_AGENT", "default": KEY}, "scopes": ["orders:read"]}],
               "bridges": {"orders": demo_bridge_config(ensure_sqlite(tmp_path / "orders.db"))}}
     (tmp_path / "bridges.toml").write_text(tomli_w.dumps(config), encoding="utf-8")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    # port 0: the server binds a free port itself and prints it once it listens (a port picked
+    # here and released could be taken by another process before the server binds it)
     proc = subprocess.Popen([sys.executable, "-m", "facade_app.cli", "mcp", "--http", "--config",
-                             str(tmp_path / "bridges.toml"), "--port", str(port)],
+                             str(tmp_path / "bridges.toml"), "--port", "0"],
                             env={**os.environ, "PYTHONPATH": os.getcwd()}, preexec_fn=default_sigint,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        def listening() -> bool:
-            with socket.socket() as s:
-                return s.connect_ex(("127.0.0.1", port)) == 0 or proc.poll() is not None
-
-        assert wait_until(listening, timeout=60) and proc.poll() is None
-        url = f"http://127.0.0.1:{port}/mcp"
+        url, _ = _announced(proc, timeout=60)
+        assert url.startswith("http://127.0.0.1:") and url.endswith("/mcp")
         tools, (order,) = asyncio.run(_session(url, KEY, ("orders_get_order", {"order_no": "0000100001"})))
         assert {"orders_get_order", "orders_list_orders"} <= {t.name for t in tools}
         assert all(t.annotations.read_only_hint for t in tools)
@@ -164,7 +181,7 @@ def test_bridges_mcp_http_serves_orders_over_odbc_to_the_sdk_client(tmp_path):
     finally:
         proc.terminate()
         try:
-            proc.communicate(timeout=30)
+            proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
     events = [json.loads(line) for line in (tmp_path / "a.jsonl").read_text(encoding="utf-8").splitlines()]
