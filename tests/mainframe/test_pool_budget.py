@@ -127,13 +127,46 @@ def test_a_refused_sign_on_gives_its_lease_back_to_the_budget(prefix):
         asked.append(lu_name)
         raise LoginRefused("CUSTMAST refused the sign-on: wrong user id or password")
 
-    pool = SessionPool(refused, PoolSettings(min_size=0, max_size=1, lu_names=LUS), is_home=lambda s: True,
-                       budget=budget, background=False)
+    pool = SessionPool(
+        refused,
+        PoolSettings(min_size=0, max_size=1, lu_names=LUS),
+        is_home=lambda s: True,
+        budget=budget,
+        background=False,
+    )
     try:
         with pytest.raises(LoginRefused), deadline_scope(Deadline(5)), pool.session():
             pass
         assert len(asked) == 1 and asked[0] in LUS  # it signed on under a lease on one LU name …
-        assert budget.status()["in_use"] == 0  # … and gave it back: another process may have it
+        # … and gave it back (free once the release grace of 0.1 s is over): another process may have it
+        assert wait_until(lambda: budget.status()["in_use"] == 0, timeout=2)
     finally:
         pool.close()
         store.close()
+
+
+def test_without_a_shared_budget_a_second_process_claiming_the_same_lus_is_refused_by_the_host(host):
+    """The fault the shared budget removes: each process claims the same LU names for itself."""
+
+    def open_session(lu_name):
+        terminal = LiveTerminal(host.host, host.port, lu_name=lu_name)
+        screen = terminal.connect()
+        if screen.text(1, 2, 6) != "CMSIGN":
+            terminal.close()
+            raise Unavailable(f"{lu_name} refused: {screen.text(24, 2, 60).strip()}")
+        terminal.send("Enter", {(8, 28): "DEMO03", (10, 28): "Dem0-Pass"})
+        return terminal
+
+    settings = PoolSettings(min_size=0, max_size=2, acquire_timeout_s=1.0, lu_names=LUS[:2])
+    first, second = (
+        SessionPool(open_session, settings, is_home=lambda s: s.text(1, 2, 6) == "CMMENU", background=False)
+        for _ in range(2)
+    )
+    try:
+        # the first process holds LU0001 and LU0002; the second asks the host for the same names
+        with first.session(), first.session(), pytest.raises(Unavailable, match="NOT AVAILABLE"), second.session():
+            pass
+        assert host.refused_sessions >= 1 and second.status()["open_failures"] >= 1
+    finally:
+        first.close()
+        second.close()
