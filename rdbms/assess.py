@@ -17,6 +17,9 @@ Cost is bounded per relation, whatever its size:
   an append-only table — the report says so). Never a full scan.
 * **References and orphans** — inferred by column name (:mod:`rdbms.references`: legacy databases
   rarely declare foreign keys); each referencing column's sampled values looked up in the parent's key.
+* **Dates** — when the relation is larger than the sample and has a one-column key, the date columns of
+  the last ``sample_rows`` rows by that key are read too (``ORDER BY key DESC LIMIT n``), so freshness
+  sees the newest history as well as the oldest.
 * **Keys** — the key discovery proves (catalog primary key or unique index; otherwise one bounded
   ``GROUP BY … HAVING COUNT(*) > 1 LIMIT 1`` under the deadline); a relation with none is reported
   with the candidate that failed and why (a duplicate, a NULL, or no time).
@@ -40,7 +43,7 @@ from bridges.core.personal import comparable, mask
 from rdbms import connstr
 from rdbms.discover import DiscoveredView, discover_with
 from rdbms.gate import DEFAULT_FUNCTIONS, SqlGate
-from rdbms.profile import NEEDS_WORK, ColumnProfile, Finding, profile_column
+from rdbms.profile import NEEDS_WORK, ColumnProfile, Finding, profile_column, set_dates
 from rdbms.references import Reference, Sampled, check_orphans, infer_references
 from rdbms.reflect import catalog_connection_string, catalog_engine, reflect
 from rdbms.settings import RdbmsSettings
@@ -48,6 +51,8 @@ from rdbms.types import Dialect, ReadOnlyConnection
 
 __all__ = ["DatabaseAssessment", "RelationAssessment", "RowCount", "assess_database", "assess_with"]
 
+STALE_DAYS = 2 * 365
+"""A relation whose newest date (of any date column, sentinels left out) is older than this is stale."""
 DUPLICATE_SHARE = 0.9
 """An identifier-named column with at least this share of distinct values in the sample is taken for an identifier."""
 _STREET_NAME = re.compile(r"ADR|ADDR|STREET|STRASSE", re.IGNORECASE)
@@ -84,6 +89,8 @@ class RelationAssessment:
     findings: list[Finding] = field(default_factory=list)
     problem: str = ""
     """Why it could not be profiled (then only its count, if any, is known)."""
+    dates_from: str = ""
+    """Which rows the date ranges and freshness come from, when not the sample alone."""
     seconds: float = 0.0
 
     def all_findings(self) -> list[Finding]:
@@ -101,6 +108,7 @@ class RelationAssessment:
             "key_proof": self.key_proof,
             "key_problem": self.key_problem,
             "problem": self.problem,
+            "dates_from": self.dates_from,
             "seconds": round(self.seconds, 3),
             "columns": [c.as_dict() for c in self.columns],
             "findings": [f.as_dict() for f in self.all_findings()],
@@ -190,6 +198,33 @@ def count_rows(db: ReadOnlyConnection, relation: str, estimate: int | None, limi
     return RowCount(n, False, f"more than {limit} (bounded count)")
 
 
+def _newest_dates(
+    db: ReadOnlyConnection,
+    r: RelationAssessment,
+    view: DiscoveredView,
+    relation: str,
+    rows: int,
+    timeout_s: float,
+    as_of: dt.date,
+) -> None:
+    """When the first rows are not the whole relation, read the date columns of the last ``rows`` rows by
+    its key too (one ``ORDER BY key DESC LIMIT n``: the key's index read backwards), so the date range
+    and freshness see the newest history, not only the oldest storage order holds."""
+    dated = [(c, p) for c, p in zip(view.columns, r.columns, strict=True) if p.date_range]
+    if not dated or len(view.key) != 1 or not r.count.rows or r.count.rows <= view.sampled:
+        return
+    columns = ", ".join(c.column.name for c, _ in dated)
+    try:
+        with deadline_scope(Deadline(timeout_s)):
+            sql = f"SELECT {columns} FROM {relation} ORDER BY {view.key[0]} DESC LIMIT {int(rows)}"
+            tail = db.query(sql, max_rows=rows).rows
+    except BridgeError:
+        return  # the first rows' dates stand alone
+    for i, (c, p) in enumerate(dated):
+        set_dates(p, [*c.values, *(row[i] for row in tail)], as_of)
+    r.dates_from = f"the first {view.sampled} rows and the last {len(tail)} by {view.key[0]}"
+
+
 def _duplicate_records(r: RelationAssessment, view: DiscoveredView) -> None:
     """Sampled rows that hold the same person under different keys: the same name and address once
     case, accents and punctuation are folded (columns with NULLs are left out: rows would not align)."""
@@ -211,7 +246,7 @@ def _duplicate_records(r: RelationAssessment, view: DiscoveredView) -> None:
         )
 
 
-def _relation_findings(r: RelationAssessment, view: DiscoveredView | None) -> None:
+def _relation_findings(r: RelationAssessment, view: DiscoveredView | None, as_of: dt.date) -> None:
     if view is None:
         return
     if not view.key:
@@ -229,11 +264,11 @@ def _relation_findings(r: RelationAssessment, view: DiscoveredView | None) -> No
             count = sum(repeated.values())
             r.findings.append(Finding("duplicate_key", c.column.name, count, view.sampled, NEEDS_WORK, examples, note))
     _duplicate_records(r, view)
-    stale = sum(c.freshness.get(">10y", 0) + c.freshness.get("5-10y", 0) for c in r.columns)
-    dated = sum(sum(c.freshness.values()) for c in r.columns)
-    if dated and stale * 2 > dated:
-        note = "most sampled dates are over 5 years old: how much history does the integration need?"
-        r.findings.append(Finding("stale_history", "-", stale, dated, NEEDS_WORK, [], note))
+    newest = max((c.date_range[1] for c in r.columns if c.date_range), default=None)
+    if newest and dt.date.fromisoformat(newest) < as_of - dt.timedelta(days=STALE_DAYS):
+        dated = sum(sum(c.freshness.values()) for c in r.columns)
+        note = f"the newest date seen is {newest}: is this history still kept up to date, and is it needed?"
+        r.findings.append(Finding("stale_history", "-", dated, dated, NEEDS_WORK, [newest], note))
 
 
 def _references(db: ReadOnlyConnection, found: DatabaseAssessment, sampled: list[Sampled], timeout_s: float) -> None:
@@ -314,6 +349,7 @@ def assess_with(
                 r.columns.append(
                     profile_column(c.column, values, total_rows=count.rows, as_of=as_of, suggestion=c.suggestion)
                 )
+            _newest_dates(counting, r, view, qualified, sample_rows, timeout_s, as_of or dt.date.today())
             sampled.append(
                 Sampled(
                     rel.name,
@@ -324,7 +360,7 @@ def assess_with(
                     {c.column.name: c.column.kind for c in view.columns},
                 )
             )
-        _relation_findings(r, view)
+        _relation_findings(r, view, as_of or dt.date.today())
         r.seconds = time.perf_counter() - begun
         on_done(r)
     _references(counting, found, sampled, timeout_s)

@@ -29,7 +29,16 @@ from bridges.core.personal import mask
 from rdbms.reflect import ReflectedColumn
 from rdbms.suggest import Suggestion, suggest
 
-__all__ = ["FRESHNESS_BUCKETS", "ColumnProfile", "Finding", "gee_distinct", "mask", "personal_kind", "profile_column"]
+__all__ = [
+    "FRESHNESS_BUCKETS",
+    "ColumnProfile",
+    "Finding",
+    "gee_distinct",
+    "mask",
+    "personal_kind",
+    "profile_column",
+    "set_dates",
+]
 
 NEEDS_WORK = "needs work"
 TOP_VALUES = 5
@@ -276,6 +285,16 @@ def _encoding_findings(p: ColumnProfile, values: Sequence[Any], personal: bool) 
         p.findings.append(Finding("not_utf8", p.name, other, p.sampled, NEEDS_WORK, [], "bytes that are not UTF-8"))
 
 
+def set_dates(p: ColumnProfile, values: Sequence[Any], as_of: dt.date) -> None:
+    """Set ``p``'s date range and freshness histogram from ``values`` (read with ``p.reading``; sentinels
+    and values that are no date left out)."""
+    days = _dates([v for v in values if v is not None], _codec_name(p.reading))
+    if days:
+        p.date_range = (min(days).isoformat(), max(days).isoformat())
+        ages = Counter(_age_bucket(d, as_of) for d in days)
+        p.freshness = {bucket: ages.get(bucket, 0) for bucket in FRESHNESS_BUCKETS}
+
+
 def profile_column(
     column: ReflectedColumn,
     values: Sequence[Any],
@@ -307,11 +326,7 @@ def profile_column(
     if comparable and not kind:
         with contextlib.suppress(TypeError):  # mixed types a driver handed back: no order to report
             p.minimum, p.maximum = str(min(comparable)), str(max(comparable))
-    days = _dates(present, _codec_name(s.read))
-    if days:
-        p.date_range = (min(days).isoformat(), max(days).isoformat())
-        ages = Counter(_age_bucket(d, as_of) for d in days)
-        p.freshness = {bucket: ages.get(bucket, 0) for bucket in FRESHNESS_BUCKETS}
+    set_dates(p, present, as_of)
     personal = kind is not None
     if p.padded and column.kind == "char":
         p.findings.append(Finding("char_padding", p.name, p.padded, p.sampled, "strip_char"))

@@ -140,3 +140,17 @@ def test_an_account_that_can_write_is_refused_before_anything_is_read(request, d
     options = {k: v for k, v in target.admin_options.items() if k != "db_schema"}
     with pytest.raises(Refused, match="can write"):
         assess_database(RdbmsSettings(**options), password=target.admin_secrets.get("password"), schema=target.schema)
+
+
+def test_freshness_sees_the_newest_rows_and_flags_a_stale_relation(sqlite_target):
+    found = _assess(sqlite_target, tables="VORDHDR", sample_rows=100)
+    [orders] = found.relations
+    ordered = next(c for c in orders.columns if c.name == "OHORDT")
+    assert ordered.date_range == ("1996-01-02", "2025-06-30")  # the first 100 rows hold 1996 only
+    assert orders.dates_from == "the first 100 rows and the last 100 by OHORNO"
+    assert sum(ordered.freshness.values()) == 200 and ordered.freshness["<=1y"] == 100
+    assert not [f for f in orders.findings if f.kind == "stale_history"]
+    options = {k: v for k, v in sqlite_target.options.items() if k != "db_schema"}
+    later = assess_database(RdbmsSettings(**options), tables="VORDHDR", sample_rows=100, as_of=dt.date(2030, 1, 1))
+    [stale] = [f for f in later.relations[0].findings if f.kind == "stale_history"]
+    assert stale.examples == ["2025-07-30"]  # the newest date of any column (a requested delivery)
