@@ -1,12 +1,13 @@
 """The operator console: server-rendered pages under ``/console`` for the people who run the
-facade — each bridge's health, the audit trail, the review queue, the API keys.
+facade — each bridge's health, the audit trail, the review queue, shadow mode's agreement
+(what an AI proposed beside what people then did, with reconciliation on demand), the API keys.
 
 Sign in with an API key (an operator's or a reviewer's): the key is checked once and the
 session cookie then holds only the key's *name* (signed, HttpOnly, SameSite=Strict, Secure
 under TLS, 8 hours); a request carrying the key itself (``Authorization: Bearer``) is
 accepted as well. Every form carries a CSRF token (Flask-WTF) bound to the session, and
 sign-in attempts are rate-limited per address. What a page shows follows the key's scopes
-as the API's routes do: bridges, audit and keys need ``ops``; the review queue shows the
+as the API's routes do: bridges, audit, shadow mode and keys need ``ops``; the review queue shows the
 reviews the key asked for or may decide. Approving or rejecting runs
 :meth:`facade_app.pipeline.Pipeline.decide` — the same four-eyes rules and audit as
 ``POST /v1/reviews/<id>/approve``: nobody decides their own request.
@@ -196,6 +197,32 @@ def register_console(app: Flask, config: Config, pipeline: Pipeline, readiness: 
         else:
             flash(f"Review {review_id[:8]}… {outcome.outcome}.", "ok")
         return redirect(url_for("console.reviews"))
+
+    @console.get("/shadow")
+    def shadow() -> Response:
+        who = need(ops=True)
+        if not isinstance(who, Caller):
+            return who
+        status = request.args.get("status", "")
+        status = status if status in ("pending", "matched", "disagreeing") else ""
+        report = pipeline.shadows.report()
+        shown = [s for s in report["shadows"] if not status or s["status"] == status]
+        return page("shadow.html", report=report, shadows=shown[::-1], status=status,
+                    pretty=lambda data: json.dumps(data, indent=2, ensure_ascii=False))
+
+    @console.post("/shadow/reconcile")
+    def reconcile() -> Response:
+        who = need(ops=True)
+        if not isinstance(who, Caller):
+            return who
+        checked_form()
+        attempt = Attempt(caller=who, request_id=g.request_id, client=str(request.remote_addr), started=g.started)
+        outcome, counts = pipeline.operate(attempt, "shadow.reconcile", pipeline.shadows.reconcile)
+        if outcome.error is not None:
+            flash(f"Not reconciled: {outcome.error.detail}", "error")
+        else:
+            flash("Reconciled: " + ", ".join(f"{n} {k}" for k, n in counts.items()) + ".", "ok")
+        return redirect(url_for("console.shadow"))
 
     @console.get("/keys")
     def keys() -> Response:

@@ -132,3 +132,40 @@ def test_a_rejection_needs_a_reason(console):
                           follow_redirects=True)
     assert "rejected" in given.get_data(as_text=True)
     assert app.test_client().get(f"/v1/reviews/{review_id}", headers=auth(REVIEWER)).get_json()["reason"] == "typo"
+
+
+def test_shadow_mode_shows_agreement_and_the_disagreeing_fields_and_reconciles_on_demand(tmp_path):
+    config = parse_config({
+        "facade": {"review_store": f"sqlite:///{tmp_path / 'r.db'}", "audit_log": str(tmp_path / "a.jsonl")},
+        "api_keys": [{"name": "agent", "key": {"env": "T_SC_AGENT", "default": KEY}, "scopes": ["shop:*"]},
+                     {"name": "ops", "key": {"env": "T_SC_OPS", "default": OPS_KEY}, "scopes": ["ops"]}],
+        "bridges": {"shop": {"policies": {"rename": {"policy": "shadow", "observe": "get_item"}}}},
+    })
+    app, shop = make_app(config)
+    shop.items.update({"0002": ("Sencha", 4), "0003": ("Oolong", 5)})
+    client = app.test_client()
+    for item, name in (("0001", "Matcha"), ("0002", "Bancha"), ("0003", "Pu-erh")):
+        assert client.post("/v1/shop/rename", json={"item_no": item, "name": name}, headers=auth()).status_code == 202
+    shop.items["0001"] = ("Matcha", 3)  # a person makes the first change as proposed
+    shop.items["0002"] = ("Gyokuro", 4)  # and the second one otherwise; nobody makes the third
+    agent = app.test_client()
+    _sign_in(agent, KEY)
+    assert agent.get("/console/shadow").status_code == 403
+    operator = app.test_client()
+    _sign_in(operator, OPS_KEY)
+    page = operator.get("/console/shadow")
+    assert 'id="shadow-unmatched">3<' in page.get_data(as_text=True)
+    assert operator.post("/console/shadow/reconcile").status_code == 400  # no CSRF token: refused
+    done = operator.post("/console/shadow/reconcile", data={"csrf_token": _token(page)}, follow_redirects=True)
+    html = done.get_data(as_text=True)
+    assert "Reconciled: 1 matched, 1 disagreeing, 1 pending, 0 failed." in html
+    for cell, value in (("total", "3"), ("matched", "1"), ("disagreeing", "1"), ("unmatched", "1"),
+                        ("rate", "50.0 %")):
+        assert re.search(rf'id="shadow-{cell}"[^>]*>{re.escape(value)}<', html), cell
+    disagreeing = operator.get("/console/shadow?status=disagreeing").get_data(as_text=True)
+    assert disagreeing.count('class="shadow"') == 1
+    assert re.search(r"<th scope=\"row\">name</th><td>Sencha</td><td>Bancha</td><td class=\"failing\">Gyokuro</td>",
+                     disagreeing)
+    assert [n for n, _ in shop.items.values()] == ["Matcha", "Gyokuro", "Oolong"]  # the console wrote nothing
+    events = [json.loads(line) for line in (tmp_path / "a.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert ("shadow.reconcile", "ops", 200) in [(e["event"], e["caller"], e["status"]) for e in events]
