@@ -2,7 +2,9 @@
 
 Starts the CUSTMAST TN3270 host and the HELPDESK web app on free loopback ports, builds
 the ORDERS SQLite file and CUSTMAST's nightly balance extract, configures the four bridges
-against them (embedded defaults, no external server) and serves the facade until Ctrl-C, which stops everything cleanly.
+against them (embedded defaults, no external server) and the customer-360 over three of them,
+warms those three up (a cold browser login is slower than the customer-360's 3 s deadline) and
+serves the facade until Ctrl-C, which stops everything cleanly.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ def demo_config(world: dict[str, Any]) -> dict[str, Any]:
     """The facade configuration for a running demo world (as TOML would give it)."""
     from bridges.custbal.demo import demo_bridge_config as custbal_config
     from bridges.custmast.demo import demo_bridge_config as custmast_config
+    from bridges.customer360.demo import demo_bridge_config as customer360_config
     from bridges.helpdesk.demo import demo_bridge_config as helpdesk_config
     from bridges.orders.demo import demo_bridge_config as orders_config
 
@@ -61,9 +64,10 @@ def demo_config(world: dict[str, Any]) -> dict[str, Any]:
         "crosswalk": str(_REPO / "fixtures" / "crosswalk-v1.csv"),
         "api_keys": [
             {"name": "demo", "key": {"env": DEMO_KEY_ENV, "default": DEFAULT_DEMO_KEY},
-             "scopes": ["orders:read", "custmast:read", "custmast:write", "helpdesk:read", "custbal:read", "ops"]},
+             "scopes": ["orders:read", "custmast:read", "custmast:write", "helpdesk:read", "custbal:read",
+                        "customer360:read", "ops"]},
             {"name": "demo-readonly", "key": {"env": DEMO_KEY_ENV + "_READONLY", "default": "demo-readonly-key"},
-             "scopes": ["orders:read", "custmast:read", "helpdesk:read", "custbal:read"]},
+             "scopes": ["orders:read", "custmast:read", "helpdesk:read", "custbal:read", "customer360:read"]},
             {"name": "demo-reviewer", "key": {"env": DEMO_KEY_ENV + "_REVIEWER", "default": "demo-reviewer-key"},
              "scopes": ["custmast:review", "custmast:read"]},
         ],
@@ -72,6 +76,7 @@ def demo_config(world: dict[str, Any]) -> dict[str, Any]:
             "custmast": {**custmast_config(world["custmast"].host, world["custmast"].port), "review_writes": True},
             "helpdesk": helpdesk_config(world["helpdesk"].entry_url),
             "custbal": custbal_config(world["custbal"]),
+            "customer360": customer360_config(),
         },
     }
 
@@ -99,6 +104,7 @@ def _examples(base: str, key: str, assess: list[str] | None = None) -> str:
         f'  curl {auth} "{base}/v1/custmast/get_customer?customer=C-00001"',
         f'  curl {auth} "{base}/v1/helpdesk/search_tickets?customer=C-00001"',
         f'  curl {auth} "{base}/v1/custbal/list_balances?limit=5"     # the nightly EBCDIC extract',
+        f'  curl {auth} "{base}/v1/customer360/get_customer_360?customer=ACC/E-10007"   # all three, by any id',
         f'  curl "{base}/v1/orders/get_order?order_no=0000100001"            # no key: 401',
         f'  curl {auth} "{base}/v1/orders/get_order?order_no=abc%27%3B--"    # malformed: 422',
         f"  curl {base}/readyz                 # status only; with the key: each bridge's state",
@@ -111,12 +117,15 @@ def _examples(base: str, key: str, assess: list[str] | None = None) -> str:
 
 def run_demo(host: str = "127.0.0.1", port: int = 8080, workdir: Path = Path("var/demo")) -> int:
     """Run the demo until Ctrl-C (or SIGTERM)."""
+    from bridges.customer360.demo import warm_up
+
     key = os.environ.get(DEMO_KEY_ENV, DEFAULT_DEMO_KEY)
     with demo_world(workdir.resolve()) as world:
         config = parse_config(demo_config(world), base_dir=workdir.resolve())
         app = create_app(config)
         server = make_dev_server(app, host, port)
         runtime = app.extensions["legacy_bridges"]["runtime"]
+        warm_up(runtime)  # before the banner: the first customer-360 finds every system warm
         stop = threading.Event()
 
         def _stop(*_: Any) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -63,19 +64,18 @@ def _free_port() -> int:
 
 @pytest.mark.live
 def test_demo_serves_the_three_systems_and_stops_cleanly_on_ctrl_c(tmp_path):
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "facade_app.cli", "demo", "--port", str(port), "--workdir", str(tmp_path / "demo")],
+    proc = subprocess.Popen(  # port 0: the demo binds a free one and names it in its banner
+        [sys.executable, "-m", "facade_app.cli", "demo", "--port", "0", "--workdir", str(tmp_path / "demo")],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"}, preexec_fn=default_sigint,  # Ctrl-C works under nohup
     )
-    base = f"http://127.0.0.1:{port}"
     try:
         banner = ""
         deadline = time.monotonic() + 120
         while "Ctrl-C" not in banner and time.monotonic() < deadline and proc.poll() is None:
             banner += proc.stdout.readline()
         assert "Ctrl-C" in banner, banner
+        base = re.search(r"demo facade on (http://127\.0\.0\.1:\d+)", banner).group(1)
         key = {"Authorization": "Bearer demo-key-not-secret"}
         with httpx.Client(base_url=base, timeout=30) as http:
             r = http.get("/v1/orders/get_order", params={"order_no": "0000100001"}, headers=key)
@@ -96,7 +96,12 @@ def test_demo_serves_the_three_systems_and_stops_cleanly_on_ctrl_c(tmp_path):
                             headers=key).status_code == 200
             assert set(http.get("/readyz").json()) == {"status"}  # public: the status only
             ready = http.get("/readyz", headers=key).json()  # the demo key holds ops
-            assert set(ready["bridges"]) == {"orders", "custmast", "helpdesk", "custbal"}, ready
+            assert set(ready["bridges"]) == {"orders", "custmast", "helpdesk", "custbal", "customer360"}, ready
+            # the first customer-360 after the start: every system warmed up, all three parts by the deadline
+            c360 = http.get("/v1/customer360/get_customer_360", params={"customer": "ACC/E-10007"}, headers=key)
+            assert c360.status_code == 200, c360.text
+            parts = {part: c360.json()[part].get("error") for part in ("customer", "orders", "tickets")}
+            assert c360.json()["complete"] is True and c360.json()["customer_id"] == "C-00001", parts
     finally:
         proc.send_signal(signal.SIGINT)
         try:
