@@ -38,7 +38,8 @@ class RdbmsSettings(BaseModel):
         description="Check a connection idle this long before use (after any error on the pool, every connection "
         "is checked before its next use).",
     )
-    connect_timeout_s: int = Field(5, ge=1, le=120, description="Login timeout.")
+    connect_timeout_s: int = Field(5, ge=1, le=120,
+                                   description="Login timeout (a request waits no longer than its deadline).")
     max_rows: int = Field(1000, ge=1, le=1_000_000, description="Row cap of one answer (then `truncated`).")
     max_bytes: int = Field(8_000_000, ge=1024, description="Byte cap of one answer (then `truncated`).")
     max_streams: int = Field(2, ge=1, le=32, description="Exports running at once.")
