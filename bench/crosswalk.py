@@ -5,7 +5,8 @@ database) and HELPDESK (its accounts as its tickets name them), once as the demo
 with CUSTMAST made messy (``fixtures.linkage.noisy``: case, accents, typos, abbreviated streets,
 reformatted or missing phones, moved customers), and measures each against the known crosswalk.
 The baseline in the same run links equal normalised names (and postcodes, where both systems have
-one) unique on both sides: what a spreadsheet VLOOKUP would do. The last line is the headline figure.
+one) unique on both sides: what a spreadsheet VLOOKUP would do. The ceiling counts the true pairs no
+field the systems show tells apart (:mod:`bridges.linkage.ceiling`). The last line is the headline figure.
 
     .venv/bin/python bench/crosswalk.py
 """
@@ -25,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from bridges.core.crosswalk import Crosswalk  # noqa: E402
 from bridges.linkage import Record, build_crosswalk, evaluate  # noqa: E402
+from bridges.linkage.ceiling import undecidable  # noqa: E402
 from fixtures.linkage import custmast_records, helpdesk_records, noisy, orders_records  # noqa: E402
 from fixtures.orders.load_sqlite import build_sqlite  # noqa: E402
 from fixtures.world import CROSSWALK_PATH  # noqa: E402
@@ -75,6 +77,8 @@ def main() -> None:
         seconds = time.perf_counter() - started
         q = evaluate(result, truth, records)
         bp, br = _exact(records, truth)
+        true = sum(p["true"] for p in q["pairs"].values())
+        unsettled = sum(len(undecidable(records[a], records[b])) for a, b in combinations(records, 2))
         print(f"{label}: {sum(map(len, records.values()))} records in {seconds:.2f} s")
         for pair, p in q["pairs"].items():
             shown = f"precision {p['precision']:.4f} recall {p['recall']:.4f}"
@@ -83,10 +87,14 @@ def main() -> None:
             f"  linkage   precision {q['precision']:.4f} recall {q['recall']:.4f}, {q['recall_after_review']:.4f} "
             f"after review ({q['review_items']} pairs to review)"
         )
+        print(
+            f"  ceiling   {unsettled} of {true} true pairs no field tells apart: recall at precision 1 "
+            f"<= {1 - unsettled / true:.4f}"
+        )
         print(f"  baseline  precision {bp:.4f} recall {br:.4f} (equal names and postcodes, unique on both sides)")
         headline.append(
             f"{label}: P {q['precision']:.3f} R {q['recall']:.3f} ({q['recall_after_review']:.3f} "
-            f"after review) vs exact-match P {bp:.3f} R {br:.3f}"
+            f"after review, ceiling {1 - unsettled / true:.3f}) vs exact-match P {bp:.3f} R {br:.3f}"
         )
     print("crosswalk build on the demo systems, ids withheld — " + "; ".join(headline))
 

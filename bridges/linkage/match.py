@@ -166,10 +166,14 @@ def _decide(links: list[Link], accept: float, review: float) -> None:
             break
         if link.left.id in taken_left or link.right.id in taken_right:
             continue
+        # A candidate whose other record an earlier (better) link already took is no rival: one to one.
         rivals = [
             other
             for other in (*by_left[link.left.id], *by_right[link.right.id])
-            if other is not link and other.odds >= link.odds - RIVAL_BITS
+            if other is not link
+            and other.odds >= link.odds - RIVAL_BITS
+            and other.left.id not in taken_left
+            and other.right.id not in taken_right
         ]
         taken_left.add(link.left.id)
         taken_right.add(link.right.id)
