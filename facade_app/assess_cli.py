@@ -5,13 +5,17 @@
     bridges assess --dsn orders --dialect mariadb --user reader --password-env ORDERS_PW
     bridges assess --tn3270 127.0.0.1:3270 --user DEMO01 --password-env PW --walk walk.txt
     bridges assess --url http://127.0.0.1:8081/helpdesk/ --user agent1 --password-env PW
+    bridges assess --extract CUSTBAL.D20240131.DAT --copybook CUSTBAL.cpy [--record CUSTBAL-DETAIL]
 
 With ``--config`` every enabled database, TN3270 and web bridge is assessed through its own
 settings (account, schema, TLS, its ``max_rows`` capping the sample, its guard's ``deadline_s``
-bounding each query; a TN3270 bridge's walk given as ``--walk NAME=FILE``); otherwise the system
-given. A host is signed on and a web application logged in to only when the password is known,
-once; only the declared walk's fields are typed into, and no web form is submitted. Progress goes
-to standard error (Ctrl-C stops; ``--resume`` goes on from what was done); the reports go to
+bounding each query; a TN3270 bridge's walk given as ``--walk NAME=FILE``), and the facade it serves
+(HTTP or HTTPS); otherwise the system given. ``--extract`` with ``--copybook`` adds an extract file,
+its fields profiled like columns (alone or beside the others). Every connection without encryption
+is a ``no_tls`` security finding: TN3270 without TLS, ODBC without SSL, an ``http://`` web
+application, the facade without HTTPS. A host is signed on and a web application logged in to only
+when the password is known, once; only the declared walk's fields are typed into, and no web form
+is submitted. Progress goes to standard error (Ctrl-C stops; ``--resume`` goes on from what was done); the reports go to
 ``--out`` (``assessment.json``, ``assessment.md`` and ``assessment.html``, with charts), or the
 Markdown one to standard output.
 """
@@ -50,7 +54,25 @@ def _walks(values: list[str]) -> dict[str, Path]:
 
 
 def _targets(args: argparse.Namespace) -> list[Any]:
-    from bridges.assess import database_target, host_target, targets_from_config, web_target
+    from bridges.assess import ExtractTarget
+    from bridges.core.errors import ConfigError
+
+    extracts = []
+    if args.extract or args.copybook:
+        if not (args.extract and args.copybook):
+            raise ConfigError("--extract and --copybook go together")
+        extracts.append(
+            ExtractTarget(Path(args.extract).name, Path(args.copybook), Path(args.extract), args.record, args.code_page)
+        )
+    if not (args.config or args.connect or args.dsn or args.tn3270 or args.url):
+        if not extracts:
+            raise ConfigError("say what to assess: --config, --connect, --dsn, --tn3270, --url or --extract")
+        return extracts
+    return [*_systems(args), *extracts]
+
+
+def _systems(args: argparse.Namespace) -> list[Any]:
+    from bridges.assess import database_target, facade_target, host_target, targets_from_config, web_target
     from bridges.core.errors import ConfigError
     from bridges.discover.odbc import dialect_of
 
@@ -59,9 +81,9 @@ def _targets(args: argparse.Namespace) -> list[Any]:
         targets, others = targets_from_config(args.config, tables=args.tables, walks=walks)
         for name in others:
             print(f"bridges assess: {name}: no assessment for this kind of bridge yet", file=sys.stderr)
-        if not targets:
+        if not targets and not args.extract:
             raise ConfigError(f"{args.config}: no enabled database, TN3270 or web bridge to assess")
-        return targets
+        return [*targets, facade_target(args.config)]
     if args.tn3270:
         from facade_app.discover_tn3270 import host_and_port
 
@@ -200,7 +222,7 @@ def add_assess_command(sub: argparse._SubParsersAction) -> None:  # type: ignore
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,  # `--password` must not pass for `--password-env`: a password is never an argument
     )
-    where = p.add_mutually_exclusive_group(required=True)
+    where = p.add_mutually_exclusive_group()
     where.add_argument("--config", help="configuration file: assess its enabled database bridges")
     where.add_argument("--connect", metavar="CONNSTR", help="ODBC connection string (no password in it)")
     where.add_argument("--dsn", help="ODBC data source name (then say --dialect)")
@@ -208,6 +230,9 @@ def add_assess_command(sub: argparse._SubParsersAction) -> None:  # type: ignore
         "--tn3270", metavar="HOST[:PORT]", help="a TN3270 host (with --user: signed on, --walk followed)"
     )
     where.add_argument("--url", help="a web application's base URL (with --user: logged in, --start pages visited)")
+    p.add_argument("--extract", metavar="FILE", help="an extract file to profile by its --copybook")
+    p.add_argument("--copybook", metavar="FILE", help="the COBOL copybook of --extract's records")
+    p.add_argument("--record", help="--extract: the copybook's 01 record of the detail lines (default: its first)")
     p.add_argument("--dialect", choices=("sqlite", "postgresql", "mariadb"), help="without --config: the database")
     p.add_argument("--user", help="database account (use a SELECT-only one), TN3270 user id or web user")
     p.add_argument("--password-env", metavar="VAR", help="environment variable holding the account's password")
@@ -228,7 +253,7 @@ def add_assess_command(sub: argparse._SubParsersAction) -> None:  # type: ignore
         help="a walk file (as `bridges discover tn3270 --walk` reads) for --tn3270, or for a configured TN3270 bridge",
     )
     p.add_argument("--tls", action="store_true", help="--tn3270: TN3270 over TLS")
-    p.add_argument("--code-page", default="cp037", help="--tn3270: the host's EBCDIC code page (default cp037)")
+    p.add_argument("--code-page", default="cp037", help="--tn3270, --extract: the EBCDIC code page (default cp037)")
     p.add_argument("--start", action="append", metavar="PATH", help="--url: a page to visit, relative (repeatable)")
     p.add_argument(
         "--records",

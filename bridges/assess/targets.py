@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bridges.assess.checkpoint import Checkpoint
+from bridges.assess.extract import ExtractTarget
 from bridges.assess.hosts import HostTarget, WebTarget
 from bridges.core.config import load_config
 from bridges.core.errors import BridgeError, Refused
@@ -31,7 +32,15 @@ from rdbms.bridge import DatabaseBridge
 from rdbms.settings import RdbmsSettings
 from web_scrape import WebBridge
 
-__all__ = ["DatabaseTarget", "Target", "assess_targets", "database_target", "targets_from_config"]
+__all__ = [
+    "DatabaseTarget",
+    "FacadeTarget",
+    "Target",
+    "assess_targets",
+    "database_target",
+    "facade_target",
+    "targets_from_config",
+]
 
 _TLS_KEYS = {"sslmode": {"require", "verify-ca", "verify-full"}, "sslverify": {"1"}, "forcetls": {"1"}}
 _SECRET_OPTIONS = ("password", "passwd", "secret", "token", "api_key")
@@ -142,7 +151,43 @@ def database_target(
     return DatabaseTarget(name, settings, password, schema, tables, timeout_s)
 
 
-Target = DatabaseTarget | HostTarget | WebTarget
+@dataclass
+class FacadeTarget:
+    """The facade a configuration serves, assessed for its own encryption only (no connection made)."""
+
+    name: str
+    url: str
+    tls: bool
+
+    @property
+    def transport(self) -> str:
+        """``https`` or ``http``."""
+        return "https" if self.tls else "http"
+
+    def where(self) -> str:
+        """The address it is served at."""
+        return self.url
+
+    def security(self) -> list[dict[str, Any]]:
+        """``no_tls`` when it is served over plain HTTP."""
+        if self.tls:
+            return []
+        detail = "the facade is served over plain HTTP: API keys and answers cross in clear (set facade.tls_cert_file)"
+        return [{"class": "no_tls", "detail": detail}]
+
+    def assess(self, **_caps: Any) -> dict[str, Any]:
+        """Nothing beyond its security posture."""
+        return {}
+
+
+def facade_target(path: Path | str) -> FacadeTarget:
+    """The facade the configuration at ``path`` serves (``bridges serve``)."""
+    facade = load_config(path).facade
+    tls = facade.tls_cert_file is not None
+    return FacadeTarget("facade", f"{'https' if tls else 'http'}://{facade.host}:{facade.port}", tls)
+
+
+Target = DatabaseTarget | HostTarget | WebTarget | FacadeTarget | ExtractTarget
 """Anything :func:`assess_targets` assesses."""
 
 

@@ -93,9 +93,16 @@ def test_assess_the_demo_world_orders_custmast_and_helpdesk(orders_db, tmp_path,
         assert main([*args, "--as-of", "2025-06-30", "--out", str(out)]) == 0
     report = json.loads((out / "assessment.json").read_text(encoding="utf-8"))
     systems = {s["name"]: s for s in report["systems"]}
-    assert set(systems) == {"orders", "custmast", "helpdesk"} and not any("error" in s for s in systems.values())
+    assert set(systems) == {"orders", "custmast", "helpdesk", "facade"}
+    assert not any("error" in s for s in systems.values())
     assert report["summary"]["screens"] == 3 and report["summary"]["pages"] == 3
+    # Every connection without encryption is named: TN3270 in clear, an http:// web app, the facade on HTTP.
     assert {"no_tls", "write_operations"} <= {f["class"] for f in systems["custmast"]["security"]}
+    assert "no_tls" in {f["class"] for f in systems["helpdesk"]["security"]}
+    assert systems["facade"]["transport"] == "http" and [f["class"] for f in systems["facade"]["security"]] == [
+        "no_tls"
+    ]
+    assert "no_tls" not in {f["class"] for f in systems["orders"]["security"]}  # a local SQLite file
     text = (out / "assessment.md").read_text(encoding="utf-8")
     assert "## custmast (tn3270)" in text and "| CustomerInquiry |" in text and "## helpdesk (web)" in text
     assert "Dem0-Pass" not in text and DEMO_PASSWORD not in text
@@ -186,3 +193,38 @@ def test_the_demo_prints_assessments_that_run(tmp_path, monkeypatch, capsys):
     assert (tmp_path / "demo" / "assessment" / "assessment.html").is_file()
     out = capsys.readouterr().out
     assert "| CustomerInquiry |" in out and "login: form; CSRF field: csrf_token" in out
+
+
+def test_a_server_database_without_ssl_and_a_facade_over_https(tmp_path):
+    from bridges.assess import facade_target, targets_from_config
+
+    (tmp_path / "facade.pem").write_text("", encoding="utf-8")
+    connection = "Driver=PostgreSQL Unicode;Server=db.example;Database=orders"
+    bridges = {"orders": {"options": {"connection": connection, "dialect": "postgresql"}}}
+    facade = {"tls_cert_file": "facade.pem", "tls_key_file": "facade.pem", "port": 8443}
+    config = tmp_path / "bridges.yaml"
+    config.write_text(yaml.safe_dump({"bridges": bridges, "facade": facade}), encoding="utf-8")
+    (orders,), _ = targets_from_config(config)
+    assert [f["class"] for f in orders.security()] == ["no_tls"]  # ODBC without SSL
+    served = facade_target(config)
+    assert (served.transport, served.where(), served.security()) == ("https", "https://127.0.0.1:8443", [])
+    bridges["orders"]["options"]["tls_ca_file"] = "facade.pem"
+    config.write_text(yaml.safe_dump({"bridges": bridges}), encoding="utf-8")
+    (orders,), _ = targets_from_config(config)
+    assert orders.security() == []
+
+
+def test_assess_an_extract_file_by_its_copybook(tmp_path, capsys):
+    import datetime as dt
+
+    from fixtures.custmast.extract import COPYBOOK, extract_name, write_extract
+
+    path = write_extract(tmp_path / extract_name(dt.date(2024, 1, 31)))
+    out = tmp_path / "report"
+    args = ["assess", "--extract", str(path), "--copybook", str(COPYBOOK), "--as-of", "2024-01-31"]
+    assert main([*args, "--out", str(out)]) == 0
+    report = json.loads((out / "assessment.json").read_text(encoding="utf-8"))
+    (system,) = report["systems"]
+    assert system["transport"] == "extract" and system["database"]["relations"][0]["count"]["rows"] == 600
+    assert "## CUSTBAL.D20240131.DAT (extract)" in (out / "assessment.md").read_text(encoding="utf-8")
+    assert main(["assess", "--extract", str(path)]) == 2 and "--copybook" in capsys.readouterr().err
