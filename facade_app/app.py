@@ -126,6 +126,20 @@ def create_app(config: Config, runtime: Runtime | None = None, *, several_proces
     if several_processes and config.facade.metrics:
         metrics.start()  # each worker keeps its gauges fresh for whichever worker answers /metrics
     register_console(app, config, pipeline, readiness, keyring, metrics)
+    if config.facade.mcp_path:
+        _mount_mcp(app, config, pipeline, keyring)
     atexit.register(runtime.close)
     return app
+
+
+def _mount_mcp(app: Flask, config: Config, pipeline: Pipeline, keyring: KeyRing) -> None:
+    """MCP over streamable HTTP at ``facade.mcp_path``, on the same pipeline (see :mod:`facade_app.mcp_mount`)."""
+    from facade_app.mcp_http import McpHttpApp
+    from facade_app.mcp_mount import McpMount
+
+    path = config.facade.mcp_path
+    mount = McpMount(app.wsgi_app, lambda: McpHttpApp(pipeline, keyring, path=path, host=config.facade.host),
+                     path, config.facade.max_body_bytes)
+    app.wsgi_app = mount  # type: ignore[method-assign]
+    app.extensions["legacy_bridges"]["mcp"] = mount
 

@@ -118,6 +118,8 @@ class FacadeSettings(BaseModel):
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         "warning", description="Level of the application logs under gunicorn (`bridges serve -v`: info).")
     metrics: bool = Field(True, description="Count calls and serve /metrics (false: neither).")
+    mcp_path: str = Field("/mcp", pattern=r"^((/[A-Za-z0-9._~-]+)+)?$", description="Where the facade serves "
+                          "MCP over streamable HTTP, in every worker, with the same keys; empty: not served.")
     log_format: Literal["json", "text"] = Field("json", description="How `bridges serve` writes application logs: "
                                                 "JSON lines with request id, bridge and operation, or plain text.")
     readiness_ttl_s: float = Field(10, gt=0, description="How long /readyz trusts a bridge's last ping.")
