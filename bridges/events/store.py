@@ -44,6 +44,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from bridges.core.errors import Unavailable
+
 __all__ = ["LeaseLost", "StoredRow", "WatchStore"]
 
 _meta = MetaData()
@@ -84,9 +86,28 @@ def _engine(url: str) -> Engine:
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": 30})
+    _retrying(lambda: _wal(engine))
+    return engine
+
+
+def _wal(engine: Engine) -> None:
     with engine.connect() as conn:  # watchers and readers never wait for one another's reads
         conn.exec_driver_sql("PRAGMA journal_mode=WAL")
-    return engine
+
+
+def _retrying(step: Any, attempts: int = 5) -> None:
+    """``step()``, tried again a little later when another watcher starting at the same moment holds the file
+    or creates the same tables; Unavailable when it still fails."""
+    for attempt in range(attempts):
+        try:
+            step()
+            return
+        except DBAPIError as exc:
+            if attempt == attempts - 1:
+                raise Unavailable(
+                    f"the watch store cannot be opened: {type(exc.orig).__name__}", retry_after=5
+                ) from None
+            time.sleep(0.1 * (attempt + 1))  # pacing the next try, not synchronisation
 
 
 class WatchStore:
@@ -95,13 +116,7 @@ class WatchStore:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = _engine(url)
-        for attempt in range(3):
-            try:  # watchers starting together race to create the tables
-                _meta.create_all(self.engine)
-                break
-            except DBAPIError:
-                if attempt == 2:
-                    raise
+        _retrying(lambda: _meta.create_all(self.engine))
 
     # -- reading ---------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from http.server import ThreadingHTTPServer
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
+from sqlalchemy.exc import SQLAlchemyError
 
 from bridges.core.codecs import strip_char
 from bridges.core.config import load_config
@@ -151,20 +152,23 @@ class Watcher:
             state.capture.owner = self.owner
 
     def poll_once(self, state: SourceState) -> PollResult | None:
-        """Renew the lease and poll ``state``'s source once (None: another process owns it, or it failed)."""
-        state.owned = self.store.acquire(state.name, self.owner, self.lease_ttl_s)
-        self._owned.labels(state.name).set(1 if state.owned else 0)
-        if not state.owned:
-            return None
-        state.polls += 1
+        """Renew the lease and poll ``state``'s source once (None: another process owns it, or it failed).
+
+        A failure — the legacy system, the broker or the store — is counted and logged, and the
+        source polled again at its next interval from what was committed."""
         try:
+            state.owned = self.store.acquire(state.name, self.owner, self.lease_ttl_s)
+            self._owned.labels(state.name).set(1 if state.owned else 0)
+            if not state.owned:
+                return None
+            state.polls += 1
             with deadline_scope(Deadline(self.poll_deadline_s)):
                 result = state.capture.poll()
         except LeaseLost:
             state.owned = False
             log.warning("watch: %s was taken over by another process", state.name)
             return None
-        except (BridgeError, OSError) as exc:
+        except (BridgeError, OSError, SQLAlchemyError) as exc:
             state.errors += 1
             state.last_error = f"{type(exc).__name__}: {getattr(exc, 'detail', exc)}"
             self._errors.labels(state.name).inc()

@@ -162,7 +162,8 @@ def test_watchers_killed_at_random_lose_no_change_and_deliver_none_twice(tmp_pat
     assert len(kills) >= 10 and set(kills) == {"a", "b"}
     assert len(ids) == len(set(ids)), "a change delivered twice"
     assert not missing, missing[:10]
-    assert all("Traceback" not in e for e in errors), errors  # kill -9 leaves no traceback; a crash would
+    crashes = [e[e.index("Traceback") :][:3000] for e in errors if "Traceback" in e]
+    assert not crashes, crashes  # kill -9 leaves no traceback; a crash would
 
 
 def test_once_polls_each_source_and_reports_its_state(tmp_path, stream):
