@@ -25,6 +25,7 @@ from bridges.core.registry import build_runtime
 from bridges.core.runtime import Runtime
 from facade_app.auth import KeyRing, presented_key
 from facade_app.console import register_console
+from facade_app.drain import register_drain
 from facade_app.logs import set_request_id
 from facade_app.metrics import Metrics, register_metrics
 from facade_app.operations import register_operations
@@ -100,6 +101,7 @@ def create_app(config: Config, runtime: Runtime | None = None, *, several_proces
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response
 
+    register_drain(app)  # after _identify: a request turned away still has its request id
     install_error_handlers(app)
 
     pipeline = Pipeline.from_config(config, runtime)

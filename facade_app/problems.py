@@ -32,6 +32,8 @@ PROBLEM_TYPES: dict[str, str] = {
     "conflict": "The request conflicts with the current state: a review that is no longer pending, a stale change.",
     "rate-limited": "The key's request budget is spent; retry after the Retry-After header's seconds.",
     "unavailable": "The legacy system cannot take the call now; retry after Retry-After.",
+    "shutting-down": "This server is draining before it stops (calls in flight finish, new ones are turned "
+                     "away); retry after Retry-After, when another server takes the call.",
     "timeout": "The deadline passed; the session or connection used was discarded.",
     "legacy-error": "The legacy system answered something the bridge does not recognise.",
     "login-refused": "The legacy system refused the bridge's own sign-on or login (wrong password, revoked user, "

@@ -46,16 +46,21 @@ def check_shared_state(config: Config, workers: int) -> None:
 
 def run_gunicorn(config_path: str, host: str, port: int, workers: int, threads: int = 8,
                  extra: dict[str, Any] | None = None) -> None:
-    """Serve ``facade_app.wsgi:app`` under gunicorn (blocks until stopped)."""
+    """Serve ``facade_app.wsgi:app`` under gunicorn (blocks until stopped); SIGTERM drains
+    each worker (:mod:`facade_app.drain`) within the configuration's longest call."""
     from gunicorn.app.base import BaseApplication
 
+    from bridges.core.config import load_config
+    from facade_app.drain import drain_timeout_s, post_worker_init
+
     os.environ["LEGACY_BRIDGES_CONFIG"] = str(config_path)
+    graceful_timeout = drain_timeout_s(load_config(config_path))
 
     class _App(BaseApplication):  # the documented way to embed gunicorn
         def load_config(self) -> None:
             settings = {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
                         "worker_class": "gthread", "accesslog": None, "timeout": 120, "child_exit": _child_exit,
-                        **(extra or {})}
+                        "post_worker_init": post_worker_init, "graceful_timeout": graceful_timeout, **(extra or {})}
             for key, value in settings.items():
                 self.cfg.set(key, value)
 

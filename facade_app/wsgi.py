@@ -5,7 +5,8 @@ Each worker process builds its own bridges (sessions, pools, browsers are never 
 across a fork); the workers share the review queue and their readiness pings through the
 state folder, and their metrics through a folder of it per gunicorn master (add
 ``child_exit = facade_app.wsgi.child_exit`` to a gunicorn configuration of your own, so a
-worker that exits stops counting in the live gauges; ``bridges serve`` does).
+worker that exits stops counting in the live gauges; ``bridges serve`` does), or use
+``-c python:facade_app.gunicorn_conf``, which also drains a worker on SIGTERM.
 """
 
 import logging

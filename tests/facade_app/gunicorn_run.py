@@ -20,21 +20,23 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @contextlib.contextmanager
-def gunicorn(module: str, workers: int, env: dict[str, str]) -> Iterator[httpx.Client]:
-    """Serve ``module:app`` with ``workers`` gthread workers; yield a client that opens a new
-    connection per request (so that any worker may take it), its ``master_pid`` the gunicorn
-    master's. No traceback may reach stderr."""
+def gunicorn(module: str, workers: int, env: dict[str, str], options: tuple[str, ...] = ()) -> Iterator[httpx.Client]:
+    """Serve ``module:app`` with ``workers`` gthread workers (and gunicorn's ``options``); yield
+    a client that opens a new connection per request (so that any worker may take it), its
+    ``master`` the gunicorn master's process and ``master_pid`` its pid. No traceback may
+    reach stderr."""
     listener = socket.create_server(("127.0.0.1", 0))  # connections queue until a worker boots
     port = listener.getsockname()[1]
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--bind", f"fd://{listener.fileno()}", "--workers", str(workers),
-         "--threads", "4", "--worker-class", "gthread", f"{module}:app"],
+         "--threads", "4", "--worker-class", "gthread", *options, f"{module}:app"],
         cwd=ROOT, env={**os.environ, **env, "PYTHONPATH": str(ROOT)}, pass_fds=[listener.fileno()],
         stderr=subprocess.PIPE, text=True)
     listener.close()
     http = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60,
                         limits=httpx.Limits(max_keepalive_connections=0))
     http.master_pid = proc.pid
+    http.master = proc
     try:
         yield http
     finally:
