@@ -15,8 +15,9 @@ Cost is bounded per relation, whatever its size:
 * **Profiles** — from the first ``sample_rows`` rows the database returns (``LIMIT n`` with no
   ``ORDER BY``: storage order, the cheapest read there is, and biased towards the oldest rows of
   an append-only table — the report says so). Never a full scan.
-* **References and orphans** — inferred by column name (:mod:`rdbms.references`: legacy databases
-  rarely declare foreign keys); each referencing column's sampled values looked up in the parent's key.
+* **References and orphans** — the foreign keys the catalog declares, then those inferred by column
+  name (:mod:`rdbms.references`: legacy databases rarely declare them); each referencing column's
+  sampled values looked up in the parent's key.
 * **Dates** — when the relation is larger than the sample and has a one-column key, the date columns of
   the last ``sample_rows`` rows by that key are read too (``ORDER BY key DESC LIMIT n``), so freshness
   sees the newest history as well as the oldest.
@@ -31,7 +32,7 @@ import datetime as dt
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,8 +45,8 @@ from rdbms import connstr
 from rdbms.discover import DiscoveredView, discover_with
 from rdbms.gate import DEFAULT_FUNCTIONS, SqlGate
 from rdbms.profile import NEEDS_WORK, ColumnProfile, Finding, profile_column, set_dates
-from rdbms.references import Reference, Sampled, check_orphans, infer_references
-from rdbms.reflect import catalog_connection_string, catalog_engine, reflect
+from rdbms.references import Reference, Sampled, check_orphans, declared_references, infer_references
+from rdbms.reflect import ForeignKey, catalog_connection_string, catalog_engine, reflect
 from rdbms.settings import RdbmsSettings
 from rdbms.types import Dialect, ReadOnlyConnection
 
@@ -271,12 +272,23 @@ def _relation_findings(r: RelationAssessment, view: DiscoveredView | None, as_of
         r.findings.append(Finding("stale_history", "-", dated, dated, NEEDS_WORK, [newest], note))
 
 
-def _references(db: ReadOnlyConnection, found: DatabaseAssessment, sampled: list[Sampled], timeout_s: float) -> None:
-    """Infer references among the relations sampled in this run, look their sampled values up, and add
-    an ``orphan`` finding to each referencing relation whose sample holds values its parent lacks."""
+def _references(
+    db: ReadOnlyConnection,
+    found: DatabaseAssessment,
+    sampled: list[Sampled],
+    timeout_s: float,
+    foreign_keys: Sequence[ForeignKey] = (),
+) -> None:
+    """The references among the relations sampled in this run — declared foreign keys first, then those
+    inferred from names — with their sampled values looked up, and an ``orphan`` finding added to each
+    referencing relation whose sample holds values its parent lacks."""
     by_name = {s.name: s for s in sampled}
     relations = {r.name: r for r in found.relations}
-    for reference in infer_references(sampled):
+    declared = declared_references(foreign_keys, sampled)
+    for reference in [*declared, *infer_references(sampled, declared)]:
+        if reference.problem:
+            found.references.append(reference)
+            continue
         check_orphans(db, reference, by_name[reference.child], by_name[reference.parent], timeout_s)
         found.references.append(reference)
         if reference.orphans:
@@ -301,6 +313,7 @@ def assess_with(
     dialect: Dialect,
     schema: str | None = None,
     table_keys: dict[str, tuple[str, ...]] | None = None,
+    foreign_keys: Sequence[ForeignKey] = (),
     estimates: dict[str, int] | None = None,
     sample_rows: int = 1000,
     count_limit: int = COUNT_LIMIT,
@@ -363,7 +376,7 @@ def assess_with(
         _relation_findings(r, view, as_of or dt.date.today())
         r.seconds = time.perf_counter() - begun
         on_done(r)
-    _references(counting, found, sampled, timeout_s)
+    _references(counting, found, sampled, timeout_s, foreign_keys)
     found.queries, found.rows_read = counting.queries, counting.rows
     found.seconds = time.perf_counter() - started
     return found
@@ -417,6 +430,7 @@ def assess_database(
             dialect=dialect,
             schema=schema,
             table_keys=catalog.table_keys,
+            foreign_keys=catalog.foreign_keys,
             estimates=estimates,
             sample_rows=sample_rows,
             count_limit=count_limit,

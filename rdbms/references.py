@@ -1,9 +1,11 @@
-"""References between relations, inferred by name, and orphans found from the samples.
+"""References between relations, declared or inferred by name, and orphans found from the samples.
 
-Legacy databases rarely declare foreign keys; their column names carry the link instead. An AS/400
+The foreign keys the catalog declares come first (:func:`declared_references`). Legacy databases
+rarely declare them; their column names carry the link instead. An AS/400
 file prefixes every column with two letters of its own (``OHCUSN`` in ORDHDR, ``CMCUSN`` in CUSMST),
 so a column whose name without that prefix is the name of another relation's single-column key
-without its prefix — or the same name — is taken to reference it.
+without its prefix — or the same name — is taken to reference it, unless a declared key already
+says what it references.
 
 Orphans are looked for in the sample only (never a scan): the distinct sampled values of the
 referencing column are looked up in the referenced key, :data:`CHUNK` at a time, with one
@@ -18,9 +20,10 @@ from typing import Any
 
 from bridges.core.deadline import Deadline, deadline_scope
 from bridges.core.errors import BridgeError
+from rdbms.reflect import ForeignKey
 from rdbms.types import ReadOnlyConnection
 
-__all__ = ["CHUNK", "Reference", "check_orphans", "infer_references"]
+__all__ = ["CHUNK", "Reference", "check_orphans", "declared_references", "infer_references"]
 
 CHUNK = 200
 """Values looked up in one query."""
@@ -62,14 +65,31 @@ def _stem(name: str) -> str:
     return name[_PREFIX:].lower() if len(name) > _PREFIX + 2 else name.lower()
 
 
-def infer_references(relations: Sequence[Sampled]) -> list[Reference]:
+def declared_references(foreign_keys: Sequence[ForeignKey], relations: Sequence[Sampled]) -> list[Reference]:
+    """The catalog's foreign keys between ``relations`` as references; one of several columns is
+    listed with its ``problem`` (its orphans are not looked for: the lookup is by one column)."""
+    sampled = {r.name for r in relations}
+    found = []
+    for fk in foreign_keys:
+        if fk.child not in sampled or fk.parent not in sampled:
+            continue
+        reference = Reference(fk.child, ", ".join(fk.columns), fk.parent, ", ".join(fk.keys), "declared")
+        if len(fk.columns) != 1 or len(fk.keys) != 1:
+            reference.problem = "a key of several columns: orphans not looked for"
+        found.append(reference)
+    return found
+
+
+def infer_references(relations: Sequence[Sampled], declared: Sequence[Reference] = ()) -> list[Reference]:
     """The references among ``relations``: a column named as another relation's single-column key (the
-    same name, or the same after the two-letter prefix), of a comparable kind. A view prefers a view."""
+    same name, or the same after the two-letter prefix), of a comparable kind. A view prefers a view.
+    A column a ``declared`` reference already covers is left to it."""
     parents = [r for r in relations if len(r.key) == 1]
+    covered = {(d.child, column.strip()) for d in declared for column in d.column.split(",")}
     found = []
     for child in relations:
         for column in child.values:
-            if (column,) == child.key:
+            if (column,) == child.key or (child.name, column) in covered:
                 continue
             matches = [
                 p

@@ -15,7 +15,7 @@ import re
 import sqlite3
 import types
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, inspect
@@ -32,6 +32,7 @@ from rdbms.types import Dialect
 
 __all__ = [
     "Catalog",
+    "ForeignKey",
     "ReflectedColumn",
     "Relation",
     "catalog_connection_string",
@@ -269,6 +270,34 @@ class Catalog:
 
     relations: list[Relation]
     table_keys: dict[str, tuple[str, ...]]
+    foreign_keys: list[ForeignKey] = field(default_factory=list)
+    """The foreign keys the catalog declares among the relations asked for."""
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    """A foreign key the catalog declares: ``child.columns`` → ``parent.keys``."""
+
+    child: str
+    columns: tuple[str, ...]
+    parent: str
+    keys: tuple[str, ...]
+
+
+def _foreign_keys(inspector: Any, schema: str | None, names: set[str]) -> list[ForeignKey]:
+    try:
+        declared = inspector.get_multi_foreign_keys(schema=schema)
+    except Exception:  # not readable by this account: references are then inferred from names alone
+        return []
+    found = []
+    for (_, child), keys in sorted(declared.items(), key=lambda item: str(item[0][1])):
+        for fk in keys:
+            parent = fk.get("referred_table")
+            if child in names and parent in names and fk.get("constrained_columns"):
+                found.append(
+                    ForeignKey(child, tuple(fk["constrained_columns"]), parent, tuple(fk.get("referred_columns") or ()))
+                )
+    return found
 
 
 _INFO_COLUMNS = (
@@ -324,4 +353,5 @@ def reflect(engine: Engine, schema: str | None = None, include: Callable[[str], 
                 name, is_view, tuple(_column(c) for c in entries), keys.get(name, ()), tuple(dict.fromkeys(unique))
             )
         )
-    return Catalog(relations, {name: pk for name, pk in keys.items() if pk})
+    foreign = _foreign_keys(inspector, schema, {r.name for r in relations})
+    return Catalog(relations, {name: pk for name, pk in keys.items() if pk}, foreign)

@@ -152,7 +152,7 @@ def _database_lines(db: dict[str, Any]) -> list[str]:
             ],
         )
     if db.get("references"):
-        lines += ["", "References (inferred from column names) and orphans in the sample:", ""]
+        lines += ["", "References (declared, or inferred from column names) and orphans in the sample:", ""]
         lines += _table(
             ["relation", "column", "references", "how", "checked", "orphans", "examples"],
             [

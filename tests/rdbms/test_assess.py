@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 
 from bridges.core.errors import Refused
-from fixtures.orders import connect_postgres
+from fixtures.orders import connect_mariadb, connect_postgres
 from rdbms.assess import DatabaseAssessment, assess_database
 from rdbms.settings import RdbmsSettings
-from tests.rdbms.databases import need_driver
+from tests.rdbms.databases import PRIVATE, READER, need_driver
 
 pytestmark = pytest.mark.live
 
@@ -154,3 +154,83 @@ def test_freshness_sees_the_newest_rows_and_flags_a_stale_relation(sqlite_target
     later = assess_database(RdbmsSettings(**options), tables="VORDHDR", sample_rows=100, as_of=dt.date(2030, 1, 1))
     [stale] = [f for f in later.relations[0].findings if f.kind == "stale_history"]
     assert stale.examples == ["2025-07-30"]  # the newest date of any column (a requested delivery)
+
+
+def test_declared_foreign_keys_come_before_names(tmp_path):
+    need_driver("SQLite3")
+    path = tmp_path / "declared.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE CUSTS (CSCUSN CHAR(6) PRIMARY KEY, CSNOTE VARCHAR(10))")
+        conn.executemany("INSERT INTO CUSTS VALUES (?, 'x')", [(f"C{i:05d}",) for i in range(10)])
+        conn.execute("CREATE TABLE ACCTS (ACCUSN CHAR(6) PRIMARY KEY, ACNOTE VARCHAR(10))")
+        conn.executemany("INSERT INTO ACCTS VALUES (?, 'y')", [(f"C{i:05d}",) for i in range(5)])
+        # BYWHO is named after nothing; BYCUSN's name would point at ACCTS (first by name), its key says CUSTS.
+        conn.execute(
+            "CREATE TABLE BUYS (BYORNO INTEGER PRIMARY KEY, BYWHO CHAR(6) REFERENCES CUSTS (CSCUSN),"
+            " BYCUSN CHAR(6) REFERENCES CUSTS (CSCUSN))"
+        )
+        rows = [(n, f"C{n % 10:05d}", f"C{n % 10:05d}") for n in range(20)] + [(20, "C00077", "C00001")]
+        conn.executemany("INSERT INTO BUYS VALUES (?, ?, ?)", rows)  # foreign keys are not enforced: 1 orphan
+    settings = RdbmsSettings(connection=f"Driver=SQLite3;Database={path}", dialect="sqlite")
+    found = assess_database(settings, as_of=AS_OF)
+    references = {(r.child, r.column): (r.parent, r.key, r.how, r.checked, r.orphans) for r in found.references}
+    assert references == {
+        ("BUYS", "BYWHO"): ("CUSTS", "CSCUSN", "declared", 21, 1),
+        ("BUYS", "BYCUSN"): ("CUSTS", "CSCUSN", "declared", 21, 0),
+    }
+    assert _findings(_relation(found, "BUYS")) == {("BYWHO", "orphan"): 1}
+
+
+_DECLARED = [
+    "CREATE TABLE CUSTS (CSCUSN CHAR(6) PRIMARY KEY, CSNOTE VARCHAR(10))",
+    "CREATE TABLE ACCTS (ACCUSN CHAR(6) PRIMARY KEY, ACNOTE VARCHAR(10))",
+    "CREATE TABLE BUYS (BYORNO INTEGER PRIMARY KEY, BYWHO CHAR(6), BYCUSN CHAR(6))",
+    *(f"INSERT INTO CUSTS VALUES ('C{i:05d}', 'x')" for i in range(10)),
+    *(f"INSERT INTO ACCTS VALUES ('C{i:05d}', 'y')" for i in range(5)),
+    *(f"INSERT INTO BUYS VALUES ({n}, 'C{n % 10:05d}', 'C{n % 10:05d}')" for n in range(20)),
+    "INSERT INTO BUYS VALUES (20, 'C00077', 'C00001')",
+]
+_KEYS = {  # declared after the rows: a key the server has not checked (as legacy ones often were)
+    "postgresql": "ALTER TABLE BUYS ADD FOREIGN KEY ({column}) REFERENCES CUSTS (CSCUSN) NOT VALID",
+    "mariadb": "ALTER TABLE BUYS ADD FOREIGN KEY ({column}) REFERENCES CUSTS (CSCUSN)",
+}
+
+
+def _admin(dialect: str, schema: str | None) -> Any:
+    """An administrator's cursor on the private copy (closed with its connection)."""
+    conn = connect_postgres() if dialect == "postgresql" else connect_mariadb(PRIVATE)
+    if dialect == "postgresql":
+        conn.autocommit = True  # each statement seen by the reader's connection at once
+    cur = conn.cursor()
+    if dialect == "postgresql":
+        cur.execute(f"SET search_path TO {schema}")
+    else:
+        cur.execute("SET SESSION foreign_key_checks = 0")  # the orphan predates the key
+    return conn, cur
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "mariadb"])
+def test_declared_foreign_keys_are_read_from_a_server_catalog(request, dialect):
+    server = request.getfixturevalue(f"{dialect}_target")
+    conn, cur = _admin(dialect, server.schema)
+    try:
+        for sql in [*_DECLARED, *(_KEYS[dialect].format(column=c) for c in ("BYWHO", "BYCUSN"))]:
+            cur.execute(sql)
+        for table in ("CUSTS", "ACCTS", "BUYS"):
+            if dialect == "postgresql":
+                cur.execute(f"GRANT SELECT ON {table} TO {READER}")
+            else:
+                cur.execute(f"GRANT SELECT ON {PRIVATE}.{table} TO %s@'%%'", (READER,))
+        found = _assess(server, tables="BUYS,CUSTS,ACCTS,buys,custs,accts")
+    finally:  # the shared copy goes back to ORDERS alone for the tests after this one
+        for table in ("BUYS", "ACCTS", "CUSTS"):
+            cur.execute(f"DROP TABLE IF EXISTS {table}")
+        conn.close()
+    references = {
+        (r.child.upper(), r.column.upper()): (r.parent.upper(), r.key.upper(), r.how, r.orphans)
+        for r in found.references
+    }
+    assert references == {
+        ("BUYS", "BYWHO"): ("CUSTS", "CSCUSN", "declared", 1),
+        ("BUYS", "BYCUSN"): ("CUSTS", "CSCUSN", "declared", 0),
+    }
