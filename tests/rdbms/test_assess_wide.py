@@ -1,4 +1,4 @@
-"""Assessing a database of 1,000,000 rows in 20 tables (SQLite and PostgreSQL): bounded memory,
+"""Assessing a database of 1,000,000 rows in 20 tables (SQLite, PostgreSQL, MariaDB): bounded memory,
 no more connections than configured, every query within its deadline, every count exact."""
 
 from __future__ import annotations
@@ -11,8 +11,16 @@ from pathlib import Path
 import pytest
 
 from bridges.core.testing import real_part_missing
-from fixtures.orders import connect_postgres
-from fixtures.orders.wide import WIDE_READER, build_wide_sqlite, drop_wide_postgres, load_wide_postgres
+from fixtures.orders import connect_mariadb, connect_postgres
+from fixtures.orders.wide import (
+    WIDE_READER,
+    WIDE_READER_PASSWORD,
+    build_wide_sqlite,
+    drop_wide_mariadb,
+    drop_wide_postgres,
+    load_wide_mariadb,
+    load_wide_postgres,
+)
 from rdbms.assess import assess_database
 from rdbms.settings import RdbmsSettings
 from tests.rdbms.databases import PG_ODBC, need_driver
@@ -24,10 +32,10 @@ MEMORY_BOUND = 64 * 1024 * 1024
 """Python allocations the assessment may hold at its peak: samples of 1,000 rows, never a table."""
 
 
-def _check(settings: RdbmsSettings, schema: str | None) -> None:
+def _check(settings: RdbmsSettings, schema: str | None, password: str | None = None) -> None:
     tracemalloc.start()
     try:
-        found = assess_database(settings, schema=schema, sample_rows=1000, timeout_s=30)
+        found = assess_database(settings, password=password, schema=schema, sample_rows=1000, timeout_s=30)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -75,4 +83,41 @@ def test_a_million_rows_in_postgresql_over_at_most_the_configured_connections():
             drop_wide_postgres(conn, schema)
     # One connection at a time (probe, catalog, then the pool's one); a closed one's backend may still be
     # leaving while the next arrives, so the server can see two: never more than the configured pool_size.
+    assert 1 <= max(seen) <= settings.pool_size
+
+
+def test_a_million_rows_in_mariadb_over_at_most_the_configured_connections():
+    need_driver("MariaDB Unicode")
+    database = f"wide_t{os.getpid()}"
+    try:
+        admin = connect_mariadb()
+    except Exception as exc:  # the server is not there: the real-part rule decides
+        real_part_missing(f"MariaDB: {exc}")
+    stop, seen = threading.Event(), [0]
+
+    def watch() -> None:  # the reader's sessions, polled while the assessment runs
+        conn = connect_mariadb()
+        try:
+            with conn.cursor() as cur:
+                while not stop.is_set():
+                    cur.execute("SELECT count(*) FROM information_schema.PROCESSLIST WHERE USER = %s", (WIDE_READER,))
+                    seen.append(int(cur.fetchone()[0]))
+                    stop.wait(0.005)
+        finally:
+            conn.close()
+
+    try:
+        load_wide_mariadb(admin, database, TABLES, ROWS)
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        connection = f"Driver={{MariaDB Unicode}};Server=127.0.0.1;Port=3306;Database={database}"
+        settings = RdbmsSettings(connection=connection, dialect="mariadb", user=WIDE_READER, pool_size=2)
+        try:
+            _check(settings, None, WIDE_READER_PASSWORD)
+        finally:
+            stop.set()
+            watcher.join()
+    finally:
+        drop_wide_mariadb(admin, database)
+        admin.close()
     assert 1 <= max(seen) <= settings.pool_size
