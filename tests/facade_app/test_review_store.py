@@ -133,3 +133,20 @@ def test_a_listing_holds_at_most_100_by_default(store, clock):
     for i in range(101):
         _submit(store, clock, T0 + i, str(i))
     assert len(store.list()) == 100 and store.list()[0].input == {"name": "100"}
+
+
+def test_the_queue_depth_counts_only_reviews_still_waiting(store, clock):
+    waiting, decided, _old = (_submit(store, clock, T0 + 30), _submit(store, clock, T0 + 30), _submit(store, clock, T0))
+    assert store.decide(decided.id, to="approved", by="boss")
+    clock.now = T0 + 60  # the first review's expiry instant: it still waits
+    assert store.pending_count() == 2
+    clock.now = T0 + 61  # now it has expired: only the later one waits
+    assert store.pending_count() == 1 and waiting.status == "pending"
+
+
+def test_a_dry_runs_answer_is_kept_with_its_review_for_the_approver(store, clock):
+    clock.now = T0
+    previewed = store.submit("shop", "rename", {"name": "x"}, "clerk", dry_run={"would_change": ["name"]})
+    plain = store.submit("shop", "rename", {"name": "y"}, "clerk")
+    assert previewed.dry_run == store.get(previewed.id).dry_run == {"would_change": ["name"]}
+    assert plain.dry_run is None and store.get(plain.id).dry_run is None
