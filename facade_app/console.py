@@ -1,6 +1,7 @@
 """The operator console: server-rendered pages under ``/console`` for the people who run the
-facade — each bridge's health, the audit trail, the review queue, shadow mode's agreement
-(what an AI proposed beside what people then did, with reconciliation on demand), the API keys.
+facade — each bridge's health (with a reset for a bridge whose login was refused), the audit
+trail, the review queue, shadow mode's agreement (what an AI proposed beside what people then
+did, with reconciliation on demand), the API keys.
 
 Sign in with an API key (an operator's or a reviewer's): the key is checked once and the
 session cookie then holds only the key's *name* (signed, HttpOnly, SameSite=Strict, Secure
@@ -10,7 +11,8 @@ sign-in attempts are rate-limited per address. What a page shows follows the key
 as the API's routes do: bridges, audit, shadow mode and keys need ``ops``; the review queue shows the
 reviews the key asked for or may decide. Approving or rejecting runs
 :meth:`facade_app.pipeline.Pipeline.decide` — the same four-eyes rules and audit as
-``POST /v1/reviews/<id>/approve``: nobody decides their own request.
+``POST /v1/reviews/<id>/approve``: nobody decides their own request. A reset runs
+:meth:`~facade_app.pipeline.Pipeline.reset`, as ``POST /v1/bridges/<bridge>/reset`` does.
 """
 
 from __future__ import annotations
@@ -141,8 +143,25 @@ def register_console(app: Flask, config: Config, pipeline: Pipeline, readiness: 
                          "pool": details.get("pool") if isinstance(details.get("pool"), dict) else None,
                          "p50": statistics.median(recent) * 1000 if recent else None,
                          "p95": sorted(recent)[int(0.95 * (len(recent) - 1))] * 1000 if recent else None,
-                         "calls": len(recent)})
+                         "calls": len(recent),
+                         "refused": bool(details.get("login_refused"))
+                         or (isinstance(details.get("pool"), dict) and details["pool"].get("sign_on") == "refused")})
         return page("bridges.html", rows=rows, refresh=REFRESH_S)
+
+    @console.post("/bridges/<bridge>/reset")
+    def reset_bridge(bridge: str) -> Response:
+        who = need(ops=True)
+        if not isinstance(who, Caller):
+            return who
+        checked_form()
+        attempt = Attempt(caller=who, request_id=g.request_id, client=str(request.remote_addr), started=g.started)
+        outcome = pipeline.reset(attempt, bridge)  # the same rules and audit as POST /v1/bridges/<bridge>/reset
+        if outcome.error is not None:
+            flash(f"Not reset: {outcome.error.detail}", "error")
+        else:
+            readiness.forget(bridge)  # the page pings afresh instead of showing the refusal until it expires
+            flash(f"Bridge {bridge} reset: it signs on again at its next call.", "ok")
+        return redirect(url_for("console.bridges"))
 
     @console.get("/audit")
     def audit() -> Response:

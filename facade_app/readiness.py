@@ -28,7 +28,7 @@ from flask import Flask, Response, g, jsonify
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import NotFound
 
-from bridges.core.errors import BridgeError
+from bridges.core.errors import BridgeError, LoginRefused
 from bridges.core.runtime import BridgeRuntime, Runtime
 from facade_app.auth import OPERATOR_SCOPE, scope_granted
 from facade_app.readiness_board import ReadinessBoard
@@ -76,6 +76,8 @@ def _ping(runtime: BridgeRuntime, now: float) -> BridgeState:
         status = "ok"
     except BridgeError as exc:
         details, status = {"error": exc.detail}, "failing"
+        if isinstance(exc, LoginRefused):
+            details["login_refused"] = True  # no retry helps: an operator resets it once the account is fixed
     except Exception as exc:  # a ping must never take /readyz down with it
         details, status = {"error": type(exc).__name__}, "failing"
     return BridgeState(status, now, details)

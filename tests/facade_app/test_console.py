@@ -169,3 +169,33 @@ def test_shadow_mode_shows_agreement_and_the_disagreeing_fields_and_reconciles_o
     assert [n for n, _ in shop.items.values()] == ["Matcha", "Gyokuro", "Oolong"]  # the console wrote nothing
     events = [json.loads(line) for line in (tmp_path / "a.jsonl").read_text(encoding="utf-8").splitlines()]
     assert ("shadow.reconcile", "ops", 200) in [(e["event"], e["caller"], e["status"]) for e in events]
+
+
+def test_a_bridge_whose_login_was_refused_gets_a_reset_button_that_needs_ops_and_its_csrf_token(console):
+    from bridges.core.errors import LoginRefused
+
+    app, shop, audit = console
+    refused = [True]
+
+    def ping():
+        if refused[0]:
+            raise LoginRefused("the test shop refused the bridge's login", bridge="shop")
+        return {"mode": "test"}
+
+    shop.ping = ping
+    shop.reset = lambda: refused.clear() or refused.append(False)
+    operator = app.test_client()
+    _sign_in(operator, OPS_KEY)
+    page = operator.get("/console/bridges")
+    assert 'id="reset-shop"' in page.get_data(as_text=True)
+    assert operator.post("/console/bridges/shop/reset", data={}).status_code == 400  # no CSRF token: not run
+    assert refused == [True]
+    clerk = app.test_client()
+    _sign_in(clerk, KEY)
+    assert clerk.post("/console/bridges/shop/reset", data={"csrf_token": _token(clerk.get("/console/reviews"))}
+                      ).status_code == 403
+    done = operator.post("/console/bridges/shop/reset", data={"csrf_token": _token(page)}, follow_redirects=True)
+    assert "Bridge shop reset" in done.get_data(as_text=True) and refused == [False]
+    assert 'id="reset-shop"' not in done.get_data(as_text=True)  # pinged afresh: signed on again
+    events = [json.loads(line) for line in audit.read_text(encoding="utf-8").splitlines()]
+    assert ("shop.reset", "ops", 200) in [(e["event"], e["caller"], e["status"]) for e in events]

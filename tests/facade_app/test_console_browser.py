@@ -1,7 +1,8 @@
 """The operator console in real Chromium against the demo world: sign in, the demo bridges
 green, CUSTMAST stopped goes red and restarted goes green, a call's audit row, and a queued
 ``change_address`` approved by a second key in the browser. Each page's screenshot is kept
-in ``var/test-artifacts/console``."""
+in ``var/test-artifacts/console``. An operator resets, with the page's button, a bridge whose
+login the host refused."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from facade_app import create_app
 from facade_app.demo import DEFAULT_DEMO_KEY, demo_config, demo_world
 from facade_app.server import make_dev_server
 from fixtures.custmast import start_host
+from mainframe.testing import demo_host, need_s3270
+from tests.bridges.custmast.conftest import CODE_PAGE
 from web_scrape.testing import need_chromium
 
 pytestmark = [pytest.mark.live, pytest.mark.timeout(240)]
@@ -47,18 +50,24 @@ def served(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page(served):
+def browser():
     from playwright.sync_api import sync_playwright
 
-    base, _, _, chromium = served
+    chromium = need_chromium()
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=[
+        launched = pw.chromium.launch(executable_path=chromium, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
             "--no-first-run", "--disable-sync"])
-        context = browser.new_context(base_url=base)
-        yield context.new_page()
-        browser.close()
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def page(served, browser):
+    context = browser.new_context(base_url=served[0])
+    yield context.new_page()
+    context.close()
 
 
 def _sign_in(page, key: str) -> None:
@@ -137,3 +146,54 @@ def test_a_queued_address_change_is_approved_by_a_second_key_in_the_browser(serv
     assert '"event": "custmast.change_address.approve", "effect": "write", "caller": "demo-reviewer"' in events
     page.goto("/console/keys")
     page.screenshot(path=str(SHOTS / "keys.png"), full_page=True)
+
+
+def test_an_operator_resets_a_bridge_whose_login_was_refused_with_the_button_on_its_row(browser, tmp_path):
+    need_s3270()
+    user, operator_key = "LOCKTEST", "console-reset-ops-key"
+    with demo_host(codepage=CODE_PAGE) as host:
+        config = parse_config({
+            "crosswalk": str(ROOT / "fixtures/crosswalk-v1.csv"),
+            "facade": {"audit_log": str(tmp_path / "audit.jsonl"), "readiness_ttl_s": 1.0},
+            "api_keys": [{"name": "operator", "key": {"env": "CONSOLE_RESET_OPS_KEY", "default": operator_key},
+                          "scopes": ["ops"]}],
+            "bridges": {"custmast": {
+                "secrets": {"password": {"env": "CUSTMAST_TEST_PASSWORD", "default": "Dem0-Pass"}},
+                "options": {"host": host.host, "port": host.port, "code_page": CODE_PAGE, "user": user,
+                            "pool": {"min_size": 0, "max_size": 1}},
+                "guard": {"read_retries": 0}}},
+        }, base_dir=ROOT)
+        host.revoke(user)  # the host's administrator revoked the bridge's user
+        app = create_app(config)
+        server = make_dev_server(app, "127.0.0.1", 0)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        base = f"http://127.0.0.1:{server.server_port}"
+        try:
+            context = browser.new_context(base_url=base)
+            page = context.new_page()
+            try:
+                _sign_in(page, operator_key)
+                page.wait_for_url("**/console/bridges")
+                page.wait_for_selector("#bridge-custmast[data-status=failing]", timeout=WITHIN_MS)
+                assert page.locator("#reset-custmast").is_visible()
+                assert host.sign_on_attempts(user) == 1
+                page.screenshot(path=str(SHOTS / "bridges-login-refused.png"), full_page=True)
+
+                host.unlock(user)  # the account is fixed; the bridge does not try again by itself
+                page.reload()
+                assert host.sign_on_attempts(user) == 1
+                page.locator("#reset-custmast").focus()
+                with page.expect_navigation():
+                    page.keyboard.press("Enter")  # keyboard use: the button takes Enter
+                assert "Bridge custmast reset" in page.locator("p.flash-ok").inner_text()
+                page.wait_for_selector("#bridge-custmast[data-status=ok]", timeout=WITHIN_MS)
+                assert page.locator("#reset-custmast").count() == 0
+                assert host.sign_on_attempts(user) == 2
+                page.screenshot(path=str(SHOTS / "bridges-reset.png"), full_page=True)
+            finally:
+                context.close()
+            events = (tmp_path / "audit.jsonl").read_text(encoding="utf-8")
+            assert '"event": "custmast.reset", "effect": "ops", "caller": "operator"' in events
+        finally:
+            server.shutdown()
+            app.extensions["legacy_bridges"]["runtime"].close()
