@@ -1,4 +1,5 @@
-"""The audit trail: one JSON line per operation call, written whatever the outcome.
+"""The audit trail: one JSON line per operation call, written whatever the outcome, and a
+hash-chained row in ``facade.audit_store`` when one is configured (:mod:`facade_app.audit_chain`).
 
 Inputs are kept (they say what was asked) but trimmed, and any field whose name says
 it is a credential is replaced; the caller is named by its key's name, never the key.
@@ -13,6 +14,8 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from facade_app.audit_chain import AuditChain, digested
 
 __all__ = ["AuditLog"]
 
@@ -49,8 +52,10 @@ def _line(entry: dict[str, Any]) -> str:
 class AuditLog:
     """Appends audit events to a JSON-lines file (and the ``legacy_bridges.audit`` logger)."""
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, chain: AuditChain | None = None, personal: str = "digest") -> None:
         self.path = path
+        self.chain = chain  # the tamper-evident copy, when a store is configured
+        self.personal = personal
         self._lock = threading.Lock()
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -67,6 +72,14 @@ class AuditLog:
                                      status=status, duration_ms=duration_ms, inputs={"<<unencodable>>": True},
                                      outcome=outcome))
         log.info(line)
+        if self.chain is not None:
+            try:
+                entry = json.loads(line)
+                if self.personal == "digest":
+                    entry["input"] = digested(entry["input"])
+                self.chain.append(entry)
+            except Exception:  # the call's answer stands; the operator's log says the store failed
+                log.exception("cannot append to the audit store")
         if self.path is None:
             return
         try:

@@ -1,4 +1,4 @@
-"""The ``bridges`` command: serve, check, list, openapi, tools, mcp, discover, assess, crosswalk, demo."""
+"""The ``bridges`` command: serve, check, list, openapi, tools, mcp, discover, assess, crosswalk, demo, audit."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from bridges.core.errors import BridgeError
 from bridges.core.operation import Operation
 from bridges.core.registry import available_bridges, check_config, load_bridge_class
 from facade_app.assess_cli import add_assess_command
+from facade_app.audit_cli import add_audit_commands
 from facade_app.auth import KeyRing
 from facade_app.cassette_cli import add_cassette_commands
 from facade_app.crosswalk_cli import add_crosswalk_command
@@ -208,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
 
     add_new_command(sub)
     add_cassette_commands(sub)
+    add_audit_commands(sub)
     add_watch_commands(sub)
 
     args = parser.parse_args(argv)

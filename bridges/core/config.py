@@ -99,6 +99,11 @@ class FacadeSettings(BaseModel):
     rate_limit: str = Field("600/minute", description="Per-key budget, e.g. 600/minute (limits notation).")
     rate_limit_storage: str = Field("memory://", description="memory:// or redis://host:port (shared by workers).")
     audit_log: Path | None = Field(None, description="JSON-lines audit file; None logs to the 'audit' logger only.")
+    audit_store: str | None = Field(None, description="SQLAlchemy URL of the hash-chained audit store (e.g. "
+                                    "sqlite:///var/audit.db, postgresql+psycopg://…); checked by bridges audit "
+                                    "verify. None: no chained store.")
+    audit_personal: Literal["digest", "plain"] = Field("digest", description="How the chained audit store keeps "
+                                                        "inputs named like personal data (street, phone, email …).")
     max_body_bytes: int = Field(1_048_576, ge=1024, description="Larger request bodies get 413.")
     max_query_bytes: int = Field(8192, ge=256, description="Longer query strings get 414.")
     body_timeout_s: float = Field(10, gt=0, le=300, description="A request body not received in full within "
