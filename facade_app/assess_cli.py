@@ -7,7 +7,7 @@
     bridges assess --url http://127.0.0.1:8081/helpdesk/ --user agent1 --password-env PW
     bridges assess --extract CUSTBAL.D20240131.DAT --copybook CUSTBAL.cpy [--record CUSTBAL-DETAIL]
 
-With ``--config`` every enabled database, TN3270 and web bridge is assessed through its own
+With ``--config`` every enabled database, TN3270, web and extract bridge is assessed through its own
 settings (account, schema, TLS, its ``max_rows`` capping the sample, its guard's ``deadline_s``
 bounding each query; a TN3270 bridge's walk given as ``--walk NAME=FILE``), and the facade it serves
 (HTTP or HTTPS); otherwise the system given. ``--extract`` with ``--copybook`` adds an extract file,

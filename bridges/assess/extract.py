@@ -24,7 +24,7 @@ from rdbms.assess import RelationAssessment, RowCount
 from rdbms.profile import profile_column
 from rdbms.reflect import ReflectedColumn
 
-__all__ = ["ExtractTarget"]
+__all__ = ["ExtractTarget", "configured_extract"]
 
 _USAGE = {"packed": " COMP-3", "binary": " COMP", "zoned": "", "text": ""}
 
@@ -62,6 +62,8 @@ class ExtractTarget:
     """The copybook's 01 record of the detail lines (default: its first)."""
     codepage: str = "cp037"
     write_operations: tuple[str, ...] = ()
+    problem: str = ""
+    """Why there is no file to assess (a configured bridge's folder holding no extract)."""
 
     @property
     def transport(self) -> str:
@@ -85,6 +87,8 @@ class ExtractTarget:
         **_caps: Any,
     ) -> dict[str, Any]:
         """The report's ``database`` (one relation: the detail record) and ``extract`` entries, or ``error``."""
+        if self.problem:
+            return {"error": self.problem}
         started = time.perf_counter()
         try:
             found = discover_extract(
@@ -142,3 +146,22 @@ class ExtractTarget:
             "relations": [relation.as_dict()],
         }
         return {"database": database, "extract": info}
+
+
+def configured_extract(name: str, bridge: Any, settings: Any) -> ExtractTarget | None:
+    """The latest extract of a configured extract bridge (``bridge``, its class) whose files are in a local
+    folder, to assess with the bridge's copybook; None for one reached over SFTP (give ``--extract``)."""
+    from bridges.core.errors import BridgeError
+    from extract.source import FolderSource
+
+    if settings.sftp is not None:
+        return None
+    folder = Path(settings.folder)
+    target = ExtractTarget(name, bridge.copybook, folder, bridge.record, settings.codepage)
+    try:
+        latest = FolderSource(folder).latest(settings.pattern or bridge.pattern, settings.latest_by)
+    except BridgeError as exc:
+        target.problem = exc.detail
+        return target
+    target.extract = folder / latest.name
+    return target

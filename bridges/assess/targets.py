@@ -19,12 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from bridges.assess.checkpoint import Checkpoint
-from bridges.assess.extract import ExtractTarget
+from bridges.assess.extract import ExtractTarget, configured_extract
 from bridges.assess.hosts import HostTarget, WebTarget
 from bridges.core.config import load_config
 from bridges.core.errors import BridgeError, Refused
 from bridges.core.operation import Effect
 from bridges.core.registry import load_bridge_class
+from extract.bridge import ExtractBridge
 from mainframe import TN3270Bridge
 from rdbms import connstr
 from rdbms.assess import COUNT_LIMIT, assess_database
@@ -201,7 +202,8 @@ def targets_from_config(
     path: Path | str, tables: str | None = None, walks: dict[str, Path] | None = None
 ) -> tuple[list[Target], list[str]]:
     """The enabled bridges of the configuration at ``path`` that the assessment can read (database,
-    TN3270 and web bridges), and the names of those it cannot; ``walks`` — a walk file per TN3270 bridge."""
+    TN3270, web bridges, and extract bridges reading a local folder), and the names of those it cannot;
+    ``walks`` — a walk file per TN3270 bridge."""
     config = load_config(path)
     targets: list[Target] = []
     others = []
@@ -224,6 +226,8 @@ def targets_from_config(
             targets.append(target)
         elif issubclass(cls, WebBridge):
             targets.append(WebTarget(instance, settings, password, write_operations=writes))
+        elif issubclass(cls, ExtractBridge) and (extract := configured_extract(instance, cls, settings)):
+            targets.append(extract)
         else:
             others.append(instance)
     return targets, others

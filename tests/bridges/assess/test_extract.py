@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from bridges.assess import ExtractTarget, assess_targets, build_report, markdown_report
+import yaml
+
+from bridges.assess import ExtractTarget, assess_targets, build_report, markdown_report, targets_from_config
 from fixtures.custmast.extract import COPYBOOK, balances, extract_name, write_extract
 
 AS_OF = dt.date(2024, 1, 31)
@@ -62,3 +64,21 @@ def test_a_file_the_copybook_does_not_fit_is_reported_not_profiled(tmp_path):
     path.write_bytes(b"\x40" * 151)
     (system,) = assess_targets([ExtractTarget("custbal", COPYBOOK, path)], as_of=AS_OF)
     assert "151 bytes is not a whole number of 150-byte records" in system["error"]
+
+
+def test_a_configured_extract_bridge_is_assessed_on_the_latest_file_of_its_folder(tmp_path):
+    folder = tmp_path / "extracts"
+    folder.mkdir()
+    write_extract(folder / extract_name(dt.date(2023, 12, 31)), dt.date(2023, 12, 31), count=10)
+    write_extract(folder / extract_name(AS_OF), AS_OF)
+    config = tmp_path / "bridges.yaml"
+    config.write_text(yaml.safe_dump({"bridges": {"custbal": {"options": {"folder": str(folder)}}}}), encoding="utf-8")
+    (target,), others = targets_from_config(config)
+    assert others == [] and target.extract == folder / "CUSTBAL.D20240131.DAT"
+    (system,) = assess_targets([target], as_of=AS_OF)
+    assert system["database"]["relations"][0]["count"]["rows"] == 600
+    for old in folder.iterdir():
+        old.unlink()
+    (target,), _ = targets_from_config(config)
+    (system,) = assess_targets([target], as_of=AS_OF)
+    assert "no file matches CUSTBAL.D*.DAT" in system["error"]
