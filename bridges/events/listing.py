@@ -32,7 +32,8 @@ def operation_pages(
     """A fetch function reading every page of a list operation: ``call(input)`` answers a model or mapping
     whose ``rows_field`` holds the rows and whose ``next_field`` (when set) is passed back as ``cursor_input``
     for the next page (CUSTMAST's browse: ``next_start_at`` → ``start_at``). The fetch function answers the
-    rows and whether they are the whole list (False: ``max_pages`` cut it short)."""
+    rows and whether they are the whole list (False: ``max_pages`` cut it short, or the answer says
+    ``truncated``)."""
 
     def fetch() -> tuple[list[dict[str, Any]], bool]:
         rows: list[dict[str, Any]] = []
@@ -41,6 +42,8 @@ def operation_pages(
             answer = call(query)
             data = answer.model_dump(mode="json") if hasattr(answer, "model_dump") else dict(answer)
             rows += data.get(rows_field) or []
+            if data.get("truncated"):
+                return rows, False  # the operation itself stopped short (a page limit)
             cursor = data.get(next_field)
             if not cursor:
                 return rows, True
