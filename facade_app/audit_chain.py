@@ -133,6 +133,13 @@ def _connect(url: str) -> Engine:
     Path(make_url(url).database or "").parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": 30, "isolation_level": None})
 
+    @event.listens_for(engine, "connect")
+    def _wal(dbapi_conn: Any, _record: Any) -> None:
+        # WAL: readers never wait for the writer, and a commit appends to the log without
+        # syncing the database file (synchronous=NORMAL: durable across a process crash)
+        dbapi_conn.execute("PRAGMA journal_mode=WAL")
+        dbapi_conn.execute("PRAGMA synchronous=NORMAL")
+
     @event.listens_for(engine, "begin")
     def _immediate(conn: Any) -> None:  # take the write lock before reading the last row
         conn.exec_driver_sql("BEGIN IMMEDIATE")
