@@ -30,6 +30,7 @@ class Receiver:
     def __init__(self, secret: str) -> None:
         self.secret = secret
         self.ids: list[str] = []
+        self.events: list[dict] = []
         self.refused = 0
         self.server: ThreadingHTTPServer | None = None
         self.port = 0
@@ -47,6 +48,7 @@ class Receiver:
                     self.send_response(401)
                 else:
                     receiver.ids.append(event["id"])
+                    receiver.events.append(event)
                     self.send_response(204)
                 self.end_headers()
 
