@@ -1,5 +1,6 @@
-"""``bridges watch`` (legacy changes onto NATS JetStream), ``bridges events tail`` (read them back) and
-``bridges events webhook`` (forward them to a URL, signed)."""
+"""``bridges watch`` (legacy changes onto NATS JetStream), ``bridges events tail`` (read them back),
+``bridges events webhook`` (forward them to a URL, signed) and ``bridges events recommend`` (orders →
+recommendations, asking the facade)."""
 
 from __future__ import annotations
 
@@ -93,8 +94,37 @@ def _cmd_webhook(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_recommend(args: argparse.Namespace) -> int:
+    import os
+
+    from facade_app.client import FacadeClient
+    from facade_app.recommend import RecommendationConsumer
+
+    key = os.environ.get(args.key_env)
+    if not key:
+        print(f"bridges events recommend: set the facade API key in ${args.key_env}", file=sys.stderr)
+        return 2
+    consumer = RecommendationConsumer(
+        FacadeClient(args.facade, key, retries=2),
+        url=args.url,
+        stream=args.stream,
+        prefix=args.prefix,
+        source=args.source,
+        durable=args.durable,
+        new_only=args.new,
+    )
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    try:
+        consumer.run(stop)
+    finally:
+        consumer.close()
+    return 0
+
+
 def add_watch_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add ``watch`` and ``events tail`` to the ``bridges`` command's sub-parsers."""
+    """Add ``watch`` and ``events tail|webhook|recommend`` to the ``bridges`` command's sub-parsers."""
     p = sub.add_parser("watch", help="publish legacy changes as CloudEvents on NATS JetStream, losing none")
     p.add_argument("--config", default="watch.toml", help="the watch file (sources, store, broker)")
     p.add_argument("--owner", help="this process's name in the source leases (default: host:pid:random)")
@@ -124,3 +154,14 @@ def add_watch_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore
     p.add_argument("--max-attempts", type=int, default=10, help="then the event is dead-lettered")
     p.add_argument("--metrics-port", type=int, help="serve delivered, retries and dead letters on /metrics here")
     p.set_defaults(func=_cmd_webhook)
+
+    p = commands.add_parser("recommend", help="turn order-created events into recommendation events (asks the facade)")
+    p.add_argument("--facade", required=True, help="the facade's base URL")
+    p.add_argument("--key-env", default="LEGACY_BRIDGES_API_KEY", help="variable holding the facade API key")
+    p.add_argument("--url", default="nats://127.0.0.1:4222")
+    p.add_argument("--stream", default="LEGACY_EVENTS")
+    p.add_argument("--prefix", default="legacy", help="the subjects' first part (as bridges watch)")
+    p.add_argument("--source", default="orders", help="the watch source whose created events are orders")
+    p.add_argument("--durable", default="recommend", help="the durable consumer's name (resumes where it was)")
+    p.add_argument("--new", action="store_true", help="on first start, only orders placed from now on")
+    p.set_defaults(func=_cmd_recommend)

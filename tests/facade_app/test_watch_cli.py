@@ -42,3 +42,9 @@ def test_webhook_without_its_secret_says_where_to_put_it(capsys, monkeypatch):
     monkeypatch.delenv("LEGACY_BRIDGES_WEBHOOK_SECRET", raising=False)
     assert main(["events", "webhook", "--endpoint", "http://127.0.0.1:9/hook", "--name", "crm"]) == 2
     assert "LEGACY_BRIDGES_WEBHOOK_SECRET" in capsys.readouterr().err
+
+
+def test_recommend_without_its_api_key_says_where_to_put_it(capsys, monkeypatch):
+    monkeypatch.delenv("LEGACY_BRIDGES_API_KEY", raising=False)
+    assert main(["events", "recommend", "--facade", "http://127.0.0.1:9"]) == 2
+    assert "LEGACY_BRIDGES_API_KEY" in capsys.readouterr().err
