@@ -18,6 +18,7 @@ import datetime as dt
 import math
 from collections.abc import Callable, Sequence
 from decimal import Context, Decimal, InvalidOperation, getcontext
+from operator import itemgetter
 from typing import Any
 
 from bridges.core.errors import LegacyError
@@ -120,6 +121,32 @@ def _checker(kind: Any, scale: int | None) -> tuple[type | None, Callable[..., A
     return None
 
 
+_PAD = " \x00"
+"""What :func:`~bridges.core.codecs.strip_char` takes off the end of CHAR text."""
+_NOT_PAD = "\x00\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f"
+"""The ASCII characters ``str.rstrip()`` and ``rstrip(_PAD)`` treat differently (every other ASCII one alike)."""
+_LONG_PAD = 8
+
+
+def _pad_chars(batch: Sequence[Sequence[Any]], column: int) -> str | None:
+    """What to strip off the CHAR text of ``column`` in ``batch``: None (whitespace) when that
+    gives the same text as :data:`_PAD` for every value, else :data:`_PAD`.
+
+    It does when the column holds ASCII text without NUL or whitespace other than ' ': the
+    trailing run either strips is then the same run of spaces. ``rstrip()`` skips a long
+    pad ~3x faster than ``rstrip(" \\x00")``, which looks each character up in its argument
+    (~0.1 µs for 34 spaces); the test scans the batch's text with memchr (~0.02 µs a value
+    of 40 characters), so it is made only where the first value has a long pad."""
+    first = batch[0][column]
+    if first.__class__ is not str or len(first) - len(first.rstrip()) < _LONG_PAD:
+        return _PAD
+    try:
+        text = "".join(filter(None, map(itemgetter(column), batch)))
+    except TypeError:  # a value not text: the checked path sorts it out
+        return _PAD
+    return None if text.isascii() and not any(map(text.__contains__, _NOT_PAD)) else _PAD
+
+
 _MEMO_LIMIT = 16384
 """Distinct values a column's memo keeps (legacy columns repeat a few thousand dates, codes, prices)."""
 
@@ -168,10 +195,13 @@ _DRIVER_TYPES = {"int": int, "str": str, "decimal": Decimal, "date": dt.date, "d
 
 
 def _expressions(columns: Sequence[Any], identity: Callable[[Any], Any], env: dict[str, Any],
-                 driver: Sequence[str] | None = None) -> list[str]:
+                 driver: Sequence[str] | None = None, *, nulls: bool = True) -> list[str]:
+    """Each column's value expression over the row ``v``. With ``driver`` and not ``nulls``, the
+    forms that take no NULL (a NULL raises AttributeError or TypeError there)."""
     from bridges.core.codecs import cents_to_decimal, strip_char
 
     env["scale_cents"], env["CENT"], env["cents_exact_here"] = _EXACT.multiply, Decimal("0.01"), _cents_exact_here
+    env["rstrip"], env["pad_chars"], env["pads"] = str.rstrip, _pad_chars, []
     items = []
     for i, column in enumerate(columns):
         read = None if column.read is identity else column.read
@@ -186,9 +216,11 @@ def _expressions(columns: Sequence[Any], identity: Callable[[Any], Any], env: di
             # context is exact when cents_exact_here() says so (checked once a batch), and ~40 %
             # cheaper than the explicit context's multiply.
             env["cents_inline"] = True
-            expr = f"(None if (x := v[{i}]) is None else x * CENT)"
+            expr = f"(None if (x := v[{i}]) is None else x * CENT)" if nulls else f"CENT * v[{i}]"
         elif read is strip_char and given is str and (check is None or check[0] is str):
-            expr = f"((x := v[{i}]) and x.rstrip(' \\x00'))"  # None and '' stay as they are
+            # p{i}: the characters to strip, chosen once a batch by pad_chars (same result either way).
+            env["pads"].append(i)
+            expr = f"((x := v[{i}]) and rstrip(x, p{i}))" if nulls else f"rstrip(v[{i}], p{i})"  # None, '' kept
         elif read is None and check[0] is not None:
             # The driver already gives the field's type (or None): no call at all.
             env[f"t{i}"] = check[0]
@@ -229,8 +261,10 @@ def compile_rows(columns: Sequence[Any], identity: Callable[[Any], Any], driver:
     """Like :func:`compile_row`, for a whole batch at once (one list comprehension: no call per row).
 
     ``driver`` — the type names of the result's columns (:attr:`rdbms.types.Column.type`) —
-    lets values the driver already gives in the field's type pass without a check. Should a
-    batch not match its description after all, it goes through the checked function.
+    lets values the driver already gives in the field's type pass without a check. Such a
+    function first takes each batch as holding no NULL (no test per value); the first batch
+    with one switches it to the form that tests, for good. Should a batch not match its
+    description after all, it goes through the checked function.
     With ``tuples`` each row is a tuple of the same values in column (field) order: half
     the cost of a dict, and what a CSV writer takes as it is."""
     env: dict[str, Any] = {}
@@ -238,9 +272,17 @@ def compile_rows(columns: Sequence[Any], identity: Callable[[Any], Any], driver:
     if driver is None:
         source = f"def rows(batch):\n    return {body}\n"
     else:
+        bare = "[" + _literal(columns, _expressions(columns, identity, env, driver, nulls=False), tuples) + \
+            " for v in batch]"
         env["checked"] = compile_rows(columns, identity, tuples=tuples)
+        env["no_nulls"] = [True]
+        pads = "".join(f"p{i} = pad_chars(batch, {i}); " for i in sorted(set(env["pads"])))
         guard = "    if not cents_exact_here():\n        return checked(batch)\n" if env.get("cents_inline") else ""
-        source = (f"def rows(batch):\n{guard}    try:\n        return {body}\n"
+        source = (f"def rows(batch):\n{guard}    if not batch:\n        return []\n"
+                  f"    {pads}\n"
+                  f"    if no_nulls[0]:\n        try:\n            return {bare}\n"
+                  "        except (AttributeError, TypeError):\n            no_nulls[0] = False\n"
+                  f"    try:\n        return {body}\n"
                   "    except (AttributeError, TypeError):\n        return checked(batch)\n")
     exec(compile(source, "<rows function>", "exec"), env)  # generated from declared names only
     return env["rows"]

@@ -77,6 +77,10 @@ class DeclaredView:
     max_limit: int = 500
     chunk_rows: int = 5000
     """Rows per keyset chunk of an export where the driver cannot stream (MariaDB)."""
+    fetch_rows: int = 500
+    """Rows an export fetches at a time: smaller batches are still in cache when the row
+    function reads them (1,000 measured ~3 % slower on the bench export), much smaller ones pay
+    the per-batch upkeep more often."""
     _models: dict[str, type[BaseModel]] = field(default_factory=dict, compare=False, repr=False)
     _row_functions: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -263,7 +267,7 @@ class DeclaredView:
             relation = self.relation(view.relation)
             dialect = self.db.dialect
             if rules_for(dialect).streams_results:
-                cursor = self.db.stream(*view.select(relation, filters, None, None))
+                cursor = self.db.stream(*view.select(relation, filters, None, None), batch_size=view.fetch_rows)
             else:
                 cursor = keyset_chunks(
                     self.db,
