@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from bridges.core.codecs import cents_to_decimal, parse_cyymmdd, strip_char
 from bridges.core.errors import LegacyError
+from rdbms import rows
 from rdbms.keyset import after_clause, bind_key
 from rdbms.tables import DeclaredView, ViewColumn
 
@@ -119,3 +120,10 @@ def test_the_driver_typed_rows_equal_the_checked_ones(batch: list[tuple[Any, ...
     checked = fresh.rows_function_for(("int",))  # a description of another shape: the checked function
     assert fast(batch) == checked(batch) == [tuple(_WIDE.to_row(r).values()) for r in batch]
     assert [[type(v) for v in row] for row in fast(batch)] == [[type(v) for v in row] for row in checked(batch)]
+
+
+def test_the_characters_that_keep_rstrip_from_taking_a_pad_are_all_listed() -> None:
+    """Every ASCII character after which ``rstrip()`` and ``rstrip(" \\x00")`` part ways is one
+    the batch test looks for (beyond ASCII the test always takes ``rstrip(" \\x00")``)."""
+    differ = {c for c in map(chr, range(128)) if ("a" + c + " ").rstrip() != ("a" + c + " ").rstrip(" \x00")}
+    assert differ <= set(rows._NOT_PAD) and "\x00" in differ
