@@ -251,7 +251,10 @@ class SshTunnel:
             )
         finally:
             if channel is not None:
-                channel.close()
+                # Closing sends a message on the SSH transport, which raises once that session has
+                # dropped (the watchdog re-opens it): the channel is gone either way.
+                with contextlib.suppress(EOFError, OSError):
+                    channel.close()
             conn.close()
             with self._lock:
                 self._open.discard(conn)
