@@ -151,7 +151,9 @@ def add_watch_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore
     p.add_argument("--subject", default="legacy.>")
     p.add_argument("--stream", default="LEGACY_EVENTS")
     p.add_argument("--prefix", default="legacy", help="dead letters go to <prefix>_deadletter.<name>")
-    p.add_argument("--max-attempts", type=int, default=10, help="then the event is dead-lettered")
+    p.add_argument(
+        "--max-attempts", type=int, default=20, help="then the event is dead-lettered (20: after 117-156 s of failures)"
+    )
     p.add_argument("--metrics-port", type=int, help="serve delivered, retries and dead letters on /metrics here")
     p.set_defaults(func=_cmd_webhook)
 

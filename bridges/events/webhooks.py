@@ -14,11 +14,17 @@ A receiver verifies with the shared secret (``whsec_…``, base64) in three line
 
 (or, by hand: recompute the HMAC, compare in constant time, refuse timestamps more than five
 minutes away). A failed delivery — a connection error, a timeout or an answer other than 2xx —
-is tried again after ``backoff_s``, doubling up to ``max_backoff_s``; after ``max_attempts`` the
-event goes to the dead-letter subject ``<prefix>_deadletter.<name>`` (stream ``<stream>_DEADLETTER``)
-with the last error in its headers, and the forwarder moves on. Events are taken from a durable
-JetStream consumer one at a time and acked only once delivered or dead-lettered, so a forwarder
-that restarts resumes where it was.
+is tried again on a capped exponential schedule with jitter (:func:`retry_delay`): the n-th retry
+waits ``min(max_backoff_s, backoff_s × 2^(n−1))`` times a random factor in [0.75, 1] (so forwarders
+retrying the same receiver do not come back in step). With the defaults — 0.5 s doubling to a 10 s
+cap, 20 attempts — a receiver that comes back is reached again at most 10 s later, and an event is
+dead-lettered only after 20 failed attempts spanning at least 117 s (at most 156 s) of failures
+(:func:`dead_letter_after_s`): a receiver down for a minute gets everything once it is back. Then
+the event goes to the dead-letter subject ``<prefix>_deadletter.<name>`` (stream
+``<stream>_DEADLETTER``) with the last error in its headers, and the forwarder moves on. Events are
+taken from a durable JetStream consumer one at a time, in stream order, and acked only once
+delivered or dead-lettered, so a forwarder that restarts resumes where it was and a receiver gets
+them in order (an event waits for the one before it, which is retried first).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import random
 import threading
 from typing import Any
 
@@ -35,9 +42,27 @@ from standardwebhooks.webhooks import Webhook
 
 from bridges.events.jetstream import DEFAULT_URL, NatsLoop
 
-__all__ = ["WebhookForwarder", "sign_headers"]
+__all__ = ["WebhookForwarder", "dead_letter_after_s", "retry_delay", "sign_headers"]
 
 log = logging.getLogger("legacy_bridges.events")
+
+
+JITTER = 0.25
+"""A retry waits its scheduled delay times a factor drawn from [1 − JITTER, 1]."""
+
+
+def retry_delay(retry: int, backoff_s: float, max_backoff_s: float, rng: random.Random | None = None) -> float:
+    """How long the ``retry``-th retry (1, 2, …) of one event waits: capped exponential, with jitter."""
+    scheduled = min(max_backoff_s, backoff_s * 2 ** min(retry - 1, 60))
+    return scheduled * (1 - JITTER * (rng or random).random())
+
+
+def dead_letter_after_s(max_attempts: int, backoff_s: float, max_backoff_s: float) -> tuple[float, float]:
+    """The least and the most time between an event's first failed attempt and its dead-lettering (the
+    waits between ``max_attempts`` attempts, request times left out): an outage shorter than the first
+    is always outlived."""
+    longest = sum(min(max_backoff_s, backoff_s * 2 ** min(n - 1, 60)) for n in range(1, max_attempts))
+    return longest * (1 - JITTER), longest
 
 
 def sign_headers(secret: str | bytes, msg_id: str, body: bytes, when: dt.datetime | None = None) -> dict[str, str]:
@@ -49,6 +74,16 @@ def sign_headers(secret: str | bytes, msg_id: str, body: bytes, when: dt.datetim
         "webhook-signature": Webhook(secret).sign(msg_id, when, body.decode()),
         "content-type": "application/cloudevents+json",
     }
+
+
+async def _wait(stop: threading.Event, seconds: float) -> None:
+    """Sleep ``seconds``, or less when ``stop`` is set meanwhile (a stop need not wait out a 10 s backoff)."""
+    end = asyncio.get_running_loop().time() + seconds
+    while not stop.is_set():
+        left = end - asyncio.get_running_loop().time()
+        if left <= 0:
+            return
+        await asyncio.sleep(min(left, 0.2))
 
 
 class WebhookForwarder:
@@ -64,9 +99,9 @@ class WebhookForwarder:
         stream: str = "LEGACY_EVENTS",
         prefix: str = "legacy",
         url: str = DEFAULT_URL,
-        max_attempts: int = 10,
+        max_attempts: int = 20,
         backoff_s: float = 0.5,
-        max_backoff_s: float = 30.0,
+        max_backoff_s: float = 10.0,
         timeout_s: float = 10.0,
     ) -> None:
         Webhook(secret)  # a malformed secret fails here, not at the first event
@@ -92,7 +127,7 @@ class WebhookForwarder:
 
     async def _deliver(self, client: httpx.AsyncClient, msg: Any, stop: threading.Event) -> None:
         msg_id = (msg.headers or {}).get("Nats-Msg-Id") or f"{msg.metadata.stream}-{msg.metadata.sequence.stream}"
-        delay, error = self.backoff_s, ""
+        error = ""
         for attempt in range(1, self.max_attempts + 1):
             try:
                 answer = await client.post(
@@ -110,10 +145,10 @@ class WebhookForwarder:
                 break
             self.retries += 1
             self._counted["retries"].labels(self.name).inc()
+            delay = retry_delay(attempt, self.backoff_s, self.max_backoff_s)
             log.info("webhook %s: %s failed (%s), attempt %d; again in %.1fs", self.name, msg_id, error, attempt, delay)
             await msg.in_progress()  # the consumer must not hand the event out again while it is being retried
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, self.max_backoff_s)
+            await _wait(stop, delay)
         if stop.is_set():
             await msg.nak()
             return

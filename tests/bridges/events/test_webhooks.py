@@ -14,7 +14,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from bridges.events.changes import ChangeEvent, version_of
 from bridges.events.jetstream import JetStreamSink, StreamReader
-from bridges.events.webhooks import WebhookForwarder
+from bridges.events.webhooks import WebhookForwarder, dead_letter_after_s
 from tests.bridges.events.test_jetstream import need_nats
 
 pytestmark = pytest.mark.live
@@ -30,6 +30,7 @@ class Receiver:
     def __init__(self, secret: str) -> None:
         self.secret = secret
         self.ids: list[str] = []
+        self.header_ids: list[str] = []
         self.events: list[dict] = []
         self.refused = 0
         self.server: ThreadingHTTPServer | None = None
@@ -48,6 +49,7 @@ class Receiver:
                     self.send_response(401)
                 else:
                     receiver.ids.append(event["id"])
+                    receiver.header_ids.append(self.headers["webhook-id"])
                     receiver.events.append(event)
                     self.send_response(204)
                 self.end_headers()
@@ -94,38 +96,48 @@ def _until(predicate, timeout: float = 30.0) -> bool:
     return predicate()
 
 
-def test_a_receiver_down_for_a_while_gets_every_event_once_it_is_back(sink):
+def test_a_receiver_down_for_a_minute_gets_every_event_in_order_once_it_is_back(sink):
     receiver = Receiver(SECRET)
     receiver.up()
-    forwarder = WebhookForwarder(
+    forwarder = WebhookForwarder(  # the default retry schedule: a one-minute outage must not dead-letter
         f"http://127.0.0.1:{receiver.port}/hook",
         SECRET,
         name="crm",
         subject=f"{PREFIX}.>",
         stream=STREAM,
         prefix=PREFIX,
-        backoff_s=0.1,
-        max_backoff_s=1.0,
-        max_attempts=100,
     )
+    assert dead_letter_after_s(forwarder.max_attempts, forwarder.backoff_s, forwarder.max_backoff_s)[0] > 90
     stop, thread = _forward(forwarder)
+    published: list[ChangeEvent] = []
     try:
-        first, second = _events(1, 10), _events(11, 10)
-        sink.publish(first)
-        assert _until(lambda: len(receiver.ids) == 10)
+        published += _events(1, 5)
+        sink.publish(published)
+        assert _until(lambda: len(receiver.ids) == 5)
+        port = receiver.port
         receiver.down()
-        sink.publish(second)
-        assert _until(lambda: forwarder.retries >= 3)
-        time.sleep(3)  # not synchronisation: the receiver stays down for a while, retries backing off
+        down_at = time.monotonic()
+        for batch in range(12):  # events keep coming while the receiver is down: 5 every 5 s
+            published += _events(6 + 5 * batch, 5)
+            sink.publish(published[-5:])
+            time.sleep(5)  # not synchronisation: the outage lasts a minute, the watcher publishing meanwhile
+        outage = time.monotonic() - down_at
+        assert outage >= 60 and len(receiver.ids) == 5 and forwarder.dead_letters == 0
+        retried = forwarder.retries
         receiver.up()
-        assert _until(lambda: len(receiver.ids) == 20)
+        assert receiver.port == port
+        back_at = time.monotonic()
+        assert _until(lambda: len(receiver.ids) == len(published), timeout=forwarder.max_backoff_s + 20)
+        caught_up = time.monotonic() - back_at
     finally:
         stop.set()
         thread.join()
         forwarder.close()
         receiver.down()
-    assert receiver.ids == [e.id for e in first + second] and receiver.refused == 0
-    assert forwarder.dead_letters == 0 and forwarder.delivered == 20
+    print(f"down {outage:.0f} s, {retried} retries, caught up {caught_up:.1f} s after the receiver came back")
+    assert receiver.ids == [e.id for e in published]  # every event, once, in order
+    assert receiver.header_ids == receiver.ids and receiver.refused == 0  # each signature verified
+    assert forwarder.dead_letters == 0 and forwarder.delivered == 65 and retried >= 8
 
 
 def test_a_receiver_that_never_accepts_ends_in_the_dead_letter_queue(sink):
