@@ -20,6 +20,7 @@ and broker are, and its sources::
     bridge = "orders"
     view = "products"                      # a declared view: its fields, codecs and key; no change column:
     interval_s = 30                        # snapshot-diffed by key and content hash
+    start = "now"                          # first start: a baseline, nothing published (default "beginning")
 
     [sources.customers]
     bridge = "custmast"
@@ -36,7 +37,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
@@ -71,6 +72,11 @@ class SourceSettings(BaseModel):
     page_rows: int = Field(1000, ge=2, le=100_000, description="Rows per query.")
     interval_s: float = Field(1.0, gt=0, le=86_400, description="Time between polls.")
     delete_scan_every: int = Field(0, ge=0, description="With a change column: look for deletes every N polls.")
+    start: Literal["beginning", "now"] = Field(
+        "beginning",
+        description="On a first start: publish every existing row (beginning) or record them as a baseline and "
+        "publish only later changes (now).",
+    )
 
     @model_validator(mode="after")
     def _one_way(self) -> Self:

@@ -9,7 +9,8 @@ watcher processes of a host) or PostgreSQL (SQLAlchemy Core URLs), never in memo
   version, the ``old`` state of updates and deletes, and the key set a delete scan
   or a snapshot diff compares with;
 * the lease of each source — one process owns a source at a time; a dead owner's
-  lease expires after its ``ttl_s``.
+  lease expires after its ``ttl_s``;
+* for a source started "now", whether its baseline is recorded yet.
 
 :meth:`WatchStore.commit` writes a page's versions and the new offset in one
 transaction, and only while the committing process still holds the source's lease
@@ -69,6 +70,13 @@ _leases = Table(
     Column("source", String(128), primary_key=True),
     Column("owner", String(128), nullable=False),
     Column("expires_at", Float, nullable=False),
+)
+
+_starts = Table(
+    "watch_starts",
+    _meta,
+    Column("source", String(128), primary_key=True),
+    Column("phase", String(16), nullable=False),
 )
 
 StoredRow = tuple[str, dict[str, Any]]
@@ -147,7 +155,26 @@ class WatchStore:
         with self.engine.connect() as conn:
             return dict(conn.execute(select(_rows.c.key, _rows.c.version).where(_rows.c.source == source)).all())
 
+    def has_state(self, source: str) -> bool:
+        """Whether anything of ``source`` was ever committed (an offset or a delivered row)."""
+        with self.engine.connect() as conn:
+            return any(
+                conn.execute(select(table.c.source).where(table.c.source == source).limit(1)).first()
+                for table in (_offsets, _rows)
+            )
+
+    def phase(self, source: str) -> str | None:
+        """Where a source started "now" stands: ``baseline`` (still being recorded), ``live``, or None (not yet)."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(_starts.c.phase).where(_starts.c.source == source)).scalar()
+
     # -- writing ---------------------------------------------------------------------
+
+    def set_phase(self, source: str, phase: str) -> None:
+        """Record that ``source`` is in ``phase`` (see :meth:`phase`)."""
+        with self.engine.begin() as conn:
+            if conn.execute(update(_starts).where(_starts.c.source == source).values(phase=phase)).rowcount == 0:
+                conn.execute(insert(_starts).values(source=source, phase=phase))
 
     def commit(
         self,

@@ -40,6 +40,7 @@ from bridges.events.config import SourceSettings, WatchConfig
 from bridges.events.listing import ListingCapture, operation_pages
 from bridges.events.metrics_http import serve_metrics
 from bridges.events.sources import ChangeSource, SplitDateTime, TimestampColumn
+from bridges.events.start import FromNow
 from bridges.events.store import LeaseLost, WatchStore
 from rdbms.bridge import DatabaseBridge
 from rdbms.tables import DeclaredView, ViewColumn
@@ -288,11 +289,15 @@ def _capture(name: str, settings: SourceSettings, runtime: Runtime, store: Watch
             next_field=settings.next_field,
             cursor_input=settings.cursor_input,
         )
-        return ListingCapture(name, fetch, settings.key, store, sink)
-    bridge = bridge_runtime.bridge
-    if not isinstance(bridge, DatabaseBridge):
-        raise ConfigError(f"sources.{name}: {settings.bridge} is not a database bridge; watch one of its operations")
-    source = _source(name, settings, bridge)
-    return Capture(
-        source, bridge.db, store, sink, relation=bridge.relation(source.view.relation), timezone=settings.timezone
-    )
+        capture: Any = ListingCapture(name, fetch, settings.key, store, sink)
+    else:
+        bridge = bridge_runtime.bridge
+        if not isinstance(bridge, DatabaseBridge):
+            raise ConfigError(
+                f"sources.{name}: {settings.bridge} is not a database bridge; watch one of its operations"
+            )
+        source = _source(name, settings, bridge)
+        capture = Capture(
+            source, bridge.db, store, sink, relation=bridge.relation(source.view.relation), timezone=settings.timezone
+        )
+    return FromNow(capture, store, name) if settings.start == "now" else capture
