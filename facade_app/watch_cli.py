@@ -45,9 +45,21 @@ def _cmd_watch(args: argparse.Namespace) -> int:
 
 
 def _cmd_tail(args: argparse.Namespace) -> int:
+    from bridges.events.consumer import DurableReader
     from bridges.events.jetstream import StreamReader
 
-    reader = StreamReader(args.url, subject=args.subject, stream=args.stream, new_only=args.new)
+    reader: DurableReader | StreamReader
+    if args.durable:
+        reader = DurableReader(
+            args.durable,
+            args.url,
+            subject=args.subject,
+            stream=args.stream,
+            new_only=args.new,
+            ack_wait_s=args.ack_wait_s,
+        )
+    else:
+        reader = StreamReader(args.url, subject=args.subject, stream=args.stream, new_only=args.new)
     try:
         for event in reader.read(idle_s=args.idle_s if args.idle_s > 0 else 3600 * 24 * 365, limit=args.limit):
             print(json.dumps(event, ensure_ascii=False), flush=True)
@@ -141,6 +153,11 @@ def add_watch_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore
     p.add_argument("--new", action="store_true", help="only events published from now on")
     p.add_argument("--limit", type=int, help="stop after this many events")
     p.add_argument("--idle-s", type=float, default=0, help="stop when none came for this long (0: never)")
+    p.add_argument(
+        "--durable",
+        help="a durable consumer's name: a restart resumes after the last event printed (at least once; dedupe by id)",
+    )
+    p.add_argument("--ack-wait-s", type=float, default=30.0, help="with --durable: an unacked event comes back after")
     p.set_defaults(func=_cmd_tail)
 
     p = commands.add_parser("webhook", help="POST a subject's events to a URL, signed (Standard Webhooks)")
