@@ -151,6 +151,9 @@ class Watcher:
         )
         for state in sources.values():
             state.capture.owner = self.owner
+            self._errors.labels(state.name)  # every series from the start, at 0: rates and alerts see a source
+            for kind in ("created", "updated", "deleted"):  # before its first change or failure
+                self._changes.labels(state.name, kind)
 
     def poll_once(self, state: SourceState) -> PollResult | None:
         """Renew the lease and poll ``state``'s source once (None: another process owns it, or it failed).

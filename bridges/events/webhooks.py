@@ -123,6 +123,8 @@ class WebhookForwarder:
                 ("dead_letters", "Events given up on and dead-lettered"),
             )
         }
+        for counter in self._counted.values():
+            counter.labels(name)  # served at 0 from the start: an alert on dead letters sees the webhook at once
         self._loop = NatsLoop(url, 5.0)
 
     async def _deliver(self, client: httpx.AsyncClient, msg: Any, stop: threading.Event) -> None:

@@ -7,6 +7,7 @@ import base64
 import os
 import threading
 import time
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -14,6 +15,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from bridges.events.changes import ChangeEvent, version_of
 from bridges.events.jetstream import JetStreamSink, StreamReader
+from bridges.events.metrics_http import serve_metrics
 from bridges.events.webhooks import WebhookForwarder, dead_letter_after_s
 from tests.bridges.events.test_jetstream import need_nats
 
@@ -154,18 +156,26 @@ def test_a_receiver_that_never_accepts_ends_in_the_dead_letter_queue(sink):
         backoff_s=0.01,
         max_attempts=3,
     )
+    server = serve_metrics("127.0.0.1", 0, forwarder.metrics, forwarder.health)  # as --metrics-port serves them
+    scrape = f"http://127.0.0.1:{server.server_address[1]}/metrics"
+    before = urllib.request.urlopen(scrape, timeout=5).read().decode()
     stop, thread = _forward(forwarder)
     events = _events(1, 4)
     try:
         sink.publish(events)
         assert _until(lambda: forwarder.dead_letters == 4)
+        after = urllib.request.urlopen(scrape, timeout=5).read().decode()
     finally:
         stop.set()
         thread.join()
         forwarder.close()
         receiver.down()
+        server.shutdown()
     assert receiver.ids == [] and receiver.refused == 12  # the receiver refused every forged signature
-    assert 'webhook_dead_letters_total{webhook="erp"} 4.0' in forwarder.metrics().decode()
+    assert 'webhook_dead_letters_total{webhook="erp"} 0.0' in before
+    assert (
+        'webhook_dead_letters_total{webhook="erp"} 4.0' in after and 'webhook_retries_total{webhook="erp"} 8.0' in after
+    )
     reader = StreamReader(subject=f"{PREFIX}_deadletter.>", stream=f"{STREAM}_DEADLETTER")
     try:
         dead = list(reader.read(idle_s=1.0))
