@@ -80,8 +80,9 @@ def _arrives_within_two_polls(
     try:
         _until(lambda: state.last_poll is not None)
         created = list(reader.read(idle_s=10, limit=sum(n for _, n in state.recent)))
-        changed_at = time.monotonic()
+        changed_at = time.monotonic()  # the change commits at some point of the call: timed from its start
         change(created[0]["data"]["new"])
+        change_s = time.monotonic() - changed_at
         updated = next(e for e in reader.read(idle_s=2 * interval_s + 30) if e["type"].endswith(".updated"))
         latency = time.monotonic() - changed_at
     finally:
@@ -91,9 +92,12 @@ def _arrives_within_two_polls(
     bound = 2 * interval_s + read_s
     assert latency <= bound, (
         f"the change arrived {latency:.2f} s after it was made; two poll intervals of {interval_s} s and the "
-        f"list's longest read since the change ({read_s:.2f} s) make {bound:.2f} s"
+        f"list's longest read since the change ({read_s:.2f} s) make {bound:.2f} s (timed from the start of the "
+        f"fixture's change, which took {change_s:.2f} s)"
     )
-    print(f"{capture.name}: arrived {latency:.2f} s after the change (bound {bound:.2f} s)")
+    print(
+        f"{capture.name}: arrived {latency:.2f} s after the change began (bound {bound:.2f} s, change {change_s:.2f} s)"
+    )
     return created[0], updated
 
 
@@ -117,7 +121,7 @@ def test_a_change_on_the_green_screen_arrives_within_two_poll_intervals(host, ma
     def change(row: dict) -> None:
         assert runtime.call("custmast", "change_address", {"customer": row["customer_id"], **new}).committed
 
-    first, updated = _arrives_within_two_polls(capture, store, reader, 2.0, change)
+    first, updated = _arrives_within_two_polls(capture, store, reader, 3.0, change)
     assert first["type"].endswith(".created") and updated["subject"] == first["subject"]
     assert updated["data"]["old"] == first["data"]["new"] and updated["data"]["new"]["city"] == "Bremerhaven"
 
@@ -154,7 +158,7 @@ def test_a_ticket_changed_in_the_helpdesk_arrives_within_two_poll_intervals(
         change_ticket(row["ticket_no"], status="C" if row["status"] != "closed" else "O", assigned_to="Q. Agent")
 
     try:
-        first, updated = _arrives_within_two_polls(capture, store, reader, 2.0, change)
+        first, updated = _arrives_within_two_polls(capture, store, reader, 3.0, change)
     finally:
         forget_ticket_changes()
     assert updated["subject"] == first["subject"] and updated["data"]["old"] == first["data"]["new"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import os
+import random
 import threading
 import time
 import urllib.request
@@ -16,7 +17,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from bridges.events.changes import ChangeEvent, version_of
 from bridges.events.jetstream import JetStreamSink, StreamReader
 from bridges.events.metrics_http import serve_metrics
-from bridges.events.webhooks import WebhookForwarder, dead_letter_after_s
+from bridges.events.webhooks import WebhookForwarder, dead_letter_after_s, retry_delay
 from tests.bridges.events.test_jetstream import need_nats
 
 pytestmark = pytest.mark.live
@@ -140,6 +141,16 @@ def test_a_receiver_down_for_a_minute_gets_every_event_in_order_once_it_is_back(
     assert receiver.ids == [e.id for e in published]  # every event, once, in order
     assert receiver.header_ids == receiver.ids and receiver.refused == 0  # each signature verified
     assert forwarder.dead_letters == 0 and forwarder.delivered == 65 and retried >= 8
+
+
+def test_the_retry_schedule_doubles_to_its_cap_with_jitter_and_outlives_a_minute():
+    rng = random.Random(7)
+    for retry in range(1, 40):
+        scheduled = min(10.0, 0.5 * 2 ** (retry - 1))
+        assert 0.75 * scheduled <= retry_delay(retry, 0.5, 10.0, rng) <= scheduled
+    least, most = dead_letter_after_s(20, 0.5, 10.0)  # the defaults
+    assert (least, most) == (116.625, 155.5)
+    assert least <= sum(retry_delay(n, 0.5, 10.0, rng) for n in range(1, 20)) <= most
 
 
 def test_a_receiver_that_never_accepts_ends_in_the_dead_letter_queue(sink):
