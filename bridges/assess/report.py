@@ -1,7 +1,9 @@
 """The assessment's reports: a JSON document with a versioned schema, a Markdown one for people, and
 the same as one self-contained HTML page with charts (:mod:`bridges.assess.html`).
 
-JSON schema, version 1 (``schema_version``; a field is only ever added within a version)::
+JSON schema, version 1 (``schema_version``; a field is only ever added within a version), as a JSON
+Schema (draft 2020-12) in ``bridges/assess/assessment.schema.json`` (:data:`SCHEMA_PATH`; every
+object lists its fields), in short::
 
     {
       "schema_version": 1,
@@ -61,9 +63,11 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SCHEMA_VERSION", "build_report", "markdown_report", "write_reports"]
+__all__ = ["SCHEMA_PATH", "SCHEMA_VERSION", "build_report", "markdown_report", "schema_errors", "write_reports"]
 
 SCHEMA_VERSION = 1
+SCHEMA_PATH = Path(__file__).with_name("assessment.schema.json")
+"""The JSON Schema of :data:`SCHEMA_VERSION`'s report."""
 JSON_NAME = "assessment.json"
 MARKDOWN_NAME = "assessment.md"
 HTML_NAME = "assessment.html"
@@ -111,6 +115,17 @@ def build_report(
     if across is not None:
         report["across"] = across
     return report
+
+
+def schema_errors(report: dict[str, Any]) -> list[str]:
+    """Where ``report`` (as JSON) departs from :data:`SCHEMA_PATH`, one line each (none: it is valid).
+    Needs ``jsonschema-rs`` (a test dependency)."""
+    import jsonschema_rs
+
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    validator = jsonschema_rs.validator_for(schema, validate_formats=True)
+    document = json.loads(json.dumps(report, default=str))  # as written: dates and tuples as JSON has them
+    return [f"/{'/'.join(map(str, e.instance_path))}: {e.message[:200]}" for e in validator.iter_errors(document)]
 
 
 def _cell(value: Any) -> str:

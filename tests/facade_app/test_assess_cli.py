@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bridges.assess.report import schema_errors
 from facade_app.cli import main
 from fixtures.orders.load_sqlite import build_sqlite
 from tests.rdbms.databases import need_driver
@@ -40,7 +41,7 @@ def test_assess_a_connection_string_into_json_and_markdown(orders_db, tmp_path, 
     ]
     assert main(args) == 0
     report = json.loads((out / "assessment.json").read_text(encoding="utf-8"))
-    assert report["schema_version"] == 1 and report["as_of"] == "2025-06-30"
+    assert report["schema_version"] == 1 and report["as_of"] == "2025-06-30" and schema_errors(report) == []
     assert [r["name"] for r in report["systems"][0]["database"]["relations"]] == ["VORDHDR", "VORDLIN"]
     assert report["systems"][0]["discover"]["tables"] == ["VORDHDR", "VORDLIN"]  # what discover can declare
     assert "bridges discover odbc --connect" in report["systems"][0]["discover"]["command"]
@@ -92,6 +93,7 @@ def test_assess_the_demo_world_orders_custmast_and_helpdesk(orders_db, tmp_path,
         args = ["assess", "--config", str(config), "--tables", "VCUSMST", "--walk", f"custmast={walk}"]
         assert main([*args, "--as-of", "2025-06-30", "--out", str(out)]) == 0
     report = json.loads((out / "assessment.json").read_text(encoding="utf-8"))
+    assert schema_errors(report) == []  # the documented schema, with a host, a web app and the facade
     systems = {s["name"]: s for s in report["systems"]}
     assert set(systems) == {"orders", "custmast", "helpdesk", "facade"}
     assert not any("error" in s for s in systems.values())
@@ -121,7 +123,7 @@ def test_assess_a_tn3270_host_given_directly(monkeypatch, capsys):
     assert "## host (tn3270)" in out and "TN3270E offered: True" in out and "| CustomerInquiry | 2 |" in out
 
 
-def test_assess_compares_systems_through_the_crosswalk(orders_db, tmp_path, capsys):
+def test_assess_compares_systems_through_the_crosswalk(orders_db, tmp_path):
     from bridges.linkage import write_records
     from fixtures.linkage import custmast_records, helpdesk_records
 
@@ -129,9 +131,10 @@ def test_assess_compares_systems_through_the_crosswalk(orders_db, tmp_path, caps
     write_records(tmp_path / "helpdesk.csv", helpdesk_records())
     crosswalk = ROOT / "fixtures" / "crosswalk-v1.csv"
     args = ["assess", "--connect", f"Driver=SQLite3;Database={orders_db}", "--tables", "VPRDMST", "--crosswalk"]
-    args += [str(crosswalk), "--records", f"custmast={tmp_path / 'custmast.csv'}"]
+    args += [str(crosswalk), "--records", f"custmast={tmp_path / 'custmast.csv'}", "--out", str(tmp_path / "report")]
     assert main([*args, "--records", f"helpdesk={tmp_path / 'helpdesk.csv'}"]) == 0
-    out = capsys.readouterr().out
+    assert schema_errors(json.loads((tmp_path / "report" / "assessment.json").read_text(encoding="utf-8"))) == []
+    out = (tmp_path / "report" / "assessment.md").read_text(encoding="utf-8")
     assert (
         "## Across systems" in out
         and "| custmast & helpdesk | 524 |" in out
@@ -191,6 +194,12 @@ def test_the_demo_prints_assessments_that_run(tmp_path, monkeypatch, capsys):
             assert words[:2] == ["bridges", "assess"]
             assert main(words[1:]) == 0, line
     assert (tmp_path / "demo" / "assessment" / "assessment.html").is_file()
+    # The README's excerpt of the report on the demo's ORDERS is what the code prints, line for line.
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    excerpt = readme.split("An excerpt\nof the report on the demo's ORDERS database:", 1)[1].split("```text\n", 1)[1]
+    excerpt_lines = [line for line in excerpt.split("```", 1)[0].splitlines() if line]
+    printed = (tmp_path / "demo" / "assessment" / "assessment.md").read_text(encoding="utf-8").splitlines()
+    assert len(excerpt_lines) > 8 and [line for line in excerpt_lines if line not in printed] == []
     out = capsys.readouterr().out
     assert "| CustomerInquiry |" in out and "login: form; CSRF field: csrf_token" in out
 
@@ -225,6 +234,7 @@ def test_assess_an_extract_file_by_its_copybook(tmp_path, capsys):
     assert main([*args, "--out", str(out)]) == 0
     report = json.loads((out / "assessment.json").read_text(encoding="utf-8"))
     (system,) = report["systems"]
+    assert schema_errors(report) == []
     assert system["transport"] == "extract" and system["database"]["relations"][0]["count"]["rows"] == 600
     assert "## CUSTBAL.D20240131.DAT (extract)" in (out / "assessment.md").read_text(encoding="utf-8")
     assert main(["assess", "--extract", str(path)]) == 2 and "--copybook" in capsys.readouterr().err

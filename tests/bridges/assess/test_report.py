@@ -8,6 +8,7 @@ import json
 import pytest
 
 from bridges.assess import SCHEMA_VERSION, build_report, markdown_report, write_reports
+from bridges.assess.report import SCHEMA_PATH, schema_errors
 
 pytestmark = pytest.mark.unit
 
@@ -90,3 +91,19 @@ def test_markdown_report_for_people():
     assert "| ORD\\|HDR | OHORDT | legacy_date | 90/100 | parse_cyymmdd | 1250630 |" in text
     assert "| ORD\\|HDR | OHORDT | 1996-01-02 | 2025-06-30 | 0 | 10 | 80 |" in text
     assert "- no_tls: plain" in text and "A*** M*****" in text
+
+
+def test_the_json_schema_is_a_schema_and_rejects_what_it_does_not_name():
+    import jsonschema_rs
+
+    assert jsonschema_rs.meta.is_valid(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+    gone = {"name": "gone", "transport": "odbc", "where": "DSN=x", "security": [], "error": "not reachable"}
+    report = build_report([gone], as_of=dt.date(2025, 6, 30))
+    assert schema_errors(report) == []
+    assert schema_errors({**report, "schema_version": 2}) == ["/schema_version: 1 was expected"]
+    unknown = {**gone, "security": [{"class": "weak_cipher", "detail": "?"}]}
+    assert [e.split(":")[0] for e in schema_errors(build_report([unknown], as_of=dt.date(2025, 6, 30)))] == [
+        "/systems/0/security/0/class"
+    ]
+    undocumented = {**gone, "colour": "red"}  # every field is named: an undocumented one fails
+    assert schema_errors(build_report([undocumented], as_of=dt.date(2025, 6, 30)))
