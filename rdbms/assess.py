@@ -42,11 +42,12 @@ from bridges.core.deadline import Deadline, deadline_scope
 from bridges.core.errors import BridgeError, LegacyError
 from bridges.core.personal import comparable, mask
 from rdbms import connstr
+from rdbms.assess_quoted import profile_quoted, quoted_name
 from rdbms.discover import DiscoveredView, discover_with
 from rdbms.gate import DEFAULT_FUNCTIONS, SqlGate
 from rdbms.profile import NEEDS_WORK, ColumnProfile, Finding, profile_column, set_dates
 from rdbms.references import Reference, Sampled, check_orphans, declared_references, infer_references
-from rdbms.reflect import ForeignKey, catalog_connection_string, catalog_engine, reflect
+from rdbms.reflect import ForeignKey, catalog_connection_string, catalog_engine, needs_quoting, reflect
 from rdbms.settings import RdbmsSettings
 from rdbms.types import Dialect, ReadOnlyConnection
 
@@ -336,13 +337,30 @@ def assess_with(
             continue
         progress(rel.name)
         begun = time.perf_counter()
-        qualified = f"{schema}.{rel.name}" if schema else rel.name
+        quoting = not rel.problem and needs_quoting(dialect, rel)
+        qualified = (
+            quoted_name(dialect, rel.name, schema) if quoting else f"{schema}.{rel.name}" if schema else rel.name
+        )
         try:
             count = count_rows(counting, qualified, estimates.get(rel.name), count_limit, timeout_s)
         except BridgeError as exc:
             count = RowCount(estimates.get(rel.name), False, f"not counted: {exc.detail}")
         r = RelationAssessment(rel.name, rel.is_view, count)
         found.relations.append(r)
+        if quoting:  # discovery leaves it out (a declared view writes names unquoted): profiled here
+            profile_quoted(
+                counting,
+                r,
+                rel,
+                dialect=dialect,
+                qualified=qualified,
+                sample_rows=sample_rows,
+                timeout_s=timeout_s,
+                as_of=as_of,
+            )
+            r.seconds = time.perf_counter() - begun
+            on_done(r)
+            continue
         discovery = discover_with(
             counting,
             [rel],

@@ -18,6 +18,7 @@ import contextlib
 import datetime as dt
 import math
 import re
+import string
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -49,6 +50,8 @@ _NUMBER_SENTINELS = {9_999, 99_999, 999_999, 9_999_999, 99_999_999, 999_999_999}
 _DATE_SENTINEL_NUMBERS = {0, 999_999, 9_999_999, 99_999_999}
 _MOJIBAKE = re.compile(r"[ÃÂ][\u0080-\u00bf]|â€|\ufffd")
 """UTF-8 read as Latin-1 (``Ã©`` for ``é``, ``â€™`` for ``’``) and the replacement character."""
+_EBCDIC_TEXT = frozenset(string.ascii_letters + string.digits + " .,;:-_/'&()*+#@%$!?\"=<>" + "ÄÖÜäöüßÉÈÀÇéèàçñÑ")
+"""What text left as EBCDIC bytes decodes to (cp037): letters, digits, blanks, punctuation, accented letters."""
 
 
 @dataclass
@@ -252,6 +255,13 @@ def _decoded(codec: Any, raw: Sequence[bytes]) -> list[str] | None:
     return out
 
 
+def _looks_ebcdic(raw: bytes) -> bool:
+    """Whether ``raw`` reads as text in EBCDIC (cp037): nearly all letters, digits, blanks and common
+    punctuation once decoded — not binary that merely falls in EBCDIC's byte range (``DEADBEEF``)."""
+    text = codecs.decode_ebcdic(raw, "cp037")
+    return bool(raw) and sum(c in _EBCDIC_TEXT for c in text) >= 0.9 * len(text)
+
+
 def _encoding_findings(p: ColumnProfile, values: Sequence[Any], personal: bool) -> None:
     texts = [v for v in values if isinstance(v, str)]
     odd = [t for t in texts if _MOJIBAKE.search(t)]
@@ -274,14 +284,15 @@ def _encoding_findings(p: ColumnProfile, values: Sequence[Any], personal: bool) 
             b.decode("utf-8")
         except UnicodeDecodeError:
             bad.append(b)
-    ebcdic = [b for b in bad if b and sum(0x40 <= x <= 0xF9 for x in b) >= 0.9 * len(b)]
+    ebcdic = [b for b in bad if _looks_ebcdic(b)]
     if ebcdic:
         shown = [codecs.decode_ebcdic(b, "cp037").strip()[:40] for b in ebcdic[:EXAMPLES]]
         examples = [mask(t) if personal else t for t in shown]
         note = "text left as EBCDIC bytes (shown as cp037)"
         p.findings.append(Finding("ebcdic_bytes", p.name, len(ebcdic), p.sampled, "decode_ebcdic", examples, note))
     other = len(bad) - len(ebcdic)
-    if other:
+    text = any(b.decode("utf-8").isprintable() for b in raw if b not in bad)
+    if other and text:  # text in bytes, some not UTF-8 (binary data — hashes, images — is none of this)
         p.findings.append(Finding("not_utf8", p.name, other, p.sampled, NEEDS_WORK, [], "bytes that are not UTF-8"))
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 from bridges.core.errors import BridgeError
 from bridges.core.personal import kind_by_name
@@ -138,6 +139,11 @@ class WebTarget:
         entry: dict[str, Any] = {"probe": probe.as_dict()}
         if not probe.reachable:
             entry["error"] = probe.error
+            return entry
+        failed = [p for p in probe.pages if p.status >= 400 and not (p.status == 401 and probe.login != "none")]
+        if failed and len(failed) == len(probe.pages):  # nothing there to log in to: say so, open no browser
+            shown = ", ".join(f"{urljoin(probe.base_url, p.path)} answered HTTP {p.status}" for p in failed)
+            entry["error"] = f"{shown}: check the URL (and --start)"
             return entry
         if self.password is None:
             entry["pages"] = None

@@ -64,6 +64,12 @@ def test_mojibake_and_ebcdic_bytes():
     p = profile_column(_col("RAWTXT", "binary", "VARBINARY(20)"), raw, as_of=AS_OF)
     assert _findings(p) == {"ebcdic_bytes": 2}
     assert p.findings[0].examples == ["HELLO WORLD", "ANNA SMITH"]
+    latin1 = ["Würfel".encode("latin-1"), b"Nails", "Pièce".encode("latin-1"), b"Tape"]
+    p = profile_column(_col("NOTERAW", "binary", "VARBINARY(20)"), latin1, as_of=AS_OF)
+    assert _findings(p) == {"not_utf8": 2}
+    # Binary data is not text gone wrong: hashes in EBCDIC's byte range are neither EBCDIC nor "not UTF-8".
+    binary = [bytes.fromhex("deadbeef"), bytes.fromhex("c0ffeeee"), bytes.fromhex("fade0ff1ce")]
+    assert profile_column(_col("DIGEST", "binary", "VARBINARY(20)"), binary, as_of=AS_OF).findings == []
 
 
 def test_packed_and_zoned_decimals_left_as_bytes():

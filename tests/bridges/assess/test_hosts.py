@@ -68,6 +68,14 @@ def test_an_unreachable_host_or_app_is_reported():
     assert web["probe"]["reachable"] is False and "does not answer" in web["error"]
 
 
+def test_a_url_that_answers_404_is_an_error_before_any_login():
+    with start_app() as app:
+        settings = WebSettings(base_url=app.entry_url.replace("/helpdesk/", "/nothing/"), user="agent1")
+        found = WebTarget("helpdesk", settings, DEMO_PASSWORD).assess()
+        assert found["error"].endswith("/nothing/ answered HTTP 404: check the URL (and --start)")
+        assert "pages" not in found and app.login_attempts("agent1") == 0  # no browser opened, no login tried
+
+
 @pytest.mark.parametrize("auth", ["form", "digest"])
 def test_a_web_app_is_logged_in_to_once_and_no_form_is_submitted(auth):
     need_chromium()
