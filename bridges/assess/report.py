@@ -140,6 +140,8 @@ def _table(head: list[str], rows: list[list[Any]]) -> list[str]:
 def _count(count: dict[str, Any]) -> str:
     if count["rows"] is None:
         return count["how"]
+    if not count["exact"] and count["how"].startswith("more than"):  # a bounded COUNT stopped at its limit
+        return f"more than {count['rows'] - 1:,}"
     return f"{count['rows']:,}" + ("" if count["exact"] else " (est.)")
 
 

@@ -78,10 +78,24 @@ def test_a_url_that_answers_404_is_an_error_before_any_login():
 
 @pytest.mark.parametrize("auth", ["form", "digest"])
 def test_a_web_app_is_logged_in_to_once_and_no_form_is_submitted(auth):
+    from flask import request, request_started
+
     need_chromium()
+    asked: list[tuple[str, str]] = []
+
+    def seen(_sender: Any, **_: Any) -> None:
+        asked.append((request.method, request.path.rsplit("/", 1)[-1]))
+
     with start_app(auth=auth) as app:
         settings = WebSettings(base_url=app.entry_url, user="agent1")
-        found = WebTarget("helpdesk", settings, DEMO_PASSWORD).assess()
+        request_started.connect(seen)
+        try:
+            found = WebTarget("helpdesk", settings, DEMO_PASSWORD).assess()
+        finally:
+            request_started.disconnect(seen)
+        # Nothing written: every request a read, but the one login form post.
+        posts = [(method, path) for method, path in asked if method not in {"GET", "HEAD"}]
+        assert posts == ([("POST", "login.php")] if auth == "form" else []) and len(asked) > 5
         probe = found["probe"]
         assert probe["login"] == auth
         [start] = probe["pages"]

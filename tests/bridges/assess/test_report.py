@@ -91,6 +91,14 @@ def test_markdown_report_for_people():
     assert "| ORD\\|HDR | OHORDT | legacy_date | 90/100 | parse_cyymmdd | 1250630 |" in text
     assert "| ORD\\|HDR | OHORDT | 1996-01-02 | 2025-06-30 | 0 | 10 | 80 |" in text
     assert "- no_tls: plain" in text and "A*** M*****" in text
+    system = _system()
+    system["database"]["relations"][0]["count"] = {
+        "rows": 1001,
+        "exact": False,
+        "how": "more than 1000 (bounded count)",
+    }
+    text = markdown_report(build_report([system], as_of=dt.date(2025, 6, 30)))
+    assert "| ORD\\|HDR | table | more than 1,000 | 100 |" in text  # the limit, not the limit + 1 as an estimate
 
 
 def test_the_json_schema_is_a_schema_and_rejects_what_it_does_not_name():
