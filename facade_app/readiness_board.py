@@ -15,13 +15,12 @@ publishes, or after ``lease_s`` if it died mid-ping.
 from __future__ import annotations
 
 import json
-import threading
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, Engine, Float, MetaData, String, Table, Text, create_engine, insert, select, update
+from sqlalchemy import Column, Float, MetaData, String, Table, Text, insert, select, update
 
-from facade_app.shared_tables import create_shared_tables
+from facade_app.shared_tables import HostFileStore
 
 __all__ = ["ReadinessBoard", "SharedState"]
 
@@ -39,25 +38,12 @@ SharedState = tuple[str, float, dict[str, Any]]
 """``(status, checked_at, details)`` as one worker published it."""
 
 
-class ReadinessBoard:
+class ReadinessBoard(HostFileStore):
     """Published bridge states and ping leases in a SQLite file (opened on first use)."""
 
     def __init__(self, path: Path, lease_s: float = 30.0) -> None:
-        self.path = path
+        super().__init__(_meta, path)
         self.lease_s = lease_s
-        self._engine: Engine | None = None
-        self._lock = threading.Lock()
-
-    @property
-    def engine(self) -> Engine:
-        """The database engine; the first use creates the file and its table."""
-        with self._lock:
-            if self._engine is None:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                engine = create_engine(f"sqlite:///{self.path}", connect_args={"timeout": 10})
-                create_shared_tables(engine, _meta, lambda conn: conn.exec_driver_sql("PRAGMA journal_mode=WAL"))
-                self._engine = engine
-            return self._engine
 
     def read(self, bridge: str) -> SharedState | None:
         """The last published state of ``bridge``, or None before any."""

@@ -18,11 +18,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, create_engine, insert, select, update
+from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select, update
 from sqlalchemy.exc import DBAPIError
 
 from bridges.core.runtime import Runtime
-from facade_app.shared_tables import create_shared_tables
+from facade_app.shared_tables import HostFileStore
 
 __all__ = ["ResetBoard"]
 
@@ -37,28 +37,16 @@ _resets = Table(
 )
 
 
-class ResetBoard:
+class ResetBoard(HostFileStore):
     """Reset generations per bridge in a SQLite file (opened on first use)."""
 
     def __init__(self, path: Path, poll_s: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
-        self.path = path
+        super().__init__(_meta, path)
         self.poll_s = poll_s
         self._clock = clock
-        self._engine: Engine | None = None
         self._lock = threading.Lock()
         self._applied: dict[str, int] | None = None  # None: the baseline is not read yet
         self._next_look = 0.0
-
-    @property
-    def engine(self) -> Engine:
-        """The database engine; the first use creates the file and its table."""
-        with self._lock:
-            if self._engine is None:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                engine = create_engine(f"sqlite:///{self.path}", connect_args={"timeout": 10})
-                create_shared_tables(engine, _meta, lambda conn: conn.exec_driver_sql("PRAGMA journal_mode=WAL"))
-                self._engine = engine
-            return self._engine
 
     def generations(self) -> dict[str, int]:
         """Every bridge's reset generation (absent: never reset)."""

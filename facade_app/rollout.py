@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -28,13 +27,13 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Column, Engine, Float, MetaData, String, Table, Text, func, insert, select, update
+from sqlalchemy import Column, Float, MetaData, String, Table, Text, func, insert, select, update
 
 from bridges.core.config import Config, RolloutSettings
 from bridges.core.errors import BridgeError, ConfigError
 from bridges.core.operation import Effect, Operation
 from bridges.core.runtime import Runtime
-from facade_app.shared_tables import create_shared_tables
+from facade_app.shared_tables import SharedStore
 
 __all__ = ["Rollouts", "field_diff"]
 
@@ -94,15 +93,13 @@ class _Rollout:
         self.share_read_at = 0.0
 
 
-class Rollouts:
+class Rollouts(SharedStore):
     """The rollouts of a configuration (see the module's docstring)."""
 
     def __init__(self, runtime: Runtime, engine_of: Any, rollouts: dict[tuple[str, str], _Rollout] | None = None,
                  workers: int = 4) -> None:
+        super().__init__(_meta, engine_of)  # the review queue's database
         self.runtime = runtime
-        self._engine_of = engine_of
-        self._ready = False
-        self._lock = threading.Lock()
         self.rollouts = rollouts or {}
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rollout-candidate")
         self.counted: Callable[[str, str, str], None] | None = None  # (bridge, operation, outcome): the metrics
@@ -127,16 +124,6 @@ class Rollouts:
                     raise ConfigError(f"{where}.candidate: no bridge instance {settings.candidate!r} serving {name!r}")
                 found[(instance, name)] = _Rollout(f"{instance}.{name}", settings, candidate)
         return cls(runtime, engine_of, found)
-
-    @property
-    def engine(self) -> Engine:
-        """The database engine (the review queue's); the first use creates the tables."""
-        engine = self._engine_of()
-        with self._lock:
-            if not self._ready:
-                create_shared_tables(engine, _meta)
-                self._ready = True
-        return engine
 
     def _share(self, rollout: _Rollout) -> float:
         now = time.monotonic()
