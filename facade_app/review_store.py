@@ -10,11 +10,8 @@ lookups never write.
 from __future__ import annotations
 
 import json
-import threading
 import time
-import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,19 +36,14 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.pool import StaticPool
 
 from bridges.core.config import Config
-from facade_app.shared_tables import create_shared_tables
+from facade_app.proposed_writes import ProposedWrite, ProposedWriteStore, iso_time, proposed_write_columns
 
 __all__ = ["Review", "ReviewStore", "is_per_process", "review_store_url"]
 
 _meta = MetaData()
 _reviews = Table(
     "lb_write_reviews", _meta,
-    Column("id", String(32), primary_key=True),
-    Column("bridge", String(64), nullable=False),
-    Column("operation", String(64), nullable=False),
-    Column("input", Text, nullable=False),
-    Column("requested_by", String(64), nullable=False),
-    Column("requested_at", Float, nullable=False),
+    *proposed_write_columns(),
     Column("expires_at", Float, nullable=False),
     Column("status", String(16), nullable=False, index=True),
     Column("decided_by", String(64)),
@@ -67,15 +59,9 @@ _previews = Table(  # a table of its own, so that a queue made before it keeps w
 
 
 @dataclass(frozen=True)
-class Review:
+class Review(ProposedWrite):
     """One queued write and what became of it."""
 
-    id: str
-    bridge: str
-    operation: str
-    input: dict[str, Any]
-    requested_by: str
-    requested_at: float
     expires_at: float
     status: str
     decided_by: str | None = None
@@ -90,16 +76,10 @@ class Review:
         if self.status == "pending":
             links.update(approve=f"/v1/reviews/{self.id}/approve", reject=f"/v1/reviews/{self.id}/reject")
         return {
-            "id": self.id, "bridge": self.bridge, "operation": self.operation, "input": self.input,
-            "requested_by": self.requested_by, "requested_at": _iso(self.requested_at),
-            "expires_at": _iso(self.expires_at), "status": self.status, "decided_by": self.decided_by,
-            "decided_at": _iso(self.decided_at), "reason": self.reason, "result": self.result, "dry_run": self.dry_run,
-            "links": links,
+            **super().public(), "expires_at": iso_time(self.expires_at), "status": self.status,
+            "decided_by": self.decided_by, "decided_at": iso_time(self.decided_at), "reason": self.reason,
+            "result": self.result, "dry_run": self.dry_run, "links": links,
         }
-
-
-def _iso(t: float | None) -> str | None:
-    return None if t is None else datetime.fromtimestamp(t, UTC).isoformat(timespec="milliseconds")
 
 
 def review_store_url(config: Config) -> str:
@@ -119,43 +99,31 @@ def is_per_process(url: str) -> bool:
     return parsed.get_backend_name() == "sqlite" and (database in ("", ":memory:") or "mode=memory" in url)
 
 
-class ReviewStore:
-    """Reviews in a SQL database named by a SQLAlchemy URL (connected on first use)."""
+class ReviewStore(ProposedWriteStore[Review]):
+    """Reviews in a SQL database named by a SQLAlchemy URL (connected, and a SQLite file's folder
+    made, on first use)."""
 
     def __init__(self, url: str, ttl_s: float) -> None:
+        super().__init__(Review, ("input", "result", "dry_run"), _meta, lambda: _connect(url))
         self.url = url
         self.ttl_s = ttl_s
-        self._engine: Engine | None = None
-        self._lock = threading.Lock()
-
-    @property
-    def engine(self) -> Engine:
-        """The database engine; the first use creates the table (and a SQLite file's folder)."""
-        with self._lock:
-            if self._engine is None:
-                engine = _connect(self.url)
-                create_shared_tables(engine, _meta)
-                self._engine = engine
-            return self._engine
 
     def submit(self, bridge: str, operation: str, data: dict[str, Any], requested_by: str,
                dry_run: dict[str, Any] | None = None) -> Review:
         """Queue a write (with what its dry run answered, for the approver); it waits as ``pending``."""
-        now = time.time()
-        row = {"id": uuid.uuid4().hex, "bridge": bridge, "operation": operation, "input": json.dumps(data),
-               "requested_by": requested_by, "requested_at": now, "expires_at": now + self.ttl_s,
-               "status": "pending"}
+        row = self._new(bridge, operation, data, requested_by)
+        row.update(expires_at=row["requested_at"] + self.ttl_s, status="pending")
         with self.engine.begin() as conn:
-            conn.execute(insert(_reviews).values(**row))
+            conn.execute(insert(_reviews).values(**self._encoded(row)))
             if dry_run is not None:
                 conn.execute(insert(_previews).values(review_id=row["id"], dry_run=json.dumps(dry_run)))
-        return _review({**row, "dry_run": json.dumps(dry_run) if dry_run is not None else None})
+        return self._record(self._encoded({**row, "dry_run": dry_run}))
 
     def get(self, review_id: str) -> Review | None:
         """One review, or None."""
         with self.engine.connect() as conn:
             row = conn.execute(_select().where(_reviews.c.id == review_id)).mappings().first()
-        return _review(row) if row else None
+        return self._record(row) if row else None
 
     def list(self, status: str | None = None, limit: int = 100) -> list[Review]:
         """Reviews, newest first."""
@@ -170,7 +138,14 @@ class ReviewStore:
         elif status:
             query = query.where(_reviews.c.status == status)
         with self.engine.connect() as conn:
-            return [_review(row) for row in conn.execute(query).mappings()]
+            return [self._record(row) for row in conn.execute(query).mappings()]
+
+    def _decoded(self, row: Any) -> dict[str, Any]:
+        """A stored row read, a pending review past its time as ``expired`` (expiry is decided when read)."""
+        data = super()._decoded(row)
+        if data["status"] == "pending" and data["expires_at"] < time.time():
+            data["status"] = "expired"
+        return data
 
     def pending_count(self) -> int:
         """Writes waiting for a decision (unexpired), for the review-queue depth metric."""
@@ -221,12 +196,3 @@ def _connect(url: str) -> Engine:
         return engine
     return create_engine(url, pool_pre_ping=True)
 
-
-def _review(row: Any) -> Review:
-    data = dict(row)
-    data["input"] = json.loads(data["input"])
-    data["result"] = json.loads(data["result"]) if data.get("result") else None
-    data["dry_run"] = json.loads(data["dry_run"]) if data.get("dry_run") else None
-    if data["status"] == "pending" and data["expires_at"] < time.time():
-        data["status"] = "expired"
-    return Review(**{k: data.get(k) for k in Review.__dataclass_fields__})

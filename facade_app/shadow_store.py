@@ -9,28 +9,20 @@ per field). One still ``pending`` is *unmatched*: nobody has made that change (y
 from __future__ import annotations
 
 import json
-import threading
 import time
-import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, Engine, Float, MetaData, String, Table, Text, insert, select, update
+from sqlalchemy import Column, Float, MetaData, String, Table, Text, insert, select, update
 
-from facade_app.shared_tables import create_shared_tables
+from facade_app.proposed_writes import ProposedWrite, ProposedWriteStore, iso_time, proposed_write_columns
 
 __all__ = ["Shadow", "ShadowStore"]
 
 _meta = MetaData()
 _shadows = Table(
     "lb_shadow_writes", _meta,
-    Column("id", String(32), primary_key=True),
-    Column("bridge", String(64), nullable=False),
-    Column("operation", String(64), nullable=False),
-    Column("input", Text, nullable=False),
-    Column("requested_by", String(64), nullable=False),
-    Column("requested_at", Float, nullable=False),
+    *proposed_write_columns(),
     Column("dry_run", Text),
     Column("baseline", Text),
     Column("status", String(16), nullable=False, index=True),
@@ -38,19 +30,12 @@ _shadows = Table(
     Column("diff", Text),
     Column("reconciled_at", Float),
 )
-_JSON = ("input", "dry_run", "baseline", "observed", "diff")
 
 
 @dataclass(frozen=True)
-class Shadow:
+class Shadow(ProposedWrite):
     """One shadowed write and, once reconciled, what a person did."""
 
-    id: str
-    bridge: str
-    operation: str
-    input: dict[str, Any]
-    requested_by: str
-    requested_at: float
     status: str
     dry_run: dict[str, Any] | None = None
     baseline: dict[str, Any] | None = None
@@ -61,44 +46,26 @@ class Shadow:
     def public(self) -> dict[str, Any]:
         """The record as the API shows it (ISO 8601 times)."""
         return {
-            "id": self.id, "bridge": self.bridge, "operation": self.operation, "input": self.input,
-            "requested_by": self.requested_by, "requested_at": _iso(self.requested_at), "status": self.status,
-            "dry_run": self.dry_run, "baseline": self.baseline, "observed": self.observed, "diff": self.diff,
-            "reconciled_at": _iso(self.reconciled_at), "executed": False,
+            **super().public(), "status": self.status, "dry_run": self.dry_run, "baseline": self.baseline,
+            "observed": self.observed, "diff": self.diff, "reconciled_at": iso_time(self.reconciled_at),
+            "executed": False,
         }
 
 
-def _iso(t: float | None) -> str | None:
-    return None if t is None else datetime.fromtimestamp(t, UTC).isoformat(timespec="milliseconds")
-
-
-class ShadowStore:
+class ShadowStore(ProposedWriteStore[Shadow]):
     """Shadow records in the database of ``engine`` (the review queue's; tables made on first use)."""
 
     def __init__(self, engine: Any) -> None:
-        self._engine_of = engine  # a callable giving the engine (connected on first use)
-        self._ready = False
-        self._lock = threading.Lock()
-
-    @property
-    def engine(self) -> Engine:
-        """The database engine; the first use creates the table."""
-        engine = self._engine_of()
-        with self._lock:
-            if not self._ready:
-                create_shared_tables(engine, _meta)
-                self._ready = True
-        return engine
+        # ``engine``: a callable giving the engine (connected on first use)
+        super().__init__(Shadow, ("input", "dry_run", "baseline", "observed", "diff"), _meta, engine)
 
     def record(self, bridge: str, operation: str, data: dict[str, Any], requested_by: str, *,
                dry_run: dict[str, Any] | None, baseline: dict[str, Any] | None) -> Shadow:
         """Keep a proposed write (never executed) with its dry run and the record as it was."""
-        row = {"id": uuid.uuid4().hex, "bridge": bridge, "operation": operation, "input": data,
-               "requested_by": requested_by, "requested_at": time.time(), "status": "pending",
-               "dry_run": dry_run, "baseline": baseline}
+        row = {**self._new(bridge, operation, data, requested_by), "status": "pending", "dry_run": dry_run,
+               "baseline": baseline}
         with self.engine.begin() as conn:
-            conn.execute(insert(_shadows).values(**{k: json.dumps(v) if k in _JSON and v is not None else v
-                                                    for k, v in row.items()}))
+            conn.execute(insert(_shadows).values(**self._encoded(row)))
         return Shadow(**row)
 
     def list(self, status: str | None = None, limit: int = 1000) -> list[Shadow]:
@@ -107,7 +74,7 @@ class ShadowStore:
         if status:
             query = query.where(_shadows.c.status == status)
         with self.engine.connect() as conn:
-            return [_shadow(row) for row in conn.execute(query).mappings()]
+            return [self._record(row) for row in conn.execute(query).mappings()]
 
     def settle(self, shadow_id: str, *, status: str, observed: dict[str, Any], diff: dict[str, Any] | None) -> bool:
         """Mark a pending record ``matched`` or ``disagreeing``; False if it was not pending."""
@@ -117,10 +84,3 @@ class ShadowStore:
                                         diff=json.dumps(diff) if diff is not None else None,
                                         reconciled_at=time.time()))
         return done.rowcount == 1
-
-
-def _shadow(row: Any) -> Shadow:
-    data = dict(row)
-    for key in _JSON:
-        data[key] = json.loads(data[key]) if data.get(key) else None
-    return Shadow(**{k: data.get(k) for k in Shadow.__dataclass_fields__})
