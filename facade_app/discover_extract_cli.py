@@ -14,6 +14,8 @@ import shutil
 import sys
 from pathlib import Path
 
+from facade_app.discover_cli import transport_parser, write_source
+
 __all__ = ["add_parser"]
 
 
@@ -31,26 +33,15 @@ def _run(args: argparse.Namespace) -> int:
     source = bridge_source(args.name, copybook.name, found, pattern=args.pattern)
     for note in found.notes:
         print(note, file=sys.stderr)
-    if args.out:
-        out = Path(args.out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(source, encoding="utf-8")
-        if out.parent.resolve() != copybook.parent.resolve():
-            shutil.copy(copybook, out.parent / copybook.name)
-        print(f"{out}: an extract bridge for {found.layout.name} ({found.layout.length}-byte records)", file=sys.stderr)
-    else:
-        sys.stdout.write(source)
+    write_source(source, args.out, f"an extract bridge for {found.layout.name} ({found.layout.length}-byte records)")
+    if args.out and Path(args.out).parent.resolve() != copybook.parent.resolve():
+        shutil.copy(copybook, Path(args.out).parent / copybook.name)
     return 0
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add ``extract`` to the ``discover`` sub-commands."""
-    p = sub.add_parser(
-        "extract",
-        help="read a COBOL copybook and a sample extract; write an extract bridge",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p = transport_parser(sub, "extract", __doc__, "read a COBOL copybook and a sample extract; write an extract bridge")
     p.add_argument("--copybook", required=True, help="the COBOL copybook (.cpy) describing the records")
     p.add_argument("--extract", help="a sample extract file to check the copybook against")
     p.add_argument("--record", help="the 01 record of the detail lines (default: the copybook's first)")

@@ -12,23 +12,19 @@ variable ``--password-env`` names, never from the command line, and is written n
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
+
+from facade_app.discover_cli import add_destination, password_from_env, transport_parser, write_source
 
 __all__ = ["add_parser"]
 
 
 def _run(args: argparse.Namespace) -> int:
-    from bridges.core.errors import ConfigError
     from bridges.discover.odbc import discover_source, write_package
 
     connection = args.connect or f"DSN={args.dsn}"
-    password = None
-    if args.password_env:
-        password = os.environ.get(args.password_env)
-        if not password:
-            raise ConfigError(f"--password-env: environment variable {args.password_env} is not set")
+    password = password_from_env(args.password_env)
     package = Path(args.package) if args.package else None
     name = (package.name if package else args.name).replace("-", "_").lower()
     source, found, options = discover_source(
@@ -48,21 +44,18 @@ def _run(args: argparse.Namespace) -> int:
     if package is not None:
         module = write_package(package, source, options, args.password_env)
         print(f"{module}: {report}", file=sys.stderr)
-    elif args.out:
-        Path(args.out).write_text(source, encoding="utf-8")
-        print(f"{args.out}: {report}", file=sys.stderr)
     else:
-        sys.stdout.write(source)
+        write_source(source, args.out, report)
     return 0
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add ``odbc`` to the ``discover`` sub-commands."""
-    p = sub.add_parser(
+    p = transport_parser(
+        sub,
         "odbc",
-        help="reflect and sample a database read-only; write declared views",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        __doc__,
+        "reflect and sample a database read-only; write declared views",
         allow_abbrev=False,  # `--password` must not pass for `--password-env`: a password is never an argument
     )
     where = p.add_mutually_exclusive_group(required=True)
@@ -82,8 +75,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument(
         "--allow-write-account", action="store_true", help="discover even when the account can write (not recommended)"
     )
-    out = p.add_mutually_exclusive_group()
-    out.add_argument("--package", metavar="DIR/NAME", help="a package made by `bridges new`: replace its bridge.py")
-    out.add_argument("--out", metavar="FILE", help="write the module here instead of standard output")
-    p.add_argument("--name", default="discovered", help="the bridge's name without --package (default discovered)")
+    add_destination(
+        p,
+        package="a package made by `bridges new`: replace its bridge.py",
+        name="discovered",
+        name_help="the bridge's name without --package (default discovered)",
+    )
     p.set_defaults(func=_run)

@@ -14,7 +14,6 @@ package's configured secret, and is never printed or written.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tomllib
 from pathlib import Path
@@ -25,6 +24,7 @@ import yaml
 from bridges.core.config import SecretRef
 from bridges.core.errors import ConfigError
 from bridges.discover.tn3270 import Discovery, discover, prompt_steps, walk_file_steps
+from facade_app.discover_cli import add_destination, password_from_env, transport_parser
 
 __all__ = ["add_parser", "host_and_port", "write_package"]
 
@@ -121,10 +121,7 @@ def write_package(package: Path, discovery: Discovery, password_env: str | None)
 
 def _password(args: argparse.Namespace, entry: dict[str, Any]) -> str:
     if args.password_env:
-        value = os.environ.get(args.password_env)
-        if not value:
-            raise ConfigError(f"--password-env: the environment variable {args.password_env} is not set")
-        return value
+        return password_from_env(args.password_env) or ""
     ref = (entry.get("secrets") or {}).get("password")
     if ref is None:
         raise ConfigError("--password-env VAR is needed (or a package whose bridges.yaml names the password secret)")
@@ -190,12 +187,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def add_parser(transports: argparse._SubParsersAction) -> None:
     """Register ``tn3270`` under ``bridges discover``."""
-    p = transports.add_parser(
-        "tn3270",
-        help="walk a TN3270 host's screens and write a bridge module",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p = transport_parser(transports, "tn3270", __doc__, "walk a TN3270 host's screens and write a bridge module")
     p.add_argument("--host", required=True, metavar="HOST:PORT", help="the TN3270 server (port default 3270)")
     p.add_argument("--lu", help="the TN3270E LU name to claim")
     p.add_argument("--user", help="the user to sign on as (default: the package's configured user)")
@@ -209,8 +201,10 @@ def add_parser(transports: argparse._SubParsersAction) -> None:
     p.add_argument("--model", type=int, choices=(2, 4), default=2, help="3270 model: 2 (24x80) or 4 (43x80)")
     p.add_argument("--walk", metavar="FILE", help="the steps, one a line (default: ask at a prompt)")
     p.add_argument("--operation", help="the read operation's name (default: read_ and the read screen's name)")
-    target = p.add_mutually_exclusive_group()
-    target.add_argument("--package", metavar="DIR/NAME", help="a bridges new package: overwrite its bridge module")
-    target.add_argument("--out", metavar="FILE", help="write the module here (default: standard output)")
-    p.add_argument("--name", default="discovered", help="the bridge's name without --package")
+    add_destination(
+        p,
+        package="a bridges new package: overwrite its bridge module",
+        name="discovered",
+        name_help="the bridge's name without --package",
+    )
     p.set_defaults(func=_run)

@@ -10,20 +10,23 @@ it is never printed or written.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from bridges.core.errors import ConfigError
+from facade_app.discover_cli import add_destination, password_from_env, transport_parser
 
 __all__ = ["add_parser"]
 
 
 def add_parser(transports: Any) -> None:
     """Add ``web`` to ``bridges discover``."""
-    p = transports.add_parser(
-        "web", help="log in to a web application, capture its forms, tables and pagination, and write a bridge"
+    p = transport_parser(
+        transports,
+        "web",
+        __doc__,
+        "log in to a web application, capture its forms, tables and pagination, and write a bridge",
     )
     p.add_argument("--url", required=True, help="the application's base URL (the folder of its pages)")
     p.add_argument(
@@ -43,14 +46,12 @@ def add_parser(transports: Any) -> None:
     )
     p.add_argument("--login-path", default="", help="the login form's page, when the start page does not show it")
     p.add_argument("--no-submit", action="store_true", help="describe search forms without submitting them")
-    p.add_argument("--name", help="the bridge's name without --package (default: the URL's last folder)")
-    where = p.add_mutually_exclusive_group()
-    where.add_argument(
-        "--package",
-        metavar="DIR/NAME",
-        help="a package made by bridges new: its bridge.py is replaced and its config's options set",
+    add_destination(
+        p,
+        package="a package made by bridges new: its bridge.py is replaced and its config's options set",
+        name=None,
+        name_help="the bridge's name without --package (default: the URL's last folder)",
     )
-    where.add_argument("--out", metavar="FILE", help="write the source here (default: standard output)")
     p.set_defaults(func=_cmd_discover_web)
 
 
@@ -63,11 +64,7 @@ def _default_name(url: str) -> str:
 def _cmd_discover_web(args: argparse.Namespace) -> int:
     from bridges.discover.web import DiscoverSettings, discover_plan, find_package, render, write_into_package
 
-    password = ""
-    if args.password_env:
-        password = os.environ.get(args.password_env, "")
-        if not password:
-            raise ConfigError(f"--password-env {args.password_env}: the variable is not set")
+    password = password_from_env(args.password_env) or ""
     if args.user and not password and args.login != "none":
         raise ConfigError("--user needs --password-env naming the variable that holds the password")
     layout = find_package(Path(args.package)) if args.package else None
