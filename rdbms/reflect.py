@@ -77,26 +77,25 @@ class Relation:
         return bool(_PLAIN_NAME.match(self.name)) and all(_PLAIN_NAME.match(c.name) for c in self.columns)
 
 
+_KINDS: tuple[tuple[type[Any], str], ...] = (
+    (sqltypes.Boolean, "bool"),
+    (sqltypes.Integer, "integer"),
+    (sqltypes.Float, "float"),  # before Numeric: a Float is a Numeric
+    (sqltypes.Numeric, "decimal"),
+    (sqltypes.DateTime, "datetime"),
+    (sqltypes.Date, "date"),
+    (sqltypes.Time, "time"),
+    (sqltypes._Binary, "binary"),
+)
+_CHAR_TYPES = {"CHAR", "NCHAR", "CHARACTER", "BPCHAR"}
+
+
 def _kind(sa_type: Any) -> str:
-    name = type(sa_type).__name__.upper()
-    if isinstance(sa_type, sqltypes.Boolean):
-        return "bool"
-    if isinstance(sa_type, sqltypes.Integer):
-        return "integer"
-    if isinstance(sa_type, sqltypes.Float):
-        return "float"
-    if isinstance(sa_type, sqltypes.Numeric):
-        return "decimal"
-    if isinstance(sa_type, sqltypes.DateTime):
-        return "datetime"
-    if isinstance(sa_type, sqltypes.Date):
-        return "date"
-    if isinstance(sa_type, sqltypes.Time):
-        return "time"
-    if isinstance(sa_type, sqltypes._Binary):
-        return "binary"
+    kind = next((kind for base, kind in _KINDS if isinstance(sa_type, base)), None)
+    if kind is not None:
+        return kind
     if isinstance(sa_type, sqltypes.String):
-        return "char" if name in {"CHAR", "NCHAR", "CHARACTER", "BPCHAR"} else "varchar"
+        return "char" if type(sa_type).__name__.upper() in _CHAR_TYPES else "varchar"
     return "other"
 
 
