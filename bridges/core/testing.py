@@ -8,12 +8,16 @@ elsewhere, with the reason: in CI a real-part test never silently skips.
 from __future__ import annotations
 
 import os
+import queue
+import re
 import signal
+import subprocess
+import threading
 import time
 from collections.abc import Callable
 from typing import NoReturn
 
-__all__ = ["default_sigint", "in_ci", "need", "real_part_missing", "wait_until"]
+__all__ = ["announced", "default_sigint", "in_ci", "need", "real_part_missing", "wait_until"]
 
 
 def in_ci() -> bool:
@@ -55,3 +59,31 @@ def default_sigint() -> None:
     handler as usual.
     """
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def announced(proc: subprocess.Popen[str], pattern: str, timeout: float = 60.0) -> re.Match[str]:
+    """The first line of ``proc``'s standard output (a text pipe) that ``pattern`` matches: how a
+    server started on port 0 says which port it bound (a port picked by the test and released could
+    be taken by another process before the server binds it). The output is read on a thread till the
+    process exits, so its pipe never fills; AssertionError, with every line it wrote, when it exits
+    or ``timeout`` seconds pass first."""
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def pump() -> None:
+        for line in proc.stdout or ():
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            raise AssertionError(f"nothing matched {pattern!r} in {timeout} s: {''.join(seen)}") from None
+        assert line is not None, f"the process exited before saying {pattern!r}: {''.join(seen)}"
+        seen.append(line)
+        found = re.search(pattern, line)
+        if found:
+            return found

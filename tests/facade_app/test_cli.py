@@ -56,12 +56,6 @@ def test_serve_refuses_a_bad_config_naming_the_key(tmp_path):
     assert out.returncode == 2 and "bridges.orders.guard.deadline_s" in out.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.live
 def test_demo_serves_the_three_systems_and_stops_cleanly_on_ctrl_c(tmp_path):
     proc = subprocess.Popen(  # port 0: the demo binds a free one and names it in its banner
@@ -143,18 +137,24 @@ def _serving(port: int) -> bool:
 
 @pytest.mark.live
 def test_serve_listens_where_the_config_says_and_flags_override(tmp_path):
-    from bridges.core.testing import wait_until
+    from bridges.core.testing import announced, wait_until
 
-    configured, flagged = _free_port(), _free_port()
     config = tmp_path / "b.toml"
-    config.write_text(f'[facade]\nhost = "127.0.0.1"\nport = {configured}\n', encoding="utf-8")
-    for extra, port in (((), configured), (("--port", str(flagged)), flagged)):
-        proc = subprocess.Popen([sys.executable, "-m", "facade_app.cli", "serve", "--config", str(config),
-                                 "--workers", "1", *extra], cwd=ROOT, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE, text=True)
-        try:
-            assert wait_until(lambda p=port, c=proc: _serving(p) or c.poll() is not None, timeout=60)
-            assert _serving(port), proc.stderr.read() if proc.poll() is not None else "not listening"
-        finally:
-            proc.terminate()
-            proc.communicate(timeout=30)
+    with socket.socket() as taken:  # held till the end: a server that listened there could not start
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        # port 0 (in the config, then on the command line over the busy port the config names): the
+        # server binds a free port and says which
+        for configured, extra in ((0, ()), (busy, ("--port", "0"))):
+            config.write_text(f'[facade]\nhost = "127.0.0.1"\nport = {configured}\n', encoding="utf-8")
+            proc = subprocess.Popen([sys.executable, "-m", "facade_app.cli", "serve", "--config", str(config),
+                                     "--workers", "1", *extra], cwd=ROOT, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, text=True)
+            try:
+                port = int(announced(proc, r"Listening at: http://127\.0\.0\.1:(\d+)").group(1))
+                assert port not in (0, 8080, busy)  # 8080: the default, had the config's port been ignored
+                assert wait_until(lambda p=port: _serving(p), timeout=60), f"not answering on {port}"
+            finally:
+                proc.terminate()
+                proc.wait(timeout=30)

@@ -123,29 +123,6 @@ def test_a_spent_budget_answers_429_over_mcp_too(tmp_path):
     assert problem["status"] == 429 and problem["retry_after"] >= 1
 
 
-def _announced(proc, timeout: float) -> tuple[str, list[str]]:
-    """The address a server started with ``--port 0`` prints once it listens, and every line it
-    wrote (read on a thread till it exits, so its pipe never fills)."""
-    import queue
-    import threading
-
-    lines: queue.Queue[str | None] = queue.Queue()
-    seen: list[str] = []
-
-    def pump() -> None:
-        for line in proc.stdout:
-            lines.put(line)
-        lines.put(None)
-
-    threading.Thread(target=pump, daemon=True).start()
-    while True:
-        line = lines.get(timeout=timeout)
-        assert line is not None, f"the server exited before listening: {''.join(seen)}"
-        seen.append(line)
-        if line.startswith("MCP over streamable HTTP at "):
-            return line.split(" at ", 1)[1].strip(), seen
-
-
 @pytest.mark.live
 def test_bridges_mcp_http_serves_orders_over_odbc_to_the_sdk_client(tmp_path):
     import os
@@ -154,7 +131,7 @@ def test_bridges_mcp_http_serves_orders_over_odbc_to_the_sdk_client(tmp_path):
 
     import tomli_w
 
-    from bridges.core.testing import default_sigint
+    from bridges.core.testing import announced, default_sigint
     from bridges.orders.demo import demo_bridge_config
     from fixtures.orders import ensure_sqlite
     from tests.rdbms.databases import need_driver
@@ -171,7 +148,7 @@ def test_bridges_mcp_http_serves_orders_over_odbc_to_the_sdk_client(tmp_path):
                             env={**os.environ, "PYTHONPATH": os.getcwd()}, preexec_fn=default_sigint,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        url, _ = _announced(proc, timeout=60)
+        url = announced(proc, r"^MCP over streamable HTTP at (\S+)").group(1)
         assert url.startswith("http://127.0.0.1:") and url.endswith("/mcp")
         tools, (order,) = asyncio.run(_session(url, KEY, ("orders_get_order", {"order_no": "0000100001"})))
         assert {"orders_get_order", "orders_list_orders"} <= {t.name for t in tools}
