@@ -13,10 +13,11 @@ Two steps, each bounded by a deadline:
 
 from __future__ import annotations
 
+import re
 import socket
 import ssl
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,9 +27,13 @@ from mainframe.discover import Kind, Step, capture_walk, classify, discover_scre
 from mainframe.port import Terminal
 from mainframe.snapshot import Position, Screen
 
-__all__ = ["HostProbe", "TimedTerminal", "WalkAssessment", "assess_walk", "probe_host"]
+__all__ = ["HostProbe", "TimedTerminal", "WalkAssessment", "assess_walk", "probe_host", "session_limit"]
 
 _IAC, _DO = 0xFF, 0xFD
+_SESSION_LIMIT = re.compile(
+    r"\b(MAX(IMUM)?|TOO MANY|LIMIT)\b.*\bSESSIONS?\b|\bSESSIONS?\b.*\b(LIMIT|MAX(IMUM)?|EXCEEDED|REACHED)\b", re.I
+)
+"""A host's message that its sessions are at their limit (``CM099E SYSTEM BUSY - MAXIMUM SESSIONS REACHED``)."""
 _TN3270E, _TERMINAL_TYPE = 0x28, 0x18
 
 
@@ -162,10 +167,21 @@ class WalkAssessment:
     round_trips: int = 0
     typed_fields: list[str] = field(default_factory=list)
     """``screen.field`` of every field typed into (the declared ones only; values never kept)."""
+    session_limit: str | None = None
+    """The host's message that its sessions are at their limit, when a screen of the walk showed one."""
 
     def as_dict(self) -> dict[str, Any]:
         """The walk as the JSON report writes it."""
         return dict(self.__dict__)
+
+
+def session_limit(screens: Iterable[Screen | None]) -> str | None:
+    """The first line of ``screens`` saying the host's sessions are at their limit, if one does."""
+    for screen in screens:
+        for line in screen.lines if screen is not None else ():
+            if _SESSION_LIMIT.search(line):
+                return " ".join(line.split())
+    return None
 
 
 def _quantile(ordered: Sequence[float], q: float) -> float:
@@ -214,6 +230,7 @@ def assess_walk(
     for capture in walk.captures:
         screen = by_signature.get(id(capture.screen), "?")
         found.typed_fields += [f"{screen}.{t.name}" for t in capture.typed]
+    found.session_limit = session_limit(c.screen for c in walk.captures)
     ordered = sorted(timed.times)
     found.round_trips = len(ordered)
     if ordered:

@@ -17,7 +17,7 @@ from urllib.parse import urljoin
 from bridges.core.errors import BridgeError
 from bridges.core.personal import kind_by_name
 from mainframe import LiveTerminal, TN3270Settings
-from mainframe.assess import assess_walk, probe_host
+from mainframe.assess import assess_walk, probe_host, session_limit
 from mainframe.discover import Step, parse_walk
 from web_scrape.assess import probe_site, visit_pages
 from web_scrape.bridge import WebSettings
@@ -100,6 +100,10 @@ class HostTarget:
             ]
         except BridgeError as exc:
             entry["error"] = exc.detail
+            limit = session_limit([terminal.last])
+            if limit:  # the sign-on failed because the host takes no more sessions: say so
+                entry["session_limit"] = limit
+                entry["error"] += f" (the host says: {limit})"
         finally:
             terminal.close()
         return entry

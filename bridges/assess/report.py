@@ -203,6 +203,9 @@ def _host_lines(system: dict[str, Any]) -> list[str]:
         f"code page {system['code_page']}, model {system['model']}; connect {probe['connect_ms']} ms.",
         "",
     ]
+    limit = system.get("session_limit") or (system.get("walk") or {}).get("session_limit")
+    if limit:
+        lines += [f"Session limit reached: {limit}", ""]
     walk = system.get("walk")
     if walk:
         lines += [

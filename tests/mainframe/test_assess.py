@@ -7,7 +7,8 @@ import threading
 
 import pytest
 
-from mainframe.assess import probe_host
+from mainframe.assess import probe_host, session_limit
+from mainframe.snapshot import Screen
 
 pytestmark = pytest.mark.unit
 
@@ -51,3 +52,14 @@ def test_a_closed_port_is_reported_not_raised():
         port = s.getsockname()[1]
     probe = probe_host("127.0.0.1", port)
     assert not probe.reachable and probe.error.startswith("cannot connect")
+
+
+def test_a_session_limit_message_is_recognised_and_nothing_else():
+    def screen(*lines: str) -> Screen:
+        return Screen(24, 80, tuple(line.ljust(80) for line in lines))
+
+    busy = screen("CUSTMAST", "", "CM099E SYSTEM BUSY - MAXIMUM   SESSIONS REACHED - TRY LATER")
+    assert session_limit([None, busy]) == "CM099E SYSTEM BUSY - MAXIMUM SESSIONS REACHED - TRY LATER"
+    assert session_limit([screen("IKJ56425I LOGON REJECTED, TOO MANY SESSIONS")]) is not None
+    quiet = [screen("SESSION ENDED BY USER"), screen("MAXIMUM CREDIT 1000"), screen("SESSIONS: 3 OPEN")]
+    assert session_limit(quiet) is None

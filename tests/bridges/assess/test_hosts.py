@@ -60,6 +60,16 @@ def test_a_host_is_signed_on_once_and_only_the_declared_fields_are_typed(host):
     assert HOST_PASSWORD not in str(found)
 
 
+def test_a_host_at_its_session_limit_says_so_and_nothing_is_typed():
+    need_s3270()
+    with demo_host(codepage="cp037", max_sessions=0) as busy:
+        settings = TN3270Settings(host=busy.host, port=busy.port, user="DEMO01")
+        found = HostTarget.with_walk_file("custmast", settings, HOST_PASSWORD, WALK).assess()
+        assert found["session_limit"] == "CM099E SYSTEM BUSY - MAXIMUM SESSIONS REACHED - TRY LATER"
+        assert found["error"].endswith(f"(the host says: {found['session_limit']})") and "walk" not in found
+        assert busy.server.directory.attempts("DEMO01") == 0  # no sign-on typed into the busy screen
+
+
 def test_an_unreachable_host_or_app_is_reported():
     settings = TN3270Settings(host="127.0.0.1", port=1, user="DEMO01")
     found = HostTarget("custmast", settings, HOST_PASSWORD).assess()
