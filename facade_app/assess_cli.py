@@ -6,6 +6,12 @@
     bridges assess --tn3270 127.0.0.1:3270 --user DEMO01 --password-env PW --walk walk.txt
     bridges assess --url http://127.0.0.1:8081/helpdesk/ --user agent1 --password-env PW
     bridges assess --extract CUSTBAL.D20240131.DAT --copybook CUSTBAL.cpy [--record CUSTBAL-DETAIL]
+    bridges assess --config bridges.toml --customers orders=VCUSMST --records custmast=custmast.csv
+
+``--customers SYSTEM=RELATION`` (a database system's assessed relation of customers, its columns
+mapped by the personal data found in them) and ``--records SYSTEM=FILE`` (records files, as
+``bridges crosswalk build`` reads) compare systems through the crosswalk: customers per system,
+ids not mapped, customers under two ids, the overlap, and fields that disagree.
 
 With ``--config`` every enabled database, TN3270, web and extract bridge is assessed through its own
 settings (account, schema, TLS, its ``max_rows`` capping the sample, its guard's ``deadline_s``
@@ -113,9 +119,38 @@ def _systems(args: argparse.Namespace) -> list[Any]:
     return [target]
 
 
-def _across(args: argparse.Namespace) -> dict[str, Any] | None:
-    """The across-systems entry when records files are given (with --crosswalk or the configuration's)."""
-    if not args.records:
+def _customers(args: argparse.Namespace, targets: list[Any], systems: list[dict[str, Any]]) -> dict[str, Any]:
+    """The customer records of each ``--customers SYSTEM=RELATION``: the assessed relation's rows, read
+    through its database's read-only connection (at most its ``max_rows``), its columns mapped by what
+    the assessment found in them (:func:`bridges.assess.across.customer_columns`)."""
+    from bridges.assess import DatabaseTarget
+    from bridges.assess.across import customer_columns, records_from_rows
+    from bridges.core.errors import ConfigError
+
+    databases = [(t, s) for t, s in zip(targets, systems, strict=False) if isinstance(t, DatabaseTarget)]
+    records = {}
+    for value in args.customers:
+        system, eq, name = value.partition("=")
+        if not eq or not system or not name:
+            raise ConfigError(f"--customers {value!r}: give SYSTEM=RELATION")
+        named = [(t, s) for t, s in databases if t.name == system] or (databases if len(databases) == 1 else [])
+        if not named:
+            raise ConfigError(f"--customers {value!r}: no database system {system!r} assessed")
+        target, entry = named[0]
+        if "database" not in entry:
+            raise ConfigError(f"--customers {value!r}: {target.name} was not assessed: {entry.get('error', '')}")
+        relations = {r["name"].lower(): r for r in entry["database"]["relations"]}
+        relation = relations.get(name.lower())
+        if relation is None:
+            raise ConfigError(f"--customers {value!r}: {name} was not assessed (see --tables)")
+        records[system] = records_from_rows(system, *target.customer_rows(relation, customer_columns(relation)))
+    return records
+
+
+def _across(args: argparse.Namespace, targets: list[Any], systems: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The across-systems entry when customer records are given (--records files, --customers relations),
+    compared through --crosswalk or the configuration's."""
+    if not (args.records or args.customers):
         return None
     from bridges.assess.across import across_systems
     from bridges.core.config import load_config
@@ -128,14 +163,22 @@ def _across(args: argparse.Namespace) -> dict[str, Any] | None:
         config = load_config(args.config)
         path = config.path(config.crosswalk) if config.crosswalk else None
     if path is None:
-        raise ConfigError("--records: say --crosswalk FILE (or set crosswalk in the configuration)")
+        raise ConfigError("--records, --customers: say --crosswalk FILE (or set crosswalk in the configuration)")
     records = {}
     for value in args.records:
         system, eq, file = value.partition("=")
         if not eq or not system or not file:
             raise ConfigError(f"--records {value!r}: give SYSTEM=FILE.csv")
-        records[system] = read_records(file, system)
-    return across_systems(records, Crosswalk.load(path))
+        try:
+            records[system] = read_records(file, system)
+        except OSError as exc:
+            raise ConfigError(f"--records {value!r}: {exc.strerror or exc}") from None
+    records.update(_customers(args, targets, systems))
+    try:
+        crosswalk = Crosswalk.load(path)
+    except OSError as exc:
+        raise ConfigError(f"--crosswalk {path}: {exc.strerror or exc}") from None
+    return across_systems(records, crosswalk)
 
 
 @contextlib.contextmanager
@@ -195,7 +238,7 @@ def _run(args: argparse.Namespace) -> int:
             raise
         print(f"bridges assess: stopped; what is done is in {checkpoint.path}: rerun with --resume", file=sys.stderr)
         return 130
-    report = build_report(systems, as_of=as_of, across=_across(args))
+    report = build_report(systems, as_of=as_of, across=_across(args, targets, systems))
     if args.out:
         from bridges.assess import write_reports
 
@@ -261,6 +304,14 @@ def add_assess_command(sub: argparse._SubParsersAction) -> None:  # type: ignore
         default=[],
         metavar="SYSTEM=FILE",
         help="a system's customer records (CSV, as `bridges crosswalk build` reads): compare systems via the crosswalk",
+    )
+    p.add_argument(
+        "--customers",
+        action="append",
+        default=[],
+        metavar="SYSTEM=RELATION",
+        help="an assessed database relation holding a system's customers (read up to max_rows): compare via the "
+        "crosswalk",
     )
     p.add_argument("--crosswalk", metavar="FILE", help="the crosswalk for --records (default: the configuration's)")
     p.add_argument("--resume", action="store_true", help="go on with the stopped assessment in --out (Ctrl-C stops)")

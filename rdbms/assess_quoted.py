@@ -4,7 +4,8 @@ word): counted and profiled by the assessment with every name quoted as the dial
 ``bridges discover`` leaves them out (a declared view writes names unquoted), so the assessment reads
 them itself: one bounded ``SELECT`` of the first rows, each column profiled like any other. Their key
 is the one the catalog declares (a primary key or unique index; no proof by query), and they are not
-offered to ``bridges discover``: their ``problem`` says to declare them by hand.
+offered to ``bridges discover``: their ``problem`` says to declare them by hand. :func:`read_relation`
+reads a relation's rows the same careful way (customer records compared across systems).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from rdbms.reflect import Relation
 from rdbms.suggest import suggest
 from rdbms.types import Dialect, ReadOnlyConnection
 
-__all__ = ["QUOTED_PROBLEM", "profile_quoted", "quoted_name"]
+__all__ = ["QUOTED_PROBLEM", "profile_quoted", "quoted_name", "read_relation"]
 
 QUOTED_PROBLEM = "its name or a column name needs quoting: profiled here, but bridges discover cannot declare it"
 _DIALECTS = {Dialect.SQLITE: SQLiteDialect, Dialect.POSTGRESQL: PGDialect, Dialect.MARIADB: MariaDBDialect}
@@ -77,3 +78,38 @@ def profile_quoted(
                 suggestion=suggest(column, present),
             )
         )
+
+
+def read_relation(
+    settings: Any,
+    *,
+    password: str | None,
+    schema: str | None,
+    relation: str,
+    columns: list[str],
+    timeout_s: float,
+) -> list[tuple[Any, ...]]:
+    """The first ``settings.max_rows`` rows of ``columns`` of ``relation`` (the facade's cap of one answer),
+    read-only like the assessment (the account probed, one connection, one gated SELECT under a deadline)."""
+    from rdbms.gate import DEFAULT_FUNCTIONS, SqlGate
+    from rdbms.live import OdbcConnection  # the driver is needed here, and only here
+
+    dialect = Dialect(settings.dialect)
+    live = OdbcConnection(
+        settings.with_tls(),
+        dialect,
+        user=settings.user,
+        password=password,
+        pool_size=1,
+        pool_timeout_s=settings.pool_timeout_s,
+        connect_timeout_s=settings.connect_timeout_s,
+        gate=SqlGate(dialect, DEFAULT_FUNCTIONS | {f.upper() for f in settings.extra_functions}),
+        allow_write_account=settings.allow_write_account,
+    )
+    try:
+        shown = ", ".join(quoted_name(dialect, c) for c in columns)
+        sql = f"SELECT {shown} FROM {quoted_name(dialect, relation, schema)} LIMIT {int(settings.max_rows)}"
+        with deadline_scope(Deadline(timeout_s)):
+            return [tuple(row) for row in live.query(sql, max_rows=settings.max_rows).rows]
+    finally:
+        live.close()

@@ -10,18 +10,60 @@ phone's country code do not count), with masked examples.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from itertools import combinations
 from typing import Any
 
 from bridges.core.crosswalk import Crosswalk
+from bridges.core.errors import ConfigError
 from bridges.core.personal import mask
 from bridges.linkage.records import Record
 
-__all__ = ["across_systems"]
+__all__ = ["across_systems", "customer_columns", "records_from_rows"]
 
 EXAMPLES = 3
 _COMPARED = ("name", "street", "postcode")
+_FIELDS = {  # a record's field → what an assessed column of it is named like (its personal kind first)
+    "street": ("address", re.compile(r"ADR|ADDR|STREET|STRASSE|RUE", re.I)),
+    "city": ("address", re.compile(r"CITY|TOWN|ORT$|VILLE", re.I)),
+    "postcode": ("address", re.compile(r"PSTC|POSTC|ZIP|PLZ|POSTAL", re.I)),
+    "country": (None, re.compile(r"CTRY|COUNTRY|LAND$|CNTRY", re.I)),
+    "phone": ("phone", re.compile(r"", re.I)),
+    "email": ("email", re.compile(r"", re.I)),
+    "name": ("name", re.compile(r"", re.I)),
+}
+
+
+def customer_columns(relation: dict[str, Any]) -> dict[str, str]:
+    """Which column of an assessed ``relation`` (the report's entry) holds each field of a customer
+    record: ``id`` its one-column key; name, street, city, postcode, country, phone and email by the
+    personal data the assessment found in them and their names. ConfigError without a key or a name."""
+    if len(relation["key"]) != 1:
+        raise ConfigError(f"--customers: {relation['name']} has no one-column key to use as the customer's id")
+    found = {"id": relation["key"][0]}
+    for field, (kind, named) in _FIELDS.items():
+        for column in relation["columns"]:
+            taken = column["name"] in found.values()
+            if not taken and (kind is None or column["personal"] == kind) and named.search(column["name"]):
+                found[field] = column["name"]
+                break
+    if "name" not in found:
+        raise ConfigError(f"--customers: no column of {relation['name']} holds a name")
+    return found
+
+
+def records_from_rows(system: str, columns: dict[str, str], rows: Iterable[Sequence[Any]]) -> list[Record]:
+    """``system``'s customer records from ``rows`` of the ``columns`` (:func:`customer_columns`, in order)."""
+    fields = list(columns)
+    out = []
+    for row in rows:
+        cells = {f: str(v).rstrip(" \x00") if v is not None else "" for f, v in zip(fields, row, strict=True)}
+        phone = cells.pop("phone", "")
+        record = Record(system, **{k: v for k, v in cells.items()}, phones=(phone,) if phone else ())  # type: ignore[arg-type]
+        out.append(record.normalise())
+    return out
 
 
 def across_systems(records: dict[str, list[Record]], crosswalk: Crosswalk) -> dict[str, Any]:

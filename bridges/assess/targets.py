@@ -29,6 +29,7 @@ from extract.bridge import ExtractBridge
 from mainframe import TN3270Bridge
 from rdbms import connstr
 from rdbms.assess import COUNT_LIMIT, assess_database
+from rdbms.assess_quoted import read_relation
 from rdbms.bridge import DatabaseBridge
 from rdbms.settings import RdbmsSettings
 from web_scrape import WebBridge
@@ -133,6 +134,18 @@ class DatabaseTarget:
             detail = "; ".join(found.write_findings[:5]) + " (allowed by allow_write_account)"
             entry["security"] = [{"class": "account_can_write", "detail": detail}]
         return entry
+
+    def customer_rows(self, relation: dict[str, Any], columns: dict[str, str]) -> tuple[dict[str, str], list[Any]]:
+        """(``columns``, their rows) of the assessed ``relation``: its first ``max_rows`` rows, read-only."""
+        rows = read_relation(
+            self.settings,
+            password=self.password,
+            schema=self.schema,
+            relation=relation["name"],
+            columns=list(columns.values()),
+            timeout_s=self.timeout_s,
+        )
+        return columns, rows
 
 
 def database_target(

@@ -238,3 +238,28 @@ def test_assess_an_extract_file_by_its_copybook(tmp_path, capsys):
     assert system["transport"] == "extract" and system["database"]["relations"][0]["count"]["rows"] == 600
     assert "## CUSTBAL.D20240131.DAT (extract)" in (out / "assessment.md").read_text(encoding="utf-8")
     assert main(["assess", "--extract", str(path)]) == 2 and "--copybook" in capsys.readouterr().err
+
+
+def test_customers_read_from_a_database_relation_are_compared_through_the_crosswalk(tmp_path):
+    from bridges.linkage import write_records
+    from fixtures.linkage import custmast_records
+    from fixtures.orders.planted import plant_problems
+    from fixtures.world import CROSSWALK_PATH
+
+    need_driver("SQLite3")
+    planted = tmp_path / "planted.sqlite"
+    truth = plant_problems(build_sqlite(tmp_path / "orders.sqlite"), planted)
+    write_records(tmp_path / "custmast.csv", custmast_records())
+    out = tmp_path / "report"
+    args = ["assess", "--connect", f"Driver=SQLite3;Database={planted}", "--tables", "CUSMST", "--out", str(out)]
+    args += ["--customers", "orders=CUSMST", "--records", f"custmast={tmp_path / 'custmast.csv'}"]
+    assert main([*args, "--crosswalk", str(CROSSWALK_PATH), "--as-of", "2025-06-30"]) == 0
+    report = json.loads((out / "assessment.json").read_text(encoding="utf-8"))
+    assert schema_errors(report) == []
+    across = report["across"]
+    # The planted customers read through the database's read-only connection: its 5 new keys unmapped,
+    # its 6 changed streets disagreeing with CUSTMAST's (masked), and the rest held by both.
+    assert across["systems"]["orders"]["records"] == 600 + truth["duplicate_records"] // 2
+    assert across["systems"]["orders"]["unmapped"] == truth["unmapped"]
+    assert across["disagreements"]["street"]["count"] == truth["conflicting_addresses"]
+    assert across["overlap"] == {"custmast & orders": 600}
