@@ -60,6 +60,21 @@ def _walks(values: list[str]) -> dict[str, Path]:
 
 
 def _targets(args: argparse.Namespace) -> list[Any]:
+    """The systems to assess; a bad option, setting or file is a ConfigError (a clear message, no traceback)."""
+    from pydantic import ValidationError
+
+    from bridges.core.errors import ConfigError
+
+    try:
+        return _given(args)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in exc.errors()[:3])
+        raise ConfigError(problems) from None
+    except OSError as exc:
+        raise ConfigError(f"{exc.filename or ''}: {exc.strerror or exc}") from None
+
+
+def _given(args: argparse.Namespace) -> list[Any]:
     from bridges.assess import ExtractTarget
     from bridges.core.errors import ConfigError
 
@@ -147,23 +162,39 @@ def _customers(args: argparse.Namespace, targets: list[Any], systems: list[dict[
     return records
 
 
-def _across(args: argparse.Namespace, targets: list[Any], systems: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The across-systems entry when customer records are given (--records files, --customers relations),
-    compared through --crosswalk or the configuration's."""
+def _crosswalk_path(args: argparse.Namespace) -> Path | None:
+    """The crosswalk --records and --customers are compared through; it and the records files are checked
+    before anything is read."""
+    from bridges.core.config import load_config
+    from bridges.core.errors import ConfigError
+
     if not (args.records or args.customers):
         return None
-    from bridges.assess.across import across_systems
-    from bridges.core.config import load_config
-    from bridges.core.crosswalk import Crosswalk
-    from bridges.core.errors import ConfigError
-    from bridges.linkage import read_records
-
     path = args.crosswalk
     if path is None and args.config:
         config = load_config(args.config)
         path = config.path(config.crosswalk) if config.crosswalk else None
     if path is None:
         raise ConfigError("--records, --customers: say --crosswalk FILE (or set crosswalk in the configuration)")
+    if not Path(path).is_file():
+        raise ConfigError(f"--crosswalk {path}: no such file")
+    for value in args.records:
+        if not Path(value.partition("=")[2]).is_file():
+            raise ConfigError(f"--records {value!r}: give SYSTEM=FILE.csv, an existing file")
+    return Path(path)
+
+
+def _across(args: argparse.Namespace, targets: list[Any], systems: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The across-systems entry when customer records are given (--records files, --customers relations),
+    compared through --crosswalk or the configuration's."""
+    if not (args.records or args.customers):
+        return None
+    from bridges.assess.across import across_systems
+    from bridges.core.crosswalk import Crosswalk
+    from bridges.core.errors import ConfigError
+    from bridges.linkage import read_records
+
+    path = _crosswalk_path(args)
     records = {}
     for value in args.records:
         system, eq, file = value.partition("=")
@@ -212,7 +243,11 @@ def _run(args: argparse.Namespace) -> int:
     from bridges.core.errors import ConfigError
 
     targets = _targets(args)
-    as_of = dt.date.fromisoformat(args.as_of) if args.as_of else dt.date.today()
+    try:
+        as_of = dt.date.fromisoformat(args.as_of) if args.as_of else dt.date.today()
+    except ValueError as exc:
+        raise ConfigError(f"--as-of {args.as_of!r}: give a date as YYYY-MM-DD ({exc})") from None
+    _crosswalk_path(args)  # a missing crosswalk is said before a long assessment, not after
     if args.resume and not args.out:
         raise ConfigError("--resume: give the --out folder of the assessment to resume")
     plan = {

@@ -75,6 +75,9 @@ class HostTarget:
         if not probe.reachable:
             entry["error"] = probe.error
             return entry
+        if probe.tn3270e is None:  # a TN3270 server negotiates first; this one did not: no sign-on tried
+            entry["error"] = "no TN3270 negotiation from the host (no IAC DO TERMINAL-TYPE): is it a TN3270 host?"
+            return entry
         if self.password is None:
             entry["walk"] = None
             entry["note"] = "no password given: not signed on, no screens seen"

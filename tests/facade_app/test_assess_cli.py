@@ -263,3 +263,24 @@ def test_customers_read_from_a_database_relation_are_compared_through_the_crossw
     assert across["systems"]["orders"]["unmapped"] == truth["unmapped"]
     assert across["disagreements"]["street"]["count"] == truth["conflicting_addresses"]
     assert across["overlap"] == {"custmast & orders": 600}
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--tn3270", "127.0.0.1:1", "--walk", "missing-walk.txt"], "missing-walk.txt: No such file or directory"),
+        (["--connect", "Driver=SQLite3;Database=x.db", "--as-of", "2025-13-01"], "--as-of '2025-13-01': give a date"),
+        (["--url", "ftp://example.invalid/"], "base_url: String should match pattern"),
+        (["--connect", "Driver=SQLite3;Database=x.db", "--records", "a=missing.csv"], "say --crosswalk FILE"),
+        (
+            ["--url", "http://x.invalid/", "--records", "a=missing.csv", "--crosswalk", "."],
+            "--crosswalk .: no such file",
+        ),
+    ],
+    ids=["missing-walk", "bad-date", "not-http", "records-without-crosswalk", "no-crosswalk-file"],
+)
+def test_bad_input_is_a_clear_error_not_a_traceback(args, said, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["assess", *args]) == 2
+    err = capsys.readouterr().err
+    assert said in err and "Traceback" not in err

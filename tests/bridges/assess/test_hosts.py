@@ -74,6 +74,10 @@ def test_an_unreachable_host_or_app_is_reported():
     settings = TN3270Settings(host="127.0.0.1", port=1, user="DEMO01")
     found = HostTarget("custmast", settings, HOST_PASSWORD).assess()
     assert found["probe"]["reachable"] is False and "cannot connect" in found["error"]
+    with start_app() as app:  # a web server where a TN3270 host was expected: said so, no sign-on tried
+        settings = TN3270Settings(host=app.host, port=app.port, user="DEMO01")
+        found = HostTarget("custmast", settings, HOST_PASSWORD).assess()
+        assert found["probe"]["reachable"] is True and found["error"].endswith("is it a TN3270 host?")
     web = WebTarget("helpdesk", WebSettings(base_url="http://127.0.0.1:1/helpdesk/", user="agent1")).assess()
     assert web["probe"]["reachable"] is False and "does not answer" in web["error"]
 
