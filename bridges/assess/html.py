@@ -5,10 +5,13 @@ the page links nothing — no script, font, stylesheet or image from anywhere �
 same with the network off. Each chart is an ``<figure class="chart" data-chart="…">``:
 
 * ``preparation`` — findings by class (values affected, from the samples);
+* ``distributions`` — the values of code-like columns (2 to 12 distinct values sampled, no personal
+  data): each top value's share of the sample;
 * ``null-rates`` — each database's columns with NULL or blank values, by their share;
 * ``freshness`` — each date column's sampled dates by age (the guide's temporal relevance);
 * ``response-times`` — each TN3270 host's round trips (p50, p95, max) and web start pages' latency;
-* ``overlap`` — customers held by each combination of systems (an UpSet view's bars).
+* ``overlap`` — an UpSet view: customers held by each combination of systems (bars) above the
+  combination's systems (a dot matrix).
 """
 
 from __future__ import annotations
@@ -18,6 +21,9 @@ import io
 from typing import Any
 
 __all__ = ["html_report"]
+
+_CODES = 12
+"""At most this many distinct values sampled: a code column (status, currency), whose distribution is drawn."""
 
 _STYLE = """
 body { font-family: sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
@@ -77,6 +83,23 @@ def _charts(report: dict[str, Any]) -> list[str]:
                 0.3 * len(labels) + 1,
             )
         )
+    coded = [
+        (f"{s['name']}.{r['name']}.{c['name']} = {t['value'] or '(blank)'}", t["count"] / c["sampled"])
+        for s in report["systems"]
+        for r in s.get("database", {}).get("relations", [])
+        for c in r["columns"]
+        if c.get("sampled") and 2 <= c.get("distinct_sampled", 0) <= _CODES and not c.get("personal")
+        for t in c.get("top", [])
+    ][:40]
+    if coded:
+        charts.append(
+            _chart(
+                "distributions",
+                "Value distributions of code-like columns: each value's share of the sample",
+                _barh([n for n, _ in coded], [v for _, v in coded], "share of sampled rows"),
+                0.22 * len(coded) + 1,
+            )
+        )
     nulls = [
         (f"{s['name']}.{r['name']}.{c['name']}", (c.get("nulls", 0) + c.get("blanks", 0)) / c["sampled"])
         for s in report["systems"]
@@ -129,16 +152,44 @@ def _charts(report: dict[str, Any]) -> list[str]:
         )
     across = report.get("across")
     if across and across["overlap"]:
-        combos = list(across["overlap"].items())
+        systems = sorted({name for combo in across["overlap"] for name in combo.split(" & ")})
         charts.append(
             _chart(
                 "overlap",
-                "Customers held by each combination of systems",
-                _barh([k for k, _ in combos], [v for _, v in combos], "customers"),
-                0.4 * len(combos) + 1,
+                "Customers held by each combination of systems (UpSet)",
+                _upset(across["overlap"], systems),
+                3.0,
             )
         )
     return charts
+
+
+def _upset(overlap: dict[str, int], systems: list[str]) -> Any:
+    """Bars of customers per combination of systems, above a matrix whose dots say which systems."""
+
+    def draw(axes: Any) -> None:
+        combos = list(overlap.items())
+        xs = list(range(len(combos)))
+        axes.bar(xs, [n for _, n in combos], color="#4a78a8", width=0.6)
+        for x, (_, n) in zip(xs, combos, strict=True):
+            axes.annotate(f"{n:,}", (x, n), ha="center", va="bottom", fontsize=7)
+        axes.set_xticks([])
+        axes.set_xlim(-0.5, len(combos) - 0.5)
+        axes.set_ylabel("customers", fontsize=8)
+        matrix = axes.inset_axes((0, -0.16 * len(systems) - 0.05, 1, 0.16 * len(systems)), sharex=axes)
+        for x, (combo, _) in zip(xs, combos, strict=True):
+            held = [i for i, name in enumerate(systems) if name in combo.split(" & ")]
+            matrix.scatter([x] * len(systems), range(len(systems)), color="#dddddd", s=36)
+            matrix.scatter([x] * len(held), held, color="#222222", s=36)
+            if len(held) > 1:
+                matrix.plot([x, x], [min(held), max(held)], color="#222222", linewidth=1.5)
+        matrix.set_yticks(range(len(systems)), systems, fontsize=7)
+        matrix.set_ylim(len(systems) - 0.5, -0.5)
+        matrix.tick_params(bottom=False, labelbottom=False)
+        for side in matrix.spines.values():
+            side.set_visible(False)
+
+    return draw
 
 
 def _stacked(dated: list[tuple[str, dict[str, int]]]) -> Any:

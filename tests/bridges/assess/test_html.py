@@ -55,7 +55,7 @@ def test_every_chart_renders_offline(tmp_path):
             tab.goto(page.as_uri())
             charts = tab.locator("figure.chart")
             names = [charts.nth(i).get_attribute("data-chart") for i in range(charts.count())]
-            assert names == ["preparation", "null-rates", "freshness", "response-times", "overlap"]
+            assert names == ["preparation", "distributions", "null-rates", "freshness", "response-times", "overlap"]
             for i in range(charts.count()):
                 box = charts.nth(i).locator("svg").bounding_box()
                 assert box and box["width"] > 200 and box["height"] > 80, names[i]
