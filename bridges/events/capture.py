@@ -12,7 +12,11 @@ the rows stamped after ``offset − overlap_s`` and at or before ``now − settl
   sharing a stamp re-reads the group instead of skipping its rest;
 * each page's events are published, and only once the sink has acknowledged them are
   its versions and the offset committed — a crash in between re-reads the page and
-  publishes the same change ids, which the broker drops as duplicates.
+  publishes the same change ids, which the broker drops as duplicates; the page's
+  created rows are recorded as expected before publishing, so a row deleted before the
+  re-read is still found gone by a delete scan;
+* a row read again unchanged (the overlap, every poll) is recognised by its values
+  alone: its normalised state, key and version are remembered for a poll.
 
 A source without a change column is diffed: a keyset scan of the whole view, each
 row's content hash against the last delivered version, and keys no longer there become
@@ -22,14 +26,16 @@ row's content hash against the last delivered version, and keys no longer there 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from bridges.events.changes import ChangeEvent, canonical_json, version_of
+from bridges.events.changes import ChangeEvent, canonical_json
 from bridges.events.sources import ChangeSource
 from bridges.events.store import WatchStore
 from rdbms.keyset import after_clause, bind_key
@@ -38,6 +44,9 @@ from rdbms.types import ReadOnlyConnection
 __all__ = ["Capture", "PollResult", "Sink", "at_or_before_clause"]
 
 log = logging.getLogger("legacy_bridges.events")
+
+_Read = tuple[str, dict[str, Any], str, str]
+"""A row read: (key JSON, normalised state, version, state JSON)."""
 
 
 class Sink(Protocol):
@@ -105,12 +114,17 @@ class Capture:
         self._key_at = [[c.field for c in view.columns].index(f) for f in view.key_fields]
         change = source.change.columns if source.change else ()
         self._columns = [c.column for c in view.columns] + list(change)
+        keys = tuple(view.column(f) for f in view.key_fields)
+        self._keys_view = dataclasses.replace(view, columns=keys, filters=(), _models={}, _row_functions={})
+        self._read: dict[tuple[Any, ...], _Read] = {}  # rows read by this poll, and by the one before
+        self._read_before: dict[tuple[Any, ...], _Read] = {}
 
     # -- one poll --------------------------------------------------------------------
 
     def poll(self) -> PollResult:
         """Read what changed since the last committed offset and publish it (see the module docstring)."""
         self.polls += 1
+        self._read_before, self._read = self._read, {}
         if self.source.change is None:
             return self._snapshot()
         result = self._changes()
@@ -151,7 +165,7 @@ class Capture:
             full = len(rows) >= source.page_rows
             stamps = [clock.read(row[self._width :]) for row in rows]
             events, records = self._diff(rows, stamps)
-            self.sink.publish(events)
+            self._publish(events, records)
             moved = upper if not full else _before_last_group(stamps)
             if moved is not None and offset is not None and moved <= offset:
                 moved = None
@@ -164,20 +178,41 @@ class Capture:
             last = rows[-1]
             position = [*last[self._width :], *(last[i] for i in self._key_at)]
 
+    def _normalised(self, row: Sequence[Any]) -> _Read:
+        """The row's key, normalised state, version and state JSON — remembered for the next poll, which
+        re-reads most of this one's rows (its overlap) and finds them unchanged."""
+        raw = tuple(row[: self._width])
+        try:
+            known = self._read.get(raw) or self._read_before.get(raw)
+        except TypeError:  # a value that is not hashable (bytearray): worked out every time
+            return self._work_out(raw)
+        if known is None:
+            known = self._work_out(raw)
+        self._read[raw] = known
+        return known
+
+    def _work_out(self, raw: tuple[Any, ...]) -> _Read:
+        view = self.source.view
+        normal = view.to_row(raw)
+        state = canonical_json(normal)
+        version = hashlib.sha256(state.encode()).hexdigest()[:24]  # version_of(normal), its JSON made once
+        return canonical_json([normal[f] for f in view.key_fields]), normal, version, state
+
     def _diff(
         self, rows: Sequence[Sequence[Any]], stamps: Sequence[dt.datetime] | None
     ) -> tuple[list[ChangeEvent], list[tuple[str, str, str]]]:
-        view, name = self.source.view, self.source.name
-        read = [(view.to_row(row[: self._width]), row) for row in rows]
-        keyed = [(canonical_json([normal[f] for f in view.key_fields]), normal) for normal, _ in read]
-        stored = self.store.rows(name, [k for k, _ in keyed])
+        name = self.source.name
+        read = [self._normalised(row) for row in rows]
+        delivered = self.store.versions(name, [key for key, _, _, _ in read])
+        changed = [i for i, (key, _, version, _) in enumerate(read) if delivered.get(key) != version]
+        if not changed:
+            return [], []  # re-reads of the overlap or of an unfinished page, delivered already
+        stored = self.store.rows(name, [read[i][0] for i in changed if read[i][0] in delivered])
         seen_at = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
         events, records = [], []
-        for i, (key, normal) in enumerate(keyed):
-            version = version_of(normal)
+        for i in changed:
+            key, normal, version, state = read[i]
             before = stored.get(key)
-            if before is not None and before[0] == version:
-                continue  # delivered already: a re-read of the overlap or of an unfinished page
             when = stamps[i].isoformat() if stamps else seen_at
             events.append(
                 ChangeEvent(
@@ -191,8 +226,17 @@ class Capture:
                     when,
                 )
             )
-            records.append((key, version, canonical_json(normal)))
+            records.append((key, version, state))
         return events, records
+
+    def _publish(self, events: list[ChangeEvent], records: list[tuple[str, str, str]]) -> None:
+        """Publish a page's events, its created rows recorded as expected first: were the process to die
+        before committing and the row be deleted before it is read again, a delete scan still finds it
+        gone (consumers may have its ``created`` event)."""
+        created = [record for record, event in zip(records, events, strict=True) if event.kind == "created"]
+        if created:
+            self.store.expect(self.source.name, created)
+        self.sink.publish(events)
 
     def _snapshot(self, deletes_only: bool = False) -> PollResult:
         """A keyset scan of the whole view: created and updated rows (unless ``deletes_only``), then deletes."""
@@ -202,23 +246,25 @@ class Capture:
         result = PollResult()
         after: list[Any] | None = None
         while True:
-            sql, params = view.select(self.relation, {}, self._bound(after) if after else None, source.page_rows)
+            scanned = self._keys_view if deletes_only else view  # a delete scan reads the keys alone
+            sql, params = scanned.select(self.relation, {}, self._bound(after) if after else None, source.page_rows)
             rows = self.db.query(sql, params, max_rows=source.page_rows).rows
             result.rows += len(rows)
             if deletes_only:
-                seen.update(canonical_json([view.to_row(row)[f] for f in view.key_fields]) for row in rows)
+                seen.update(canonical_json(list(scanned.to_row(row).values())) for row in rows)
             else:
                 events, records = self._diff(rows, None)
-                seen.update(canonical_json([view.to_row(row)[f] for f in view.key_fields]) for row in rows)
-                self.sink.publish(events)
+                seen.update(self._normalised(row)[0] for row in rows)
+                self._publish(events, records)
                 self.store.commit(source.name, records, owner=self.owner)
                 result.events += events
             if len(rows) < source.page_rows:
                 break
-            after = list(view.key_of(rows[-1]))
-        gone = [key for key in stored if key not in seen]
+            after = list(scanned.key_of(rows[-1]))
+        expected = self.store.expected(source.name)
+        gone = [key for key in stored.keys() | expected.keys() if key not in seen]
         if gone:
-            old = self.store.rows(source.name, gone)
+            old = expected | self.store.rows(source.name, gone)
             seen_at = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
             events = [
                 ChangeEvent(source.name, "deleted", key, None, old[key][1], None, old[key][0], seen_at)

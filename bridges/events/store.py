@@ -10,11 +10,15 @@ watcher processes of a host) or PostgreSQL (SQLAlchemy Core URLs), never in memo
   or a snapshot diff compares with;
 * the lease of each source — one process owns a source at a time; a dead owner's
   lease expires after its ``ttl_s``;
-* for a source started "now", whether its baseline is recorded yet.
+* for a source started "now", whether its baseline is recorded yet;
+* the rows whose ``created`` events are being published and not committed yet — a
+  watcher killed in between, and the row deleted before it is read again, would
+  otherwise leave consumers a row no delete scan knows of.
 
 :meth:`WatchStore.commit` writes a page's versions and the new offset in one
-transaction, and only while the committing process still holds the source's lease
-(a watcher whose lease was taken over must not move the new owner's offset back).
+transaction, and only while the committing process still holds the source's lease,
+which it renews (a watcher whose lease was taken over must not move the new owner's
+offset back; one reading a long backlog page by page keeps its source).
 """
 
 from __future__ import annotations
@@ -72,6 +76,14 @@ _leases = Table(
     Column("expires_at", Float, nullable=False),
 )
 
+_expected = Table(
+    "watch_expected",
+    _meta,
+    Column("source", String(128), primary_key=True),
+    Column("key", String(512), primary_key=True),
+    Column("version", String(64), nullable=False),
+    Column("state", Text, nullable=False),
+)
 _starts = Table(
     "watch_starts",
     _meta,
@@ -124,6 +136,7 @@ class WatchStore:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = _engine(url)
+        self._ttl: dict[str, float] = {}
         _retrying(lambda: _meta.create_all(self.engine))
 
     # -- reading ---------------------------------------------------------------------
@@ -150,10 +163,23 @@ class WatchStore:
                     found[key] = (version, json.loads(state))
         return found
 
-    def versions(self, source: str) -> dict[str, str]:
-        """Every delivered key of ``source`` → its version (what a snapshot diff compares with)."""
+    def versions(self, source: str, keys: Sequence[str] | None = None) -> dict[str, str]:
+        """The delivered version of ``keys`` (every key of ``source`` when None: what a snapshot diff compares
+        with), their states left unread."""
+        query = select(_rows.c.key, _rows.c.version).where(_rows.c.source == source)
         with self.engine.connect() as conn:
-            return dict(conn.execute(select(_rows.c.key, _rows.c.version).where(_rows.c.source == source)).all())
+            if keys is None:
+                return dict(conn.execute(query).all())
+            found: dict[str, str] = {}
+            for i in range(0, len(keys), 500):
+                found.update(conn.execute(query.where(_rows.c.key.in_(keys[i : i + 500]))).all())
+            return found
+
+    def expected(self, source: str) -> dict[str, StoredRow]:
+        """Created rows published, or about to be, and not committed yet (see :meth:`expect`)."""
+        query = select(_expected.c.key, _expected.c.version, _expected.c.state).where(_expected.c.source == source)
+        with self.engine.connect() as conn:
+            return {key: (version, json.loads(state)) for key, version, state in conn.execute(query)}
 
     def has_state(self, source: str) -> bool:
         """Whether anything of ``source`` was ever committed (an offset or a delivered row)."""
@@ -176,6 +202,19 @@ class WatchStore:
             if conn.execute(update(_starts).where(_starts.c.source == source).values(phase=phase)).rowcount == 0:
                 conn.execute(insert(_starts).values(source=source, phase=phase))
 
+    def expect(self, source: str, rows: Sequence[tuple[str, str, str]]) -> None:
+        """Record created ``rows`` (key, version, state JSON) before their events are published, until
+        :meth:`commit` records them delivered: a delete scan compares these keys with the source too."""
+        keys = [key for key, _, _ in rows]
+        with self.engine.begin() as conn:
+            for i in range(0, len(keys), 500):
+                conn.execute(
+                    delete(_expected).where(_expected.c.source == source, _expected.c.key.in_(keys[i : i + 500]))
+                )
+            conn.execute(
+                insert(_expected), [{"source": source, "key": k, "version": v, "state": s} for k, v, s in rows]
+            )
+
     def commit(
         self,
         source: str,
@@ -186,19 +225,22 @@ class WatchStore:
     ) -> None:
         """Record delivered ``rows`` (key, version, state JSON) and ``deleted`` keys, and move the offset
         to ``offset`` (when given), in one transaction; :class:`LeaseLost` when ``owner`` no longer holds
-        the source's lease (nothing is written then)."""
+        the source's lease (nothing is written then), which it renews otherwise."""
         with self.engine.begin() as conn:
             if owner is not None:
-                held = conn.execute(
-                    select(_leases.c.owner).where(
-                        _leases.c.source == source, _leases.c.owner == owner, _leases.c.expires_at > time.time()
-                    )
-                ).first()
-                if held is None:
+                now = time.time()
+                held = _leases.c.source == source, _leases.c.owner == owner, _leases.c.expires_at > now
+                ttl_s = self._ttl.get(source)
+                if ttl_s is None:
+                    kept = conn.execute(select(_leases.c.owner).where(*held)).first() is not None
+                else:  # renewed as well: a long poll (a backlog read page by page) keeps its source
+                    kept = conn.execute(update(_leases).where(*held).values(expires_at=now + ttl_s)).rowcount > 0
+                if not kept:
                     raise LeaseLost(f"the lease on {source} is no longer held by {owner}")
             gone = [key for key, _, _ in rows] + list(deleted)
             for i in range(0, len(gone), 500):
-                conn.execute(delete(_rows).where(_rows.c.source == source, _rows.c.key.in_(gone[i : i + 500])))
+                for table in (_rows, _expected):
+                    conn.execute(delete(table).where(table.c.source == source, table.c.key.in_(gone[i : i + 500])))
             if rows:
                 conn.execute(
                     insert(_rows), [{"source": source, "key": k, "version": v, "state": s} for k, v, s in rows]
@@ -214,7 +256,9 @@ class WatchStore:
     # -- leases ----------------------------------------------------------------------
 
     def acquire(self, source: str, owner: str, ttl_s: float) -> bool:
-        """Take or renew the lease on ``source`` for ``ttl_s``: True when ``owner`` holds it now."""
+        """Take or renew the lease on ``source`` for ``ttl_s``: True when ``owner`` holds it now (and each
+        :meth:`commit` of its renews it for as long)."""
+        self._ttl[source] = ttl_s
         now = time.time()
         with self.engine.begin() as conn:
             taken = conn.execute(

@@ -189,3 +189,39 @@ def test_a_watcher_that_lost_its_lease_commits_nothing(table, store):
     assert store.offset("orders") == T0 + dt.timedelta(seconds=5)
     assert store.acquire("orders", "b", ttl_s=-1)  # renewed into the past: expired
     assert store.acquire("orders", "a", ttl_s=30)  # an expired lease is anyone's
+
+
+def test_a_row_created_then_deleted_around_a_crash_after_publishing_gets_its_delete(table, store, monkeypatch):
+    consumer = Consumer()
+    table.put(1, T0)
+    table.put(2, T0)
+    capture = _capture(table, store, consumer, now=T0 + dt.timedelta(seconds=10), delete_scan_every=1)
+
+    def killed(*args, **kwargs):
+        raise SystemExit("kill -9 between the broker's ack and the commit")
+
+    monkeypatch.setattr(store, "commit", killed)
+    with pytest.raises(SystemExit):
+        capture.poll()
+    monkeypatch.undo()
+    assert [e.kind for e in consumer.events] == ["created", "created"] and store.versions("orders") == {}
+    table.delete(2)  # before any watcher reads it again: only the expected rows know it was published
+    _capture(table, store, consumer, now=T0 + dt.timedelta(seconds=10), delete_scan_every=1).poll()
+    deleted = [e for e in consumer.events if e.kind == "deleted"]
+    assert [e.key for e in deleted] == ['["0000000002"]'] and deleted[0].old_version == consumer.events[1].new_version
+    assert consumer.report({consumer.events[0].key: consumer.events[0].new_version})["missing"] == 0
+    assert store.expected("orders") == {}  # committed or deleted: nothing left expected
+
+
+def test_each_commit_renews_the_lease_it_checks(store, monkeypatch):
+    now = 1_000_000.0
+    monkeypatch.setattr("bridges.events.store.time.time", lambda: now)
+    assert store.acquire("orders", "a", ttl_s=5)
+    now += 4
+    store.commit("orders", [], owner="a")  # a long poll, page by page
+    now += 4
+    assert store.owner("orders") == "a"  # 8 s after the lease was taken for 5
+    now += 6
+    assert store.owner("orders") is None
+    with pytest.raises(LeaseLost):
+        store.commit("orders", [], owner="a")
