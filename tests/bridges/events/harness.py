@@ -17,7 +17,7 @@ from bridges.events.capture import at_or_before_clause
 from bridges.events.changes import ChangeEvent, canonical_json, version_of
 from bridges.events.sources import SplitDateTime, TimestampColumn
 from fixtures.orders.connect import connect_mariadb, connect_postgres
-from fixtures.orders.writer import TABLE, create_change_table
+from fixtures.orders.writer import TABLE, create_change_table, sqlite_file
 from rdbms import RdbmsSettings, open_connection
 from rdbms.keyset import after_clause, bind_key
 from rdbms.tables import DeclaredView, ViewColumn
@@ -28,6 +28,7 @@ READER_PASSWORD = "watch-reader-Pw"
 ODBC = {
     "postgresql": ("Driver={PostgreSQL Unicode};Server=127.0.0.1;Port=5432;Database=test", None),
     "mariadb": ("Driver={MariaDB Unicode};Server=127.0.0.1;Port=3306;Database=" + PRIVATE, READER_PASSWORD),
+    "sqlite": (f"Driver=SQLite3;Database={sqlite_file(PRIVATE)}", None),
 }
 
 ORDERS_VIEW = DeclaredView(
@@ -46,21 +47,23 @@ CLOCKS = {"timestamp": TimestampColumn("CHUPTS"), "split": SplitDateTime("CHUPDT
 
 
 def database(dialect: str) -> Any:
-    """CHGORD created afresh in a private schema, and the reader's read-only port to it."""
+    """CHGORD created afresh in a private schema (SQLite: file), and the reader's read-only port to it."""
     try:
         import pyodbc
     except ImportError:
         real_part_missing("pyodbc")
-    driver = {"postgresql": "PostgreSQL Unicode", "mariadb": "MariaDB Unicode"}[dialect]
+    driver = {"postgresql": "PostgreSQL Unicode", "mariadb": "MariaDB Unicode", "sqlite": "SQLite3"}[dialect]
     if driver not in pyodbc.drivers():
         real_part_missing(f"ODBC driver {driver!r}")
     try:
-        (connect_postgres() if dialect == "postgresql" else connect_mariadb()).close()
+        if dialect != "sqlite":
+            (connect_postgres() if dialect == "postgresql" else connect_mariadb()).close()
     except Exception as exc:
         real_part_missing(f"{dialect} server: {exc}")
     connection, password = ODBC[dialect]
     create_change_table(dialect, PRIVATE, READER, password)
-    settings = RdbmsSettings(connection=connection, dialect=dialect, user=READER, max_rows=100_000)
+    user = None if dialect == "sqlite" else READER  # SQLite has no accounts: the port opens the file read-only
+    settings = RdbmsSettings(connection=connection, dialect=dialect, user=user, max_rows=100_000)
     return open_connection(settings, system="watch", secrets={"password": password} if password else {})
 
 
