@@ -74,10 +74,10 @@ def test_the_known_crosswalk_is_recovered_with_no_false_link(demo_records, tmp_p
     print(quality)
     assert quality["precision"] == 1.0
     assert quality["pairs"]["custmast-orders"]["recall"] == 1.0
-    # HELPDESK knows a customer by name alone when no ticket gives a phone: 83 of its 524 accounts carry
-    # a name other customers share, so no data can settle them (0.84 is the most any method can link).
-    assert quality["pairs"]["custmast-helpdesk"]["recall"] >= 0.83 and quality["recall"] >= 0.89
-    assert quality["recall_after_review"] >= 0.97  # the rest are in the review file
+    # HELPDESK knows a customer by name alone when no ticket gives a phone: 48 of its 524 accounts carry
+    # a name two customers share, so no data can settle them (0.908 is the most any method can link).
+    assert quality["pairs"]["custmast-helpdesk"]["recall"] == 0.9084 and quality["recall"] == 0.9417
+    assert quality["recall_after_review"] == 1.0  # the rest are in the review file
     crosswalk, matches, review = write_outputs(result, tmp_path)
     assert Crosswalk.load(crosswalk).systems == ["custmast", "helpdesk", "orders"]
     with review.open(encoding="utf-8") as fh:
