@@ -1,6 +1,7 @@
 """HELPDESK's accounts read through its bridge in Chromium, with no crosswalk lookup: what the app shows
-per account is its number, the customer's name and, in some ticket descriptions, a contact phone —
-exactly what :func:`fixtures.linkage.helpdesk_records` holds for the linkage tests and benchmark."""
+per account is its number, the customer's name and, in its tickets' descriptions, the requester's
+contact phone when it is on file — exactly what :func:`fixtures.linkage.helpdesk_records` holds for the
+linkage tests and benchmark."""
 
 from __future__ import annotations
 
