@@ -291,7 +291,8 @@ def _encoding_findings(p: ColumnProfile, values: Sequence[Any], personal: bool) 
         note = "text left as EBCDIC bytes (shown as cp037)"
         p.findings.append(Finding("ebcdic_bytes", p.name, len(ebcdic), p.sampled, "decode_ebcdic", examples, note))
     other = len(bad) - len(ebcdic)
-    text = any(b.decode("utf-8").isprintable() for b in raw if b not in bad)
+    bad_ids = {id(b) for b in bad}
+    text = any(b.decode("utf-8").isprintable() for b in raw if id(b) not in bad_ids)
     if other and text:  # text in bytes, some not UTF-8 (binary data — hashes, images — is none of this)
         p.findings.append(Finding("not_utf8", p.name, other, p.sampled, NEEDS_WORK, [], "bytes that are not UTF-8"))
 
