@@ -5,7 +5,8 @@ Two parts, each bounded by a deadline:
 * :func:`probe_site` fetches each start page twice over plain HTTP (no browser, nothing
   submitted): status, latency, size, encoding, TLS, the HTTP authentication it challenges with
   (``401`` + ``WWW-Authenticate``: Basic or Digest) or the login form it shows (a password field)
-  with its CSRF token field, the session cookies it sets (names and flags, never values),
+  with its CSRF token field, the session cookies it sets (names and flags, never values) and whether
+  the session is kept from one fetch to the next,
   whether the page needs JavaScript (scripts, ``<noscript>``, and how little text is left
   without them), and whether its layout is the same on both fetches (the tag structure; only
   text changes).
@@ -90,6 +91,9 @@ class SiteProbe:
     """``basic``, ``digest``, ``form`` or ``none``."""
     csrf_field: str | None = None
     session_cookies: list[dict[str, Any]] = field(default_factory=list)
+    session_kept: bool | None = None
+    """Whether the session the first fetch was given is kept on the second (the cookie sent back, none set
+    again); False: a new session per request (or one rotated each time); None: no cookie was set."""
     pages: list[PageProbe] = field(default_factory=list)
     error: str = ""
 
@@ -162,6 +166,9 @@ def probe_site(base_url: str, start: list[str] | None = None, *, timeout_s: floa
                 changed,
             )
             probe.pages.append(page)
+            given = {c["name"] for c in _cookies(first)}
+            if given and probe.session_kept is None:
+                probe.session_kept = not given & {c["name"] for c in _cookies(second)}
             probe.session_cookies += [c for c in _cookies(first) if c not in probe.session_cookies]
             if probe.login == "none":
                 form, csrf = _login_form(html, str(first.url))

@@ -71,6 +71,7 @@ SCHEMA_PATH = Path(__file__).with_name("assessment.schema.json")
 JSON_NAME = "assessment.json"
 MARKDOWN_NAME = "assessment.md"
 HTML_NAME = "assessment.html"
+_KEPT = {True: " (kept between fetches)", False: " (a new session on every fetch)"}
 
 
 def _summary(systems: list[dict[str, Any]]) -> dict[str, Any]:
@@ -235,7 +236,8 @@ def _web_lines(system: dict[str, Any]) -> list[str]:
     )
     lines = [
         f"Reachable: {probe['reachable']}; TLS: {probe['tls']}; login: {probe['login']}; CSRF field: "
-        f"{probe['csrf_field'] or 'none'}; session cookies: {cookies or 'none'}.",
+        f"{probe['csrf_field'] or 'none'}; session cookies: {cookies or 'none'}"
+        f"{_KEPT.get(probe.get('session_kept'), '')}.",
         "",
     ]
     lines += _table(

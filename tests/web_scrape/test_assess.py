@@ -26,3 +26,35 @@ def test_layout_signature_ignores_text_and_sees_structure():
     moved = "<html><body><div><table><tr><td>12:00:02</td></tr></table></div></body></html>"
     assert layout_signature(one) == layout_signature(two)
     assert layout_signature(one) != layout_signature(moved)
+
+
+def test_a_new_session_on_every_fetch_is_told_from_a_kept_one():
+    import itertools
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from web_scrape.assess import probe_site
+
+    numbers = itertools.count()
+
+    class Forgetful(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # a fresh session cookie on every request, even one that sent its cookie
+            body = b"<html><body><p>Welcome to the old application, nothing to log in to.</p></body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Set-Cookie", f"SID={next(numbers)}; HttpOnly")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Forgetful)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        probe = probe_site(f"http://127.0.0.1:{server.server_port}/", timeout_s=5)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert probe.reachable and probe.session_kept is False and probe.login == "none"

@@ -117,6 +117,7 @@ def test_a_web_app_is_logged_in_to_once_and_no_form_is_submitted(auth):
         if auth == "form":
             assert probe["csrf_field"] == "csrf_token"
             assert probe["session_cookies"] == [{"name": "PHPSESSID", "httponly": True, "secure": False}]
+            assert probe["session_kept"] is True  # the anonymous session survives the second fetch
             assert app.login_attempts("agent1") == 1
         else:
             assert app.auth_failures("agent1") == 0
