@@ -119,9 +119,12 @@ def create_app(config: Config, runtime: Runtime | None = None, *, several_proces
     readiness = Readiness(runtime, config.facade.readiness_ttl_s, config.facade.ready_requires, board=board)
     app.extensions["legacy_bridges"]["readiness"] = readiness
     register_readiness(app, readiness)
-    metrics = Metrics(runtime, pending=pipeline.reviews.pending_count)
+    writer = pipeline.audit.writer
+    metrics = Metrics(runtime, pending=pipeline.reviews.pending_count, audit_queue=writer.depth if writer else None)
     if config.facade.metrics:
         pipeline.observe = metrics.observe
+        if writer is not None:
+            writer.on_lost, writer.on_error = metrics.audit_lost, metrics.audit_failed
         pipeline.rollouts.counted = metrics.rollout_run
         pipeline.shadows.settled = metrics.shadow_settled
         register_metrics(app, metrics)
@@ -131,6 +134,7 @@ def create_app(config: Config, runtime: Runtime | None = None, *, several_proces
     if config.facade.mcp_path:
         _mount_mcp(app, config, pipeline, keyring)
     atexit.register(runtime.close)
+    atexit.register(pipeline.audit.close)  # runs first (last registered): the calls' events are committed
     return app
 
 

@@ -1,8 +1,12 @@
-"""The audit trail: one JSON line per operation call, written whatever the outcome, and a
-hash-chained row in ``facade.audit_store`` when one is configured (:mod:`facade_app.audit_chain`).
+"""The audit trail: one JSON line per operation call, written whatever the outcome, to the
+``legacy_bridges.audit`` logger and the file ``facade.audit_log`` if any, and a hash-chained row
+in the audit store (:mod:`facade_app.audit_chain`; on by default), committed by a background
+writer (:mod:`facade_app.audit_writer`: a write's answer waits for its row, a read's does not).
 
-Inputs are kept (they say what was asked) but trimmed, and any field whose name says
-it is a credential is replaced; the caller is named by its key's name, never the key.
+Inputs are kept (they say what was asked) but trimmed, any field whose name says it is a
+credential is replaced, and any whose name suggests personal data (street, phone, email …) is
+kept as a keyed digest in the file, the log and the store alike (:mod:`facade_app.audit_personal`)
+unless ``facade.audit_personal = "plain"``; the caller is named by its key's name, never the key.
 """
 
 from __future__ import annotations
@@ -15,13 +19,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from facade_app.audit_chain import AuditChain, digested
+from bridges.core.config import Config
+from facade_app.audit_chain import AuditChain, store_url
+from facade_app.audit_personal import PersonalDigest, audit_key
+from facade_app.audit_writer import AuditWriter
 
-__all__ = ["AuditLog"]
+__all__ = ["AuditLog", "audit_log"]
 
 _SECRET_NAMES = ("password", "passwd", "secret", "token", "key", "credential", "cookie")
 _MAX_VALUE = 256
 _MAX_DEPTH = 8
+_DURABLE = ("write", "ops")  # effects whose answer waits for the store's commit
 log = logging.getLogger("legacy_bridges.audit")
 
 
@@ -50,12 +58,14 @@ def _line(entry: dict[str, Any]) -> str:
 
 
 class AuditLog:
-    """Appends audit events to a JSON-lines file (and the ``legacy_bridges.audit`` logger)."""
+    """Appends audit events to a JSON-lines file, the ``legacy_bridges.audit`` logger and the
+    audit store's writer; ``digest`` (None: plain) replaces personal inputs in all three."""
 
-    def __init__(self, path: Path | None, chain: AuditChain | None = None, personal: str = "digest") -> None:
+    def __init__(self, path: Path | None, writer: AuditWriter | None = None,
+                 digest: PersonalDigest | None = None) -> None:
         self.path = path
-        self.chain = chain  # the tamper-evident copy, when a store is configured
-        self.personal = personal
+        self.writer = writer  # the tamper-evident copy, unless the store is off
+        self.digest = digest
         self._lock = threading.Lock()
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -63,30 +73,33 @@ class AuditLog:
     def record(self, *, event: str, effect: str, caller: str | None, request_id: str, status: int,
                duration_ms: float, inputs: dict[str, Any] | None, outcome: str) -> None:
         """Write one event; a failure to write is logged, never raised to the caller."""
+        entry = self._entry(event=event, effect=effect, caller=caller, request_id=request_id, status=status,
+                            duration_ms=duration_ms, inputs=inputs, outcome=outcome)
         try:
-            line = _line(self._entry(event=event, effect=effect, caller=caller, request_id=request_id,
-                                     status=status, duration_ms=duration_ms, inputs=inputs, outcome=outcome))
+            if self.digest is not None:
+                entry["input"] = self.digest.apply(entry["input"])
+            line = _line(entry)
         except Exception:  # a value that cannot even be escaped: keep the event, drop the input
             log.exception("cannot encode the audit event of %s; its input is left out", request_id)
-            line = _line(self._entry(event=event, effect=effect, caller=caller, request_id=request_id,
-                                     status=status, duration_ms=duration_ms, inputs={"<<unencodable>>": True},
-                                     outcome=outcome))
+            entry["input"] = {"<<unencodable>>": True}
+            line = _line(entry)
         log.info(line)
-        if self.chain is not None:
+        if self.path is not None:
             try:
-                entry = json.loads(line)
-                if self.personal == "digest":
-                    entry["input"] = digested(entry["input"])
-                self.chain.append(entry)
+                with self._lock, self.path.open("a", encoding="utf-8") as fh:
+                    fh.write(line + "\n")
+            except OSError:
+                log.exception("cannot write the audit file")
+        if self.writer is not None:
+            try:
+                self.writer.submit(entry, request_id, durable=effect in _DURABLE)
             except Exception:  # the call's answer stands; the operator's log says the store failed
-                log.exception("cannot append to the audit store")
-        if self.path is None:
-            return
-        try:
-            with self._lock, self.path.open("a", encoding="utf-8") as fh:
-                fh.write(line + "\n")
-        except OSError:
-            log.exception("cannot write the audit file")
+                log.exception("cannot queue the audit event of %s for the store", request_id)
+
+    def close(self) -> None:
+        """Commit what the store's writer holds (at exit)."""
+        if self.writer is not None:
+            self.writer.close()
 
     @staticmethod
     def _entry(*, event: str, effect: str, caller: str | None, request_id: str, status: int,
@@ -103,3 +116,11 @@ class AuditLog:
             "input": _safe(inputs or {}),
             "pid": os.getpid(),
         }
+
+
+def audit_log(config: Config) -> AuditLog:
+    """The audit trail a configuration describes: its file, its store (unless off), its digests."""
+    url = store_url(config)
+    writer = AuditWriter(AuditChain(url)) if url else None
+    digest = PersonalDigest(audit_key(config, url)) if config.facade.audit_personal == "digest" else None
+    return AuditLog(config.path(config.facade.audit_log) if config.facade.audit_log else None, writer, digest)

@@ -1,5 +1,5 @@
 """``bridges audit verify`` and ``bridges audit tail``: check and read the hash-chained audit
-store that ``facade.audit_store`` names."""
+store that ``facade.audit_store`` names (by default ``audit.db`` in ``facade.state_dir``)."""
 
 from __future__ import annotations
 
@@ -9,17 +9,17 @@ import sys
 from typing import Any
 
 from bridges.core.config import load_config
-from facade_app.audit_chain import AuditChain
+from facade_app.audit_chain import AuditChain, store_url
 
 __all__ = ["add_audit_commands"]
 
 
 def _chain(args: argparse.Namespace) -> AuditChain | None:
-    config = load_config(args.config)
-    if not config.facade.audit_store:
-        print("bridges audit: facade.audit_store is not set: there is no chained audit store", file=sys.stderr)
+    url = store_url(load_config(args.config))
+    if url is None:
+        print("bridges audit: facade.audit_store is off: there is no chained audit store", file=sys.stderr)
         return None
-    return AuditChain(config.facade.audit_store)
+    return AuditChain(url)
 
 
 def _verify(args: argparse.Namespace) -> int:

@@ -125,6 +125,7 @@ def _cmd_mcp(args: argparse.Namespace) -> int:
     # stdio serves one key, checked before anything starts; over HTTP each request brings its own
     caller = None if args.http else keyring.authenticate(os.environ.get(args.key_env))
     runtime = build_runtime(config)
+    pipeline = None
     try:
         pipeline = Pipeline.from_config(config, runtime)
         if caller is not None:
@@ -132,6 +133,8 @@ def _cmd_mcp(args: argparse.Namespace) -> int:
         else:
             _serve_mcp_http(args, config, pipeline, keyring)
     finally:
+        if pipeline is not None:
+            pipeline.audit.close()  # the tool calls' events still queued reach the audit store
         runtime.close()
     return 0
 

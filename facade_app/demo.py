@@ -60,7 +60,8 @@ def demo_config(world: dict[str, Any]) -> dict[str, Any]:
 
     return {
         "facade": {"rate_limit": "600/minute", "audit_log": str(world["workdir"] / "audit.jsonl"),
-                   "review_store": f"sqlite:///{world['workdir'] / 'reviews.db'}"},
+                   "review_store": f"sqlite:///{world['workdir'] / 'reviews.db'}",
+                   "state_dir": str(world["workdir"])},  # the audit store audit.db (and its key) beside them
         "crosswalk": str(_REPO / "fixtures" / "crosswalk-v1.csv"),
         "api_keys": [
             {"name": "demo", "key": {"env": DEMO_KEY_ENV, "default": DEFAULT_DEMO_KEY},

@@ -5,8 +5,9 @@ review decision): its latency in a histogram by bridge and operation, and its ou
 (``ok``, an error type such as ``unavailable`` or ``rate-limited``, ``queued-for-review``…)
 in a counter. Rate-limit rejections and refused legacy sign-ons have counters of their
 own, and so do a rollout's candidate runs (match, mismatch, error) and the shadowed writes
-reconciliation settles (matched, disagreeing). Pool use (in use, idle, callers waiting),
-breaker state and the review queue's depth are gauges sampled every few seconds and when
+reconciliation settles (matched, disagreeing), and the audit store's writer its lost events (by
+reason) and failed appends. Pool use (in use, idle, callers waiting),
+breaker state, the review queue's depth and the audit writer's queue are gauges sampled every few seconds and when
 ``/metrics`` is read.
 
 Under gunicorn, prometheus_client's multiprocess mode adds up every worker's samples:
@@ -77,6 +78,17 @@ SHADOWS_SETTLED = Counter(
     "Shadowed writes settled by reconciliation by bridge, operation and outcome (matched, disagreeing).",
     ["bridge", "operation", "outcome"],
 )
+AUDIT_LOST = Counter(
+    "legacy_bridges_audit_lost",
+    "Audit events that never reached the audit store, by reason (queue-full, refused, unwritten-at-exit, "
+    "stopped); the audit file and log still hold them.",
+    ["reason"],
+)
+AUDIT_ERRORS = Counter("legacy_bridges_audit_store_errors", "Failed appends to the audit store (each retried).")
+AUDIT_QUEUE = Gauge(
+    "legacy_bridges_audit_queue", "Audit events waiting for the store's writer, summed over live workers.",
+    multiprocess_mode="livesum",
+)
 REVIEWS = Gauge(
     "legacy_bridges_reviews_pending", "Writes waiting for a second person's decision.", multiprocess_mode="livemax"
 )
@@ -102,9 +114,10 @@ def _pool_numbers(status: dict[str, Any], in_flight: int) -> dict[str, float]:
 class Metrics:
     """Counts attempts as the pipeline finishes them; samples gauges of one runtime."""
 
-    def __init__(self, runtime: Runtime, pending: Any = None) -> None:
+    def __init__(self, runtime: Runtime, pending: Any = None, audit_queue: Any = None) -> None:
         self.runtime = runtime
         self.pending = pending  # a callable giving the review queue's depth
+        self.audit_queue = audit_queue  # a callable giving the audit writer's queue length
         self._known = set(runtime.bridges)
         self._recent: dict[str, deque[float]] = {name: deque(maxlen=200) for name in runtime.bridges}
         self._stop = threading.Event()
@@ -130,6 +143,14 @@ class Metrics:
         """Count one shadowed write that reconciliation settled."""
         SHADOWS_SETTLED.labels(bridge, operation, outcome).inc()
 
+    def audit_lost(self, reason: str, count: int) -> None:
+        """Count audit events the store will never hold."""
+        AUDIT_LOST.labels(reason).inc(count)
+
+    def audit_failed(self) -> None:
+        """Count one failed (retried) append to the audit store."""
+        AUDIT_ERRORS.inc()
+
     def recent(self, bridge: str) -> list[float]:
         """Latencies (seconds) of this worker's last 200 calls of ``bridge``, for the console."""
         return list(self._recent.get(bridge, ()))
@@ -144,6 +165,8 @@ class Metrics:
                 BREAKER.labels(name).set(_BREAKER.get(str(guard["breaker"]), 0))
             except Exception as exc:  # a status must never stop the metrics
                 log.debug("metrics: no status of %s (%s)", name, type(exc).__name__)
+        if self.audit_queue is not None:
+            AUDIT_QUEUE.set(self.audit_queue())
         if self.pending is not None:
             try:
                 REVIEWS.set(self.pending())

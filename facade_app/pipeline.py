@@ -32,8 +32,7 @@ from bridges.core.errors import BridgeError, Conflict, Forbidden, InvalidInput, 
 from bridges.core.operation import Effect, Operation
 from bridges.core.runtime import Runtime
 from bridges.core.streaming import RowStream
-from facade_app.audit import AuditLog
-from facade_app.audit_chain import AuditChain
+from facade_app.audit import AuditLog, audit_log
 from facade_app.auth import OPERATOR_SCOPE, Caller, scope_granted
 from facade_app.logs import log_fields
 from facade_app.policies import Policies
@@ -142,9 +141,7 @@ class Pipeline:
     @classmethod
     def from_config(cls, config: Config, runtime: Runtime) -> Pipeline:
         """The pipeline a configuration describes (audit file, rate limits, review queue)."""
-        chain = AuditChain(config.facade.audit_store) if config.facade.audit_store else None
-        audit = AuditLog(config.path(config.facade.audit_log) if config.facade.audit_log else None, chain,
-                         config.facade.audit_personal)
+        audit = audit_log(config)
         limits = RateLimits(config.facade.rate_limit_storage)
         for limit in [config.facade.rate_limit, *(k.rate_limit for k in config.api_keys if k.rate_limit)]:
             limits.validate(limit)  # a malformed limit fails at start, not on the first call

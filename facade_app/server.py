@@ -25,9 +25,14 @@ def check_shared_state(config: Config, workers: int) -> None:
     if workers <= 1:
         return
     from bridges.core.registry import per_process_budgets
+    from facade_app.audit_chain import store_url
     from facade_app.review_store import is_per_process, review_store_url
 
     problems = []
+    audit_store = store_url(config)
+    if audit_store and is_per_process(audit_store):
+        problems.append("facade.audit_store is in one process's memory (each worker would chain its own "
+                        "trail): use a file or server database, or leave it unset")
     if is_per_process(review_store_url(config)):
         problems.append("facade.review_store is in one process's memory (each worker would see its own "
                         "queue): use a file or server database, or leave it unset")

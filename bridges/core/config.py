@@ -99,11 +99,15 @@ class FacadeSettings(BaseModel):
     rate_limit: str = Field("600/minute", description="Per-key budget, e.g. 600/minute (limits notation).")
     rate_limit_storage: str = Field("memory://", description="memory:// or redis://host:port (shared by workers).")
     audit_log: Path | None = Field(None, description="JSON-lines audit file; None logs to the 'audit' logger only.")
-    audit_store: str | None = Field(None, description="SQLAlchemy URL of the hash-chained audit store (e.g. "
-                                    "sqlite:///var/audit.db, postgresql+psycopg://…); checked by bridges audit "
-                                    "verify. None: no chained store.")
-    audit_personal: Literal["digest", "plain"] = Field("digest", description="How the chained audit store keeps "
-                                                        "inputs named like personal data (street, phone, email …).")
+    audit_store: str | None = Field(None, description="SQLAlchemy URL of the hash-chained audit store "
+                                    "(postgresql+psycopg://… in production); None: the SQLite file audit.db in "
+                                    "state_dir; \"off\" (or empty): no chained store. Checked by bridges audit "
+                                    "verify.")
+    audit_personal: Literal["digest", "plain"] = Field("digest", description="How the audit file and store keep "
+                                                        "inputs named like personal data (street, phone, email "
+                                                        "…): digest = keyed HMAC-SHA256 (see audit_key); plain.")
+    audit_key: SecretRef | None = Field(None, description="Key of the personal-data digests; None: a random key "
+                                        "kept in audit.key beside the SQLite store (or in state_dir), mode 0600.")
     max_body_bytes: int = Field(1_048_576, ge=1024, description="Larger request bodies get 413.")
     max_query_bytes: int = Field(8192, ge=256, description="Longer query strings get 414.")
     body_timeout_s: float = Field(10, gt=0, le=300, description="A request body not received in full within "

@@ -4,6 +4,7 @@ kept as digests unless configured otherwise."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from concurrent.futures import ThreadPoolExecutor
 
@@ -97,25 +98,50 @@ def test_an_edit_that_recomputes_its_own_hash_still_breaks_the_next_record(tmp_p
     assert code == 1 and "record 4: does not follow the record before it" in said
 
 
-def test_personal_inputs_are_digests_unless_configured_plain(tmp_path):
-    chain = AuditChain(f"sqlite:///{tmp_path / 'a.db'}")
-    from facade_app.audit import AuditLog
+def _record(log, inputs, effect="write"):
+    log.record(event="crm.change_address", effect=effect, caller="c", request_id="r", status=200,
+               duration_ms=1.0, outcome="ok", inputs=inputs)
 
-    for personal in ("digest", "plain"):
-        AuditLog(None, chain, personal).record(
-            event="crm.change_address",
-            effect="write",
-            caller="c",
-            request_id="r",
-            status=200,
-            duration_ms=1.0,
-            outcome="ok",
-            inputs={"customer": "C-00001", "street": "Storgatan 1"},
-        )
-    digested, plain = (entry["input"] for _, _, entry in chain.tail(2))
-    assert digested["customer"] == "C-00001" and digested["street"].startswith("sha256:")
-    assert "Storgatan" not in json.dumps(digested)
-    assert plain["street"] == "Storgatan 1"
+
+def test_personal_inputs_are_keyed_digests_in_the_file_and_the_store_unless_configured_plain(tmp_path):
+    from facade_app.audit import AuditLog
+    from facade_app.audit_personal import PersonalDigest
+    from facade_app.audit_writer import AuditWriter
+
+    chain = AuditChain(f"sqlite:///{tmp_path / 'a.db'}")
+    inputs = {"customer": "C-00001", "street": "Storgatan 1", "contact": [{"phone": "+46 8 123 45 67"}]}
+    for digest in (PersonalDigest(b"k" * 32), PersonalDigest(b"l" * 32), None):
+        log = AuditLog(tmp_path / "audit.jsonl", AuditWriter(chain), digest)
+        _record(log, inputs)
+        log.close()
+    lines = [json.loads(line)["input"] for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
+    stored = [entry["input"] for _, _, entry in chain.tail(3)]
+    assert lines == stored  # the file and the store say the same
+    keyed, other_key, plain = stored
+    assert keyed["customer"] == "C-00001" and keyed["street"].startswith("hmac-sha256:")
+    assert keyed["contact"][0]["phone"].startswith("hmac-sha256:")
+    assert "Storgatan" not in json.dumps(keyed) and "123 45" not in json.dumps(keyed)
+    # not the bare SHA-256 a guesser could compute, and another key gives another digest
+    assert hashlib.sha256(b"Storgatan 1").hexdigest() not in keyed["street"]
+    assert keyed["street"] != other_key["street"] and keyed["street"] == PersonalDigest(b"k" * 32).of("Storgatan 1")
+    assert plain == inputs
+
+
+def test_without_a_configured_key_one_random_key_is_kept_beside_the_store_mode_0600(tmp_path, monkeypatch):
+    from bridges.core.config import parse_config
+    from facade_app.audit import audit_log
+
+    config = parse_config({"facade": {"state_dir": "state"}}, base_dir=tmp_path)
+    first, second = audit_log(config), audit_log(config)  # two workers
+    key = tmp_path / "state" / "audit.key"
+    assert (key.stat().st_mode & 0o777) == 0o600
+    assert first.digest.of("Storgatan 1") == second.digest.of("Storgatan 1")
+    monkeypatch.setenv("T_AUDIT_KEY", "a configured key of enough length")
+    configured = audit_log(parse_config({"facade": {"state_dir": "state", "audit_key": {"env": "T_AUDIT_KEY"}}},
+                                        base_dir=tmp_path))
+    assert configured.digest.of("Storgatan 1") != first.digest.of("Storgatan 1")
+    for log in (first, second, configured):
+        log.close()
 
 
 def test_appends_from_many_threads_make_one_unbroken_chain(tmp_path):

@@ -122,10 +122,12 @@ def test_serve_with_several_workers_refuses_per_process_state_naming_the_key(tmp
     out = _bridges("serve", "--config", str(config))  # 2 workers, rate limits in memory
     assert out.returncode == 2 and "facade.rate_limit_storage" in out.stderr
     assert "facade.review_store" not in out.stderr  # the default review queue is a shared file
+    assert "facade.audit_store" not in out.stderr  # so is the default audit store
     config.write_text('[facade]\nrate_limit_storage = "redis://127.0.0.1:6379"\n'
-                      'review_store = "sqlite:///:memory:"\n', encoding="utf-8")
+                      'review_store = "sqlite:///:memory:"\naudit_store = "sqlite://"\n', encoding="utf-8")
     out = _bridges("serve", "--config", str(config), "--workers", "4")
     assert out.returncode == 2 and "facade.review_store" in out.stderr and "rate_limit" not in out.stderr
+    assert "facade.audit_store" in out.stderr
 
 
 def _serving(port: int) -> bool:

@@ -1,9 +1,10 @@
 """Graceful drain under a real gunicorn: SIGTERM lets a CUSTMAST call in flight finish, turns
-a new request away with 503 and Retry-After, and signs the pooled session off before the
-worker exits."""
+a new request away with 503 and Retry-After, signs the pooled session off before the worker
+exits, and leaves every answered call in the audit store."""
 
 from __future__ import annotations
 
+import json
 import signal
 import threading
 from pathlib import Path
@@ -14,6 +15,7 @@ import tomli_w
 
 from bridges.core.config import parse_config
 from bridges.core.testing import wait_until
+from facade_app.audit_chain import AuditChain
 from facade_app.drain import SIGN_OFF_MARGIN_S, drain_timeout_s
 from fixtures.world import customers
 from mainframe.testing import demo_host, need_s3270
@@ -102,3 +104,8 @@ def test_sigterm_finishes_the_call_in_flight_turns_new_ones_away_and_signs_off(t
             kept.close()
         assert wait_until(lambda: host.active_sessions == 0, timeout=5)
         assert host.sign_offs == 1, "the pooled session was closed without signing off"
+    # every call the worker answered is in the audit store it flushed on the way out, chain intact
+    store = AuditChain(f"sqlite:///{tmp_path / 'audit.db'}")
+    answered = [json.loads(line)["request_id"] for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
+    assert len(answered) == 2 and [e["request_id"] for _, _, e in store.tail(10)] == answered
+    assert store.verify() is None
