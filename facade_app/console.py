@@ -30,7 +30,7 @@ from wtforms import ValidationError
 from bridges.core.config import Config
 from bridges.core.errors import InvalidInput, RateLimited, Unauthenticated
 from facade_app.auth import OPERATOR_SCOPE, Caller, KeyRing, scope_granted
-from facade_app.console_audit import AuditFilter, last_uses, newest_events
+from facade_app.console_audit import AuditFilter, AuditSource, events_of_request, last_uses, newest_events
 from facade_app.metrics import Metrics
 from facade_app.pipeline import Attempt, Pipeline, can_review, visible
 from facade_app.readiness import Readiness
@@ -60,6 +60,14 @@ def register_console(app: Flask, config: Config, pipeline: Pipeline, readiness: 
                       SESSION_COOKIE_PATH="/console", PERMANENT_SESSION_LIFETIME=timedelta(hours=8))
     by_name = {caller.name: caller for caller in keyring.callers()}
     audit_path = config.path(config.facade.audit_log) if config.facade.audit_log else None
+    writer = pipeline.audit.writer
+
+    def audit_source() -> AuditSource:
+        """The store (this worker's queued events committed first), else the file."""
+        if writer is None:
+            return audit_path
+        writer.flush(1.0)
+        return writer.chain
     console = Blueprint("console", __name__, url_prefix="/console")
 
     def caller() -> Caller | None:
@@ -169,7 +177,8 @@ def register_console(app: Flask, config: Config, pipeline: Pipeline, readiness: 
         if not isinstance(who, Caller):
             return who
         flt = AuditFilter(**{k: request.args.get(k, "")[:64] for k in AuditFilter.__dataclass_fields__})
-        return page("audit.html", events=newest_events(audit_path, flt), flt=flt, has_file=audit_path is not None,
+        return page("audit.html", events=newest_events(audit_source(), flt), flt=flt,
+                    has_source=writer is not None or audit_path is not None,
                     bridges=sorted(readiness.names()), callers=sorted(by_name))
 
     @console.get("/audit/<request_id>")
@@ -177,7 +186,7 @@ def register_console(app: Flask, config: Config, pipeline: Pipeline, readiness: 
         who = need(ops=True)
         if not isinstance(who, Caller):
             return who
-        events = [e for e in newest_events(audit_path, AuditFilter(), limit=5000) if e.get("request_id") == request_id]
+        events = events_of_request(audit_source(), request_id)
         return page("audit_event.html", request_id=request_id,
                     events=[json.dumps(e, indent=2, ensure_ascii=False) for e in events])
 
@@ -248,7 +257,7 @@ def register_console(app: Flask, config: Config, pipeline: Pipeline, readiness: 
         who = need(ops=True)
         if not isinstance(who, Caller):
             return who
-        used = last_uses(audit_path)
+        used = last_uses(audit_source())
         return page("keys.html", keys=[(c, used.get(c.name)) for c in keyring.callers()])
 
     app.register_blueprint(console)

@@ -17,9 +17,11 @@ REVIEWER = "key-reviewer-000"
 
 
 @pytest.fixture
-def console(tmp_path):
+def console(tmp_path, request):
+    store = {"file": "off", "store": f"sqlite:///{tmp_path / 'audit.db'}"}[getattr(request, "param", "store")]
     config = parse_config({
-        "facade": {"review_store": f"sqlite:///{tmp_path / 'reviews.db'}", "audit_log": str(tmp_path / "a.jsonl")},
+        "facade": {"review_store": f"sqlite:///{tmp_path / 'reviews.db'}", "audit_log": str(tmp_path / "a.jsonl"),
+                   "audit_store": store},
         "api_keys": [
             {"name": "clerk", "key": {"env": "T_CLERK", "default": KEY}, "scopes": ["shop:*"]},
             {"name": "boss", "key": {"env": "T_BOSS", "default": REVIEWER}, "scopes": ["shop:review"]},
@@ -79,19 +81,29 @@ def test_operator_pages_need_the_ops_scope_and_keys_never_show(console):
     assert KEY not in keys and REVIEWER not in keys and OPS_KEY not in keys
 
 
+@pytest.mark.parametrize("console", ["store", "file"], indirect=True)
 def test_audit_events_filter_and_open_to_their_details(console):
+    """From the audit store when there is one, else from the audit file: the same page."""
     app, _, _ = console
     api = app.test_client()
     api.get("/v1/shop/get_item?item_no=0001", headers={**auth(), "X-Request-ID": "find-me-1"})
     api.get("/v1/shop/get_item?item_no=0404", headers=auth())
+    api.get("/v1/shop/get_item?item_no=0001", headers={**auth(), "X-Request-ID": "find-me.2"})
     operator = app.test_client()
     _sign_in(operator, OPS_KEY)
     found = operator.get("/console/audit?bridge=shop&outcome=not-found").get_data(as_text=True)
     assert found.count('class="audit-row"') == 1 and "not-found" in found
     ok = operator.get("/console/audit?caller=clerk&outcome=ok").get_data(as_text=True)
-    assert "find-me-1" in ok
+    assert "find-me-1" in ok and "find-me.2" in ok and ok.count('class="audit-row"') == 2
+    by_operation = operator.get("/console/audit?bridge=shop&operation=get_item").get_data(as_text=True)
+    assert by_operation.count('class="audit-row"') == 3
+    assert operator.get("/console/audit?bridge=shop&operation=rename").get_data(as_text=True).count(
+        'class="audit-row"') == 0
+    later = operator.get("/console/audit?since=2999-01-01").get_data(as_text=True)
+    assert later.count('class="audit-row"') == 0 and "No events match" in later
     detail = operator.get("/console/audit/find-me-1").get_data(as_text=True)
-    assert "shop.get_item" in detail and "0001" in detail
+    assert "shop.get_item" in detail and "0001" in detail and "find-me.2" not in detail
+    assert "0404" not in operator.get("/console/audit/find-me_1").get_data(as_text=True)  # LIKE's _ is literal
 
 
 def test_a_queued_write_is_approved_by_a_second_key_in_the_console_never_by_its_author(console):
