@@ -93,7 +93,7 @@ def test_json_log_lines_carry_the_request_id_bridge_operation_and_traceback_with
     [entry] = [json.loads(line) for line in lines]
     assert entry["request_id"] == "req-42" and entry["bridge"] == "shop" and entry["operation"] == "get_item"
     assert "Traceback" in entry["exc"] and "RuntimeError" in entry["exc"]
-    assert "hunter2" not in json.dumps(entry)
+    assert "hunter2" not in json.dumps(entry) and "item_no=6666" not in json.dumps(entry)  # nor the query string
 
 
 def test_metrics_switched_off_serve_no_page():
@@ -101,3 +101,32 @@ def test_metrics_switched_off_serve_no_page():
 
     app, _ = make_app(make_config(metrics=False))
     assert app.test_client().get("/metrics", headers=auth(OPS_KEY)).status_code == 404
+
+
+def test_sign_on_refusals_and_the_review_queue_depth_are_counted(tmp_path, monkeypatch):
+    from bridges.core.config import parse_config
+    from bridges.core.errors import LoginRefused
+    from tests.facade_app.conftest import make_app
+
+    app, shop = make_app(parse_config({
+        "facade": {"review_store": f"sqlite:///{tmp_path / 'reviews.db'}", "audit_store": "off"},
+        "api_keys": [{"name": "all", "key": {"env": "T_M_ALL", "default": KEY}, "scopes": ["shop:*"]},
+                     {"name": "ops", "key": {"env": "T_M_OPS", "default": OPS_KEY}, "scopes": ["ops"]}],
+        "bridges": {"shop": {"review_writes": True}},
+    }))
+    client = app.test_client()
+    before = _samples(client)
+
+    def refused(q):
+        raise LoginRefused("the host refused the bridge's sign-on")
+
+    monkeypatch.setattr(shop, "get_item", refused)
+    assert client.get("/v1/shop/get_item?item_no=0001", headers=auth()).status_code == 502
+    for name in ("Oolong", "Sencha"):
+        assert client.post("/v1/shop/rename", json={"item_no": "0001", "name": name}, headers=auth()).status_code == 202
+    after = _samples(client)
+    refusals = ("legacy_bridges_sign_on_refused_total", {"bridge": "shop"})
+    assert _value(after, refusals[0], **refusals[1]) - _value(before, refusals[0], **refusals[1]) == 1
+    assert _value(after, "legacy_bridges_reviews_pending") == 2
+    assert _value(after, "legacy_bridges_calls_total", bridge="shop", operation="rename",
+                  outcome="queued-for-review") >= 2
