@@ -185,6 +185,18 @@ class AuditWriter:
             return [self._queue[i] for i in range(min(self._size, len(self._queue)))]
 
     def _run(self) -> None:
+        try:
+            self._loop()
+        except BaseException:  # a bug, never the store's failure (retried): the next event starts a new thread
+            log.exception("audit store: the writer thread stopped")
+            raise
+        finally:
+            with self._cond:
+                if self._thread is threading.current_thread():
+                    self._thread = None
+                self._cond.notify_all()
+
+    def _loop(self) -> None:
         backoff, refusals = 0.1, 0
         while True:
             batch = self._next_batch()
