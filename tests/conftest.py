@@ -36,10 +36,11 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"skipped under CI=true, where nothing may skip: {report.longrepr}"
 
 
-@pytest.fixture(autouse=True)
-def stores_outside_repo(monkeypatch, tmp_path_factory):
+@pytest.fixture(autouse=True, scope="session")
+def stores_outside_repo(tmp_path_factory):
     """A facade built from a configuration with no file of its own (its folder: the repository)
-    keeps its default audit store and key in a temporary folder, never in the repository's var/."""
+    keeps its default audit store and key in a temporary folder, never in the repository's var/
+    (session-wide, so facades that module-scoped fixtures build are covered too)."""
     import facade_app.audit as audit
     import facade_app.audit_personal as personal
 
@@ -60,5 +61,7 @@ def stores_outside_repo(monkeypatch, tmp_path_factory):
     def key_file(config, url, _original=personal.key_file):
         return elsewhere(_original(config, url))
 
-    monkeypatch.setattr(audit, "store_url", store_url)
-    monkeypatch.setattr(personal, "key_file", key_file)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(audit, "store_url", store_url)
+        patch.setattr(personal, "key_file", key_file)
+        yield
