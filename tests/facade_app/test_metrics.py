@@ -130,3 +130,12 @@ def test_sign_on_refusals_and_the_review_queue_depth_are_counted(tmp_path, monke
     assert _value(after, "legacy_bridges_reviews_pending") == 2
     assert _value(after, "legacy_bridges_calls_total", bridge="shop", operation="rename",
                   outcome="queued-for-review") >= 2
+
+
+def test_the_pool_gauges_show_in_use_idle_and_waiting_and_an_open_breaker_shows_2(client):
+    for _ in range(5):  # breaker_fail_max consecutive system faults
+        assert client.get("/v1/shop/get_item?item_no=9999", headers=auth()).status_code == 503
+    samples = _samples(client)
+    assert _value(samples, "legacy_bridges_breaker_state", bridge="shop") == 2
+    for state in ("in_use", "idle", "waiting"):
+        assert ("legacy_bridges_pool", (("bridge", "shop"), ("state", state))) in samples, state
