@@ -1,6 +1,6 @@
 """The live tier under a real gunicorn: ``bridges serve --workers 2`` in front of ORDERS (SQLite
 through its ODBC driver), called over HTTP: typed answers, problem+json errors, /readyz, and one
-rate budget shared by both workers through Redis."""
+rate budget shared by both workers through Redis; and one recording worker stopped by SIGTERM."""
 
 from __future__ import annotations
 
@@ -116,3 +116,41 @@ def test_the_rate_budget_is_shared_by_both_workers(served):
             statuses.append(http.get("/v1/orders/get_order", params={"order_no": "0000100001"},
                                      headers=limited).status_code)
     assert statuses[:LIMIT] == [200] * LIMIT and set(statuses[LIMIT:]) == {429}, statuses
+
+
+def test_sigterm_saves_the_recording_and_commits_the_audit_of_every_answered_call(sqlite_target, tmp_path):
+    """``bridges serve`` recording ORDERS: SIGTERM drains the worker, whose exit saves the cassette
+    and leaves every answered call in the audit store, chain intact."""
+    from facade_app.audit_chain import AuditChain
+
+    port = _free_port()
+    cassette = tmp_path / "orders.yaml"
+    entry = {**helpers.bridge_entry(sqlite_target), "cassette": {"path": str(cassette), "mode": "all"}}
+    config = {
+        "crosswalk": str(helpers.CROSSWALK),
+        "facade": {"host": "127.0.0.1", "port": port, "state_dir": str(tmp_path)},
+        "api_keys": [{"name": "reader", "key": {"env": "ORDERS_TEST_KEY", "default": helpers.KEY},
+                      "scopes": ["orders:read"]}],
+        "bridges": {"orders": entry},
+    }
+    path = tmp_path / "bridges.toml"
+    path.write_text(tomli_w.dumps(config), encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "facade_app.cli", "serve", "--config", str(path), "--workers", "1"],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"}, preexec_fn=default_sigint)
+    try:
+        assert wait_until(lambda: _serving(port) or proc.poll() is not None, timeout=90)
+        assert proc.poll() is None, proc.stderr.read()
+        auth = {"Authorization": f"Bearer {helpers.KEY}"}
+        for _ in range(3):
+            answer = httpx.get(f"http://127.0.0.1:{port}/v1/orders/get_order", params={"order_no": "0000100001"},
+                               headers=auth, timeout=30)
+            assert answer.status_code == 200, answer.text
+        assert not cassette.exists()  # saved when the worker leaves, not before
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err[-2000:]
+    assert cassette.exists() and "0000100001" in cassette.read_text(encoding="utf-8")
+    store = AuditChain(f"sqlite:///{tmp_path / 'audit.db'}")
+    assert [e["event"] for _, _, e in store.tail(10)] == ["orders.get_order"] * 3 and store.verify() is None
