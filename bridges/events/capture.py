@@ -10,11 +10,12 @@ the rows stamped after ``offset − overlap_s`` and at or before ``now − settl
   already delivered are skipped (dedupe by key and version, durable in the store);
 * the offset advances only past whole groups of one stamp: a stop between two rows
   sharing a stamp re-reads the group instead of skipping its rest;
-* each page's events are published, and only once the sink has acknowledged them are
-  its versions and the offset committed — a crash in between re-reads the page and
-  publishes the same change ids, which the broker drops as duplicates; the page's
-  created rows are recorded as expected before publishing, so a row deleted before the
-  re-read is still found gone by a delete scan;
+* each page's events are recorded as intended, published, and only once the sink has
+  acknowledged them are its versions and the offset committed — a crash in between
+  leaves the intent, which the next poll publishes again (the same change ids, which the
+  broker drops as duplicates) and commits before it reads anything, so a row changed or
+  deleted before the re-read gets its event from the state consumers were handed
+  (:mod:`bridges.events.delivery`, shared with the lists of :mod:`bridges.events.listing`);
 * a row read again unchanged (the overlap, every poll) is recognised by its values
   alone: its normalised state, key and version are remembered for a poll.
 
@@ -32,10 +33,11 @@ import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bridges.events.changes import ChangeEvent, canonical_json
+from bridges.events.delivery import Sink, deliver, reconcile
 from bridges.events.sources import ChangeSource
 from bridges.events.store import WatchStore
 from rdbms.keyset import after_clause, bind_key
@@ -47,14 +49,6 @@ log = logging.getLogger("legacy_bridges.events")
 
 _Read = tuple[str, dict[str, Any], str, str]
 """A row read: (key JSON, normalised state, version, state JSON)."""
-
-
-class Sink(Protocol):
-    """Where events go: :meth:`publish` returns only once every event is acknowledged (or raises)."""
-
-    def publish(self, events: Sequence[ChangeEvent]) -> None:
-        """Deliver ``events`` in order, at least once."""
-        ...
 
 
 def at_or_before_clause(columns: Sequence[str], values: Sequence[Any]) -> tuple[str, list[Any]]:
@@ -125,6 +119,7 @@ class Capture:
         """Read what changed since the last committed offset and publish it (see the module docstring)."""
         self.polls += 1
         self._read_before, self._read = self._read, {}
+        reconcile(self.store, self.sink, self.source.name, self.owner)
         if self.source.change is None:
             return self._snapshot()
         result = self._changes()
@@ -165,11 +160,10 @@ class Capture:
             full = len(rows) >= source.page_rows
             stamps = [clock.read(row[self._width :]) for row in rows]
             events, records = self._diff(rows, stamps)
-            self._publish(events, records)
             moved = upper if not full else _before_last_group(stamps)
             if moved is not None and offset is not None and moved <= offset:
                 moved = None
-            self.store.commit(source.name, records, offset=moved, owner=self.owner)
+            deliver(self.store, self.sink, source.name, events, records, offset=moved, owner=self.owner)
             result.events += events
             if moved is not None:
                 offset = result.offset = moved
@@ -229,15 +223,6 @@ class Capture:
             records.append((key, version, state))
         return events, records
 
-    def _publish(self, events: list[ChangeEvent], records: list[tuple[str, str, str]]) -> None:
-        """Publish a page's events, its created rows recorded as expected first: were the process to die
-        before committing and the row be deleted before it is read again, a delete scan still finds it
-        gone (consumers may have its ``created`` event)."""
-        created = [record for record, event in zip(records, events, strict=True) if event.kind == "created"]
-        if created:
-            self.store.expect(self.source.name, created)
-        self.sink.publish(events)
-
     def _snapshot(self, deletes_only: bool = False) -> PollResult:
         """A keyset scan of the whole view: created and updated rows (unless ``deletes_only``), then deletes."""
         source, view = self.source, self.source.view
@@ -255,24 +240,21 @@ class Capture:
             else:
                 events, records = self._diff(rows, None)
                 seen.update(self._normalised(row)[0] for row in rows)
-                self._publish(events, records)
-                self.store.commit(source.name, records, owner=self.owner)
+                deliver(self.store, self.sink, source.name, events, records, owner=self.owner)
                 result.events += events
             if len(rows) < source.page_rows:
                 break
             after = list(scanned.key_of(rows[-1]))
-        expected = self.store.expected(source.name)
-        gone = [key for key in stored.keys() | expected.keys() if key not in seen]
+        gone = [key for key in stored if key not in seen]
         if gone:
-            old = expected | self.store.rows(source.name, gone)
+            old = self.store.rows(source.name, gone)
             seen_at = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
             events = [
                 ChangeEvent(source.name, "deleted", key, None, old[key][1], None, old[key][0], seen_at)
                 for key in gone
                 if key in old
             ]
-            self.sink.publish(events)
-            self.store.commit(source.name, [], deleted=[e.key for e in events], owner=self.owner)
+            deliver(self.store, self.sink, source.name, events, [], owner=self.owner)
             result.events += events
         return result
 

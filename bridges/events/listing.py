@@ -5,6 +5,9 @@ what it has is a list operation. :class:`ListingCapture` calls it (through the b
 guard, so within its session budget and deadlines), follows ``next_cursor`` for up to
 ``max_pages`` pages, and diffs the rows by key and content hash with the last delivered
 versions: created, updated and deleted events, as for a database without a change column.
+Its events are delivered as a database source's are (:mod:`bridges.events.delivery`): recorded as
+intended before they are published, that intent published again and committed by the next poll
+when a watcher was killed or stalled before committing, under the source's lease.
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from bridges.events.capture import PollResult, Sink
+from bridges.events.capture import PollResult
 from bridges.events.changes import ChangeEvent, canonical_json, version_of
+from bridges.events.delivery import Sink, deliver, reconcile
 from bridges.events.store import WatchStore
 
 __all__ = ["ListingCapture", "operation_pages"]
@@ -73,6 +77,7 @@ class ListingCapture:
 
     def poll(self) -> PollResult:
         """One snapshot: created/updated rows, then deleted keys; committed once the sink acknowledged them."""
+        reconcile(self.store, self.sink, self.name, self.owner)
         rows, complete = self.fetch()
         stored = self.store.rows(self.name)
         seen_at = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
@@ -104,6 +109,5 @@ class ListingCapture:
         events += [
             ChangeEvent(self.name, "deleted", key, None, stored[key][1], None, stored[key][0], seen_at) for key in gone
         ]
-        self.sink.publish(events)
-        self.store.commit(self.name, records, deleted=gone, owner=self.owner)
+        deliver(self.store, self.sink, self.name, events, records, owner=self.owner)
         return PollResult(rows=len(rows), events=events)

@@ -9,16 +9,18 @@ watcher processes of a host) or PostgreSQL (SQLAlchemy Core URLs), never in memo
   version, the ``old`` state of updates and deletes, and the key set a delete scan
   or a snapshot diff compares with;
 * the lease of each source — one process owns a source at a time; a dead owner's
-  lease expires after its ``ttl_s``;
+  lease expires after its ``ttl_s``; each takeover increments the lease's generation,
+  the fencing token every write of an owner is checked against;
 * for a source started "now", whether its baseline is recorded yet;
-* the rows whose ``created`` events are being published and not committed yet — a
-  watcher killed in between, and the row deleted before it is read again, would
-  otherwise leave consumers a row no delete scan knows of.
+* the events of a page being published and not committed yet (its intent, see
+  :mod:`bridges.events.delivery`).
 
 :meth:`WatchStore.commit` writes a page's versions and the new offset in one
-transaction, and only while the committing process still holds the source's lease,
-which it renews (a watcher whose lease was taken over must not move the new owner's
-offset back; one reading a long backlog page by page keeps its source).
+transaction, and :meth:`WatchStore.intend` a page's events, each only while the writing
+process still holds the generation of the lease it acquired, which the write renews: a
+watcher stalled (SIGSTOP, a long pause) past its lease and taken over cannot move the new
+owner's offset back nor leave it an intent, even under an owner name used again; one
+reading a long backlog page by page keeps its source.
 """
 
 from __future__ import annotations
@@ -34,24 +36,27 @@ from sqlalchemy import (
     Column,
     Engine,
     Float,
+    Integer,
     MetaData,
     String,
     Table,
     Text,
-    and_,
     create_engine,
     delete,
     insert,
-    or_,
+    inspect,
     select,
     update,
 )
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from bridges.core.errors import Unavailable
+from bridges.events.changes import ChangeEvent, canonical_json
 
 __all__ = ["LeaseLost", "StoredRow", "WatchStore"]
+
+_EVENT_FIELDS = ("kind", "key", "new", "old", "new_version", "old_version", "time")
 
 _meta = MetaData()
 _offsets = Table(
@@ -74,15 +79,14 @@ _leases = Table(
     Column("source", String(128), primary_key=True),
     Column("owner", String(128), nullable=False),
     Column("expires_at", Float, nullable=False),
+    Column("generation", Integer, nullable=False, server_default="0"),
 )
-
-_expected = Table(
-    "watch_expected",
+_intents = Table(
+    "watch_intents",
     _meta,
     Column("source", String(128), primary_key=True),
     Column("key", String(512), primary_key=True),
-    Column("version", String(64), nullable=False),
-    Column("state", Text, nullable=False),
+    Column("event", Text, nullable=False),
 )
 _starts = Table(
     "watch_starts",
@@ -137,7 +141,15 @@ class WatchStore:
         self.url = url
         self.engine = _engine(url)
         self._ttl: dict[str, float] = {}
+        self._held: dict[tuple[str, str], int] = {}  # (source, owner) → the lease generation acquired
         _retrying(lambda: _meta.create_all(self.engine))
+        _retrying(self._upgrade)
+
+    def _upgrade(self) -> None:
+        """Give a store made before leases had generations its generation column."""
+        with self.engine.begin() as conn:
+            if "generation" not in {c["name"] for c in inspect(conn).get_columns("watch_leases")}:
+                conn.exec_driver_sql("ALTER TABLE watch_leases ADD COLUMN generation INTEGER NOT NULL DEFAULT 0")
 
     # -- reading ---------------------------------------------------------------------
 
@@ -175,11 +187,11 @@ class WatchStore:
                 found.update(conn.execute(query.where(_rows.c.key.in_(keys[i : i + 500]))).all())
             return found
 
-    def expected(self, source: str) -> dict[str, StoredRow]:
-        """Created rows published, or about to be, and not committed yet (see :meth:`expect`)."""
-        query = select(_expected.c.key, _expected.c.version, _expected.c.state).where(_expected.c.source == source)
+    def intents(self, source: str) -> list[ChangeEvent]:
+        """The events of ``source`` published, or about to be, and not committed yet (see :meth:`intend`)."""
+        query = select(_intents.c.event).where(_intents.c.source == source).order_by(_intents.c.key)
         with self.engine.connect() as conn:
-            return {key: (version, json.loads(state)) for key, version, state in conn.execute(query)}
+            return [ChangeEvent(source, **json.loads(text)) for text in conn.execute(query).scalars()]
 
     def has_state(self, source: str) -> bool:
         """Whether anything of ``source`` was ever committed (an offset or a delivered row)."""
@@ -202,18 +214,36 @@ class WatchStore:
             if conn.execute(update(_starts).where(_starts.c.source == source).values(phase=phase)).rowcount == 0:
                 conn.execute(insert(_starts).values(source=source, phase=phase))
 
-    def expect(self, source: str, rows: Sequence[tuple[str, str, str]]) -> None:
-        """Record created ``rows`` (key, version, state JSON) before their events are published, until
-        :meth:`commit` records them delivered: a delete scan compares these keys with the source too."""
-        keys = [key for key, _, _ in rows]
+    def intend(self, source: str, events: Sequence[ChangeEvent], owner: str | None = None) -> None:
+        """Record ``events`` before they are published, until :meth:`commit` records their rows delivered;
+        :class:`LeaseLost` (nothing written) when ``owner`` no longer holds the lease it acquired."""
+        rows = {e.key: canonical_json({f: getattr(e, f) for f in _EVENT_FIELDS}) for e in events}
+        keys = list(rows)
         with self.engine.begin() as conn:
+            self._hold(conn, source, owner)
             for i in range(0, len(keys), 500):
-                conn.execute(
-                    delete(_expected).where(_expected.c.source == source, _expected.c.key.in_(keys[i : i + 500]))
-                )
-            conn.execute(
-                insert(_expected), [{"source": source, "key": k, "version": v, "state": s} for k, v, s in rows]
-            )
+                conn.execute(delete(_intents).where(_intents.c.source == source, _intents.c.key.in_(keys[i : i + 500])))
+            conn.execute(insert(_intents), [{"source": source, "key": k, "event": e} for k, e in rows.items()])
+
+    def _hold(self, conn: Connection, source: str, owner: str | None) -> None:
+        """Within ``conn``'s transaction: LeaseLost unless ``owner`` still holds the generation of the lease it
+        acquired (not expired), which is renewed when its ttl is known (a long poll keeps its source)."""
+        if owner is None:
+            return
+        now = time.time()
+        held = (
+            _leases.c.source == source,
+            _leases.c.owner == owner,
+            _leases.c.generation == self._held.get((source, owner), -1),
+            _leases.c.expires_at > now,
+        )
+        ttl_s = self._ttl.get(source)
+        if ttl_s is None:
+            kept = conn.execute(select(_leases.c.owner).where(*held)).first() is not None
+        else:
+            kept = conn.execute(update(_leases).where(*held).values(expires_at=now + ttl_s)).rowcount > 0
+        if not kept:
+            raise LeaseLost(f"the lease on {source} is no longer held by {owner}")
 
     def commit(
         self,
@@ -225,21 +255,13 @@ class WatchStore:
     ) -> None:
         """Record delivered ``rows`` (key, version, state JSON) and ``deleted`` keys, and move the offset
         to ``offset`` (when given), in one transaction; :class:`LeaseLost` when ``owner`` no longer holds
-        the source's lease (nothing is written then), which it renews otherwise."""
+        the generation of the lease it acquired (nothing is written then), which it renews otherwise; the
+        intents of those keys are cleared."""
         with self.engine.begin() as conn:
-            if owner is not None:
-                now = time.time()
-                held = _leases.c.source == source, _leases.c.owner == owner, _leases.c.expires_at > now
-                ttl_s = self._ttl.get(source)
-                if ttl_s is None:
-                    kept = conn.execute(select(_leases.c.owner).where(*held)).first() is not None
-                else:  # renewed as well: a long poll (a backlog read page by page) keeps its source
-                    kept = conn.execute(update(_leases).where(*held).values(expires_at=now + ttl_s)).rowcount > 0
-                if not kept:
-                    raise LeaseLost(f"the lease on {source} is no longer held by {owner}")
+            self._hold(conn, source, owner)
             gone = [key for key, _, _ in rows] + list(deleted)
             for i in range(0, len(gone), 500):
-                for table in (_rows, _expected):
+                for table in (_rows, _intents):
                     conn.execute(delete(table).where(table.c.source == source, table.c.key.in_(gone[i : i + 500])))
             if rows:
                 conn.execute(
@@ -257,33 +279,53 @@ class WatchStore:
 
     def acquire(self, source: str, owner: str, ttl_s: float) -> bool:
         """Take or renew the lease on ``source`` for ``ttl_s``: True when ``owner`` holds it now (and each
-        :meth:`commit` of its renews it for as long)."""
+        :meth:`commit` of its renews it for as long). Taking it over — once it expired or was released, or at
+        once by a process started under its holder's name (a restart) — increments its generation, which
+        fences the writes of the previous holder (:meth:`commit` and :meth:`intend` refuse them)."""
         self._ttl[source] = ttl_s
         now = time.time()
+        mine = self._held.get((source, owner))
         with self.engine.begin() as conn:
-            taken = conn.execute(
-                update(_leases)
-                .where(
-                    _leases.c.source == source,
-                    or_(_leases.c.owner == owner, _leases.c.expires_at <= now),
-                )
-                .values(owner=owner, expires_at=now + ttl_s)
-            ).rowcount
-            if taken:
-                return True
-            if conn.execute(select(_leases.c.owner).where(_leases.c.source == source)).first() is not None:
-                return False
+            row = conn.execute(
+                select(_leases.c.owner, _leases.c.expires_at, _leases.c.generation).where(_leases.c.source == source)
+            ).first()
+            if row is not None:
+                if row.owner == owner and row.generation == mine:
+                    generation = row.generation
+                elif row.owner == owner or row.expires_at <= now:  # the owner's restart, or a lease run out
+                    generation = row.generation + 1
+                else:
+                    return False
+                moved = conn.execute(  # compared and set: of two processes taking it at once, one wins
+                    update(_leases)
+                    .where(_leases.c.source == source, _leases.c.generation == row.generation)
+                    .values(owner=owner, expires_at=now + ttl_s, generation=generation)
+                ).rowcount
+                if moved:
+                    self._held[(source, owner)] = generation
+                return moved > 0
         try:
             with self.engine.begin() as conn:
-                conn.execute(insert(_leases).values(source=source, owner=owner, expires_at=now + ttl_s))
-            return True
+                conn.execute(insert(_leases).values(source=source, owner=owner, expires_at=now + ttl_s, generation=1))
         except IntegrityError:  # another process created it first
             return False
+        self._held[(source, owner)] = 1
+        return True
 
     def release(self, source: str, owner: str) -> None:
-        """Give the lease up (another process may take the source at once)."""
+        """Give the lease up (another process may take the source at once; its generation is kept)."""
+        generation = self._held.pop((source, owner), None)
         with self.engine.begin() as conn:
-            conn.execute(delete(_leases).where(and_(_leases.c.source == source, _leases.c.owner == owner)))
+            conn.execute(
+                update(_leases)
+                .where(_leases.c.source == source, _leases.c.owner == owner, _leases.c.generation == generation)
+                .values(expires_at=0.0)
+            )
+
+    def generation(self, source: str) -> int | None:
+        """The generation of the lease on ``source`` (None: never leased)."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(_leases.c.generation).where(_leases.c.source == source)).scalar()
 
     def owner(self, source: str) -> str | None:
         """Who holds the lease on ``source`` now (None: nobody)."""

@@ -3,9 +3,11 @@
 Several watcher processes may run on one configuration (on one host or several sharing
 a PostgreSQL store): each source is owned by one of them at a time through its lease in
 the store, renewed at every poll; when its owner dies the lease expires after
-``lease_ttl_s`` and another process takes the source over from its committed offset. A
-commit checks the lease in the same transaction, so a process that lost its source
-(stalled past its lease) cannot move the new owner's offset.
+``lease_ttl_s`` and another process takes the source over from its committed offset. Each
+takeover increments the lease's generation, which every commit and every page's intent checks
+in its transaction, so a process that lost its source (stalled past its lease) can neither move
+the new owner's offset nor publish anything it had not recorded before the takeover — and that
+the new owner published first (:mod:`bridges.events.delivery`).
 
 Metrics per source (Prometheus text on ``/metrics``, JSON on ``/healthz``): lag (seconds
 between now and the offset, or since the last complete snapshot), changes published,

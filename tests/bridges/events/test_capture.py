@@ -205,12 +205,12 @@ def test_a_row_created_then_deleted_around_a_crash_after_publishing_gets_its_del
         capture.poll()
     monkeypatch.undo()
     assert [e.kind for e in consumer.events] == ["created", "created"] and store.versions("orders") == {}
-    table.delete(2)  # before any watcher reads it again: only the expected rows know it was published
+    table.delete(2)  # before any watcher reads it again: only the intent left knows it was published
     _capture(table, store, consumer, now=T0 + dt.timedelta(seconds=10), delete_scan_every=1).poll()
     deleted = [e for e in consumer.events if e.kind == "deleted"]
     assert [e.key for e in deleted] == ['["0000000002"]'] and deleted[0].old_version == consumer.events[1].new_version
     assert consumer.report({consumer.events[0].key: consumer.events[0].new_version})["missing"] == 0
-    assert store.expected("orders") == {}  # committed or deleted: nothing left expected
+    assert store.intents("orders") == []  # committed or deleted: no intent left
 
 
 def test_each_commit_renews_the_lease_it_checks(store, monkeypatch):
@@ -225,3 +225,20 @@ def test_each_commit_renews_the_lease_it_checks(store, monkeypatch):
     assert store.owner("orders") is None
     with pytest.raises(LeaseLost):
         store.commit("orders", [], owner="a")
+
+
+def test_a_row_updated_after_a_crash_between_publishing_and_committing_gets_an_update_from_what_was_published(
+    table, store, monkeypatch
+):
+    consumer = Consumer()
+    table.put(1, T0, total=100)
+    capture = _capture(table, store, consumer, now=T0 + dt.timedelta(seconds=10))
+    monkeypatch.setattr(store, "commit", lambda *a, **k: (_ for _ in ()).throw(SystemExit("kill -9 before commit")))
+    with pytest.raises(SystemExit):
+        capture.poll()
+    monkeypatch.undo()
+    table.put(1, T0 + dt.timedelta(seconds=1), total=250)  # changed before any watcher reads it again
+    _capture(table, store, consumer, now=T0 + dt.timedelta(seconds=20)).poll()
+    first, again, updated = consumer.events
+    assert again.id == first.id  # the intent published again: a duplicate the broker drops
+    assert updated.kind == "updated" and updated.old_version == first.new_version and updated.old["total_cents"] == 100
