@@ -45,6 +45,7 @@ from sqlalchemy import (
     delete,
     insert,
     inspect,
+    or_,
     select,
     update,
 )
@@ -285,31 +286,37 @@ class WatchStore:
         self._ttl[source] = ttl_s
         now = time.time()
         mine = self._held.get((source, owner))
-        with self.engine.begin() as conn:
-            row = conn.execute(
-                select(_leases.c.owner, _leases.c.expires_at, _leases.c.generation).where(_leases.c.source == source)
-            ).first()
-            if row is not None:
-                if row.owner == owner and row.generation == mine:
-                    generation = row.generation
-                elif row.owner == owner or row.expires_at <= now:  # the owner's restart, or a lease run out
-                    generation = row.generation + 1
-                else:
-                    return False
-                moved = conn.execute(  # compared and set: of two processes taking it at once, one wins
-                    update(_leases)
-                    .where(_leases.c.source == source, _leases.c.generation == row.generation)
-                    .values(owner=owner, expires_at=now + ttl_s, generation=generation)
-                ).rowcount
-                if moved:
-                    self._held[(source, owner)] = generation
-                return moved > 0
-        try:
+        lease = _leases.c.source == source
+        if mine is not None:  # renewed by one write, as each poll does
             with self.engine.begin() as conn:
-                conn.execute(insert(_leases).values(source=source, owner=owner, expires_at=now + ttl_s, generation=1))
-        except IntegrityError:  # another process created it first
+                renewed = update(_leases).where(lease, _leases.c.owner == owner, _leases.c.generation == mine)
+                if conn.execute(renewed.values(expires_at=now + ttl_s)).rowcount:
+                    return True
+        with self.engine.connect() as conn:
+            row = conn.execute(select(_leases.c.owner, _leases.c.expires_at, _leases.c.generation).where(lease)).first()
+        if row is None:
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(
+                        insert(_leases).values(source=source, owner=owner, expires_at=now + ttl_s, generation=1)
+                    )
+            except IntegrityError:  # another process created it first
+                return False
+            self._held[(source, owner)] = 1
+            return True
+        if row.owner != owner and row.expires_at > now:
             return False
-        self._held[(source, owner)] = 1
+        with self.engine.begin() as conn:  # compared and set: of two processes taking it at once, one wins
+            taken = update(_leases).where(
+                lease,
+                _leases.c.generation == row.generation,
+                or_(_leases.c.owner == owner, _leases.c.expires_at <= now),  # the owner's restart, or run out
+            )
+            if not conn.execute(
+                taken.values(owner=owner, expires_at=now + ttl_s, generation=row.generation + 1)
+            ).rowcount:
+                return False
+        self._held[(source, owner)] = row.generation + 1
         return True
 
     def release(self, source: str, owner: str) -> None:
