@@ -8,7 +8,9 @@ Polling by a change column (a timestamp, or the CYYMMDD + HHMMSS pair) with a se
 window, an overlap on re-reads, offsets that move only past whole stamp groups and
 dedupe by key and version (:mod:`bridges.events.capture`); snapshot diffing by key and
 content hash where there is no change column. Events are CloudEvents whose id is stable
-across re-reads (:mod:`bridges.events.changes`); state is durable (:mod:`bridges.events.store`).
+across re-reads (:mod:`bridges.events.changes`); state is durable (:mod:`bridges.events.store`);
+each page is recorded as intended, published, then committed under a fenced lease
+(:mod:`bridges.events.delivery`).
 """
 
 from bridges.events.capture import Capture, PollResult, Sink

@@ -208,7 +208,9 @@ def test_a_watcher_stopped_past_its_lease_publishes_nothing_stale_and_its_commit
     try:
         _, status = os.waitpid(a.pid, os.WUNTRACED)
         assert os.WIFSTOPPED(status), a.communicate()
+        deadline = time.monotonic() + 30
         while not store.acquire("tickets", "b", ttl_s=30):  # taken over once a's lease has run out
+            assert time.monotonic() < deadline, "the stopped watcher's lease never ran out"
             time.sleep(0.05)  # pacing the attempts: a's lease expires on the clock, nothing to wait on
         tickets.rows["T1"]["status"] = "closed"
         del tickets.rows["T2"]
