@@ -9,9 +9,11 @@
     bridges assess --config bridges.toml --customers orders=VCUSMST --records custmast=custmast.csv
 
 ``--customers SYSTEM=RELATION`` (a database system's assessed relation of customers, its columns
-mapped by the personal data found in them) and ``--records SYSTEM=FILE`` (records files, as
-``bridges crosswalk build`` reads) compare systems through the crosswalk: customers per system,
-ids not mapped, customers under two ids, the overlap, and fields that disagree.
+mapped by the personal data found in them), ``--customers BRIDGE`` (a configured bridge's customers
+read through its own read operations, as its customer listing says, at most ``--max-customers``) and
+``--records SYSTEM=FILE`` (records files, as ``bridges crosswalk build`` reads) compare systems through
+the crosswalk: customers per system, ids not mapped, customers under two ids, the overlap, and fields
+that disagree.
 
 With ``--config`` every enabled database, TN3270, web and extract bridge is assessed through its own
 settings (account, schema, TLS, its ``max_rows`` capping the sample, its guard's ``deadline_s``
@@ -144,9 +146,9 @@ def _customers(args: argparse.Namespace, targets: list[Any], systems: list[dict[
 
     databases = [(t, s) for t, s in zip(targets, systems, strict=False) if isinstance(t, DatabaseTarget)]
     records = {}
-    for value in args.customers:
-        system, eq, name = value.partition("=")
-        if not eq or not system or not name:
+    for value in (v for v in args.customers if "=" in v):
+        system, _, name = value.partition("=")
+        if not system or not name:
             raise ConfigError(f"--customers {value!r}: give SYSTEM=RELATION")
         named = [(t, s) for t, s in databases if t.name == system] or (databases if len(databases) == 1 else [])
         if not named:
@@ -160,6 +162,61 @@ def _customers(args: argparse.Namespace, targets: list[Any], systems: list[dict[
             raise ConfigError(f"--customers {value!r}: {name} was not assessed (see --tables)")
         records[system] = records_from_rows(system, *target.customer_rows(relation, customer_columns(relation)))
     return records
+
+
+def _limits(values: list[str]) -> dict[str, int]:
+    """``--max-customers [BRIDGE=]N`` values by bridge (``""``: every other one)."""
+    from bridges.assess.customers import MAX_CUSTOMERS
+    from bridges.core.errors import ConfigError
+
+    limits = {"": MAX_CUSTOMERS}
+    for value in values:
+        name, _, number = value.rpartition("=")
+        if not number.isdigit() or int(number) < 1:
+            raise ConfigError(f"--max-customers {value!r}: give [BRIDGE=]N, N a whole number above 0")
+        limits[name] = int(number)
+    return limits
+
+
+def _bridge_customers(
+    args: argparse.Namespace, checkpoint: Any, progress: Callable[[str, str], None]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(records, how each was read) of every ``--customers BRIDGE``: read through the configured bridge's
+    read operations, in a runtime built from the configuration (its guards, deadlines and budgets)."""
+    from bridges.assess.customers import listing_of, read_customers
+    from bridges.core.config import load_config
+    from bridges.core.errors import ConfigError
+    from bridges.core.registry import build_runtime
+
+    wanted = [v for v in args.customers if "=" not in v]
+    if not wanted:
+        return {}, {}
+    limits = _limits(args.max_customers)
+    if not args.config:
+        raise ConfigError(f"--customers {wanted[0]}: a bridge's customers are read through --config's bridges")
+    config = load_config(args.config)
+    runtime = build_runtime(config)
+    records, reads = {}, {}
+    try:
+        for system in wanted:
+            listing = listing_of(runtime, config, system)
+
+            def save(state: dict[str, Any], system: str = system) -> None:
+                if checkpoint is not None:
+                    checkpoint.add_customers(system, state)
+
+            records[system], reads[system] = read_customers(
+                runtime,
+                system,
+                listing,
+                limit=limits.get(system, limits[""]),
+                progress=lambda text, system=system: progress(system, text),
+                saved=checkpoint.customers(system) if checkpoint is not None else None,
+                save=save,
+            )
+    finally:
+        runtime.close()
+    return records, reads
 
 
 def _crosswalk_path(args: argparse.Namespace) -> Path | None:
@@ -184,9 +241,15 @@ def _crosswalk_path(args: argparse.Namespace) -> Path | None:
     return Path(path)
 
 
-def _across(args: argparse.Namespace, targets: list[Any], systems: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The across-systems entry when customer records are given (--records files, --customers relations),
-    compared through --crosswalk or the configuration's."""
+def _across(
+    args: argparse.Namespace,
+    targets: list[Any],
+    systems: list[dict[str, Any]],
+    checkpoint: Any = None,
+    progress: Callable[[str, str], None] = lambda system, text: None,
+) -> dict[str, Any] | None:
+    """The across-systems entry when customer records are given (--records files, --customers relations or
+    bridges), compared through --crosswalk or the configuration's."""
     if not (args.records or args.customers):
         return None
     from bridges.assess.across import across_systems
@@ -209,7 +272,12 @@ def _across(args: argparse.Namespace, targets: list[Any], systems: list[dict[str
         crosswalk = Crosswalk.load(path)
     except OSError as exc:
         raise ConfigError(f"--crosswalk {path}: {exc.strerror or exc}") from None
-    return across_systems(records, crosswalk)
+    read, reads = _bridge_customers(args, checkpoint, progress)
+    records.update(read)
+    across = across_systems(records, crosswalk)
+    for system, how in reads.items():
+        across["systems"][system]["read"] = how
+    return across
 
 
 @contextlib.contextmanager
@@ -240,7 +308,7 @@ def _progress_shown() -> Iterator[Callable[[str, str], None]]:
 def _run(args: argparse.Namespace) -> int:
     from bridges.assess import assess_targets, build_report, markdown_report
     from bridges.assess.checkpoint import Checkpoint
-    from bridges.core.errors import ConfigError
+    from bridges.core.errors import BridgeError, ConfigError
 
     targets = _targets(args)
     try:
@@ -256,6 +324,8 @@ def _run(args: argparse.Namespace) -> int:
         "sample": args.sample,
         "count_limit": args.count_limit,
         "tables": args.tables,
+        "customers": args.customers,
+        "max_customers": args.max_customers,
     }
     checkpoint = Checkpoint(Path(args.out), plan, resume=args.resume) if args.out else None
     try:
@@ -268,12 +338,20 @@ def _run(args: argparse.Namespace) -> int:
                 progress=progress,
                 checkpoint=checkpoint,
             )
+            across = _across(args, targets, systems, checkpoint, progress)
     except KeyboardInterrupt:
         if checkpoint is None:
             raise
         print(f"bridges assess: stopped; what is done is in {checkpoint.path}: rerun with --resume", file=sys.stderr)
         return 130
-    report = build_report(systems, as_of=as_of, across=_across(args, targets, systems))
+    except BridgeError as exc:
+        if checkpoint is None or isinstance(exc, ConfigError):
+            raise
+        print(
+            f"bridges assess: {exc.detail}; what is done is in {checkpoint.path}: rerun with --resume", file=sys.stderr
+        )
+        return 1
+    report = build_report(systems, as_of=as_of, across=across)
     if args.out:
         from bridges.assess import write_reports
 
@@ -344,9 +422,16 @@ def add_assess_command(sub: argparse._SubParsersAction) -> None:  # type: ignore
         "--customers",
         action="append",
         default=[],
-        metavar="SYSTEM=RELATION",
-        help="an assessed database relation holding a system's customers (read up to max_rows): compare via the "
-        "crosswalk",
+        metavar="SYSTEM=RELATION|BRIDGE",
+        help="an assessed database relation holding a system's customers (read up to max_rows), or a configured "
+        "bridge whose customers are read through its read operations: compare via the crosswalk",
+    )
+    p.add_argument(
+        "--max-customers",
+        action="append",
+        default=[],
+        metavar="[BRIDGE=]N",
+        help="--customers BRIDGE: customers read through a bridge at most (default 1000; repeatable per bridge)",
     )
     p.add_argument("--crosswalk", metavar="FILE", help="the crosswalk for --records (default: the configuration's)")
     p.add_argument("--resume", action="store_true", help="go on with the stopped assessment in --out (Ctrl-C stops)")

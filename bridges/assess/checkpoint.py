@@ -1,7 +1,8 @@
 """Stopping and resuming an assessment: what is done is kept in ``DIR/assessment.partial.json``.
 
-After each relation (and each system) the checkpoint is rewritten (a temporary file, then a
-rename: a stop never leaves half a file). ``bridges assess --out DIR --resume`` reads it and
+After each relation (and each system, and each call listing a system's customers) the checkpoint is
+rewritten (a temporary file, then a rename: a stop never leaves half a file); the customers read so far
+are kept in it as read, until the report is written. ``bridges assess --out DIR --resume`` reads it and
 skips what it holds; a checkpoint of another assessment (other systems, other ``--as-of`` or
 sampling) is refused rather than mixed in. The finished report removes it.
 """
@@ -51,6 +52,15 @@ class Checkpoint:
         """Keep one finished system (its relations are in the entry now)."""
         self.data["systems"][name] = entry
         self.data["relations"].pop(name, None)
+        self._save()
+
+    def customers(self, system: str) -> dict[str, Any] | None:
+        """The state of reading ``system``'s customers through its bridge, if it was begun."""
+        return self.data.get("customers", {}).get(system)
+
+    def add_customers(self, system: str, state: dict[str, Any]) -> None:
+        """Keep how far reading ``system``'s customers got (:func:`bridges.assess.customers.read_customers`)."""
+        self.data.setdefault("customers", {})[system] = state
         self._save()
 
     def finish(self) -> None:

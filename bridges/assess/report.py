@@ -51,8 +51,10 @@ is the codec of :mod:`bridges.core.codecs` that reads it, ``governance`` for per
 Examples of personal data are masked.
 
 With records files and a crosswalk, ``across`` (see :mod:`bridges.assess.across`): per system its
-records, canonical customers, ids not mapped and customers under two ids; ``overlap`` (customers per
-combination of systems); ``disagreements`` per field with masked examples.
+records, canonical customers, ids not mapped and customers under two ids (and ``read``, for customers
+read through a bridge's operations: which, calls, seconds, the limit and whether every customer was
+read); ``overlap`` (customers per combination of systems); ``disagreements`` per field with masked
+examples.
 """
 
 from __future__ import annotations
@@ -285,6 +287,14 @@ def _across_lines(across: dict[str, Any]) -> list[str]:
             for name, s in across["systems"].items()
         ],
     )
+    for name, s in across["systems"].items():
+        if "read" in s:
+            read = s["read"]
+            bound = "all of them" if read["complete"] else f"stopped at {read['limit']:,} (not all)"
+            lines.append(
+                f"- {name}: read through {' and '.join(read['operations'])}, {read['calls']:,} call(s) in "
+                f"{read['seconds']:.1f} s, {bound}"
+            )
     lines += ["", "Customers held by each combination of systems:", ""]
     lines += _table(["systems", "customers"], [[k, v] for k, v in across["overlap"].items()])
     lines += ["", "Fields that disagree for the same customer:", ""]

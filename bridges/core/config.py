@@ -29,6 +29,7 @@ import yaml
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 
 from bridges.core.cassette import CassetteSettings
+from bridges.core.customers import CustomerListing
 from bridges.core.errors import ConfigError
 from bridges.core.guard import GuardSettings
 from bridges.core.tunnel import TunnelSettings
@@ -208,6 +209,9 @@ class BridgeEntry(BaseModel):
     secrets: dict[str, SecretRef] = Field(default_factory=dict)
     options: dict[str, Any] = Field(default_factory=dict)
     tunnel: TunnelSettings | None = Field(None, description="Reach the bridge's host through an SSH jump host.")
+    customer_listing: CustomerListing | None = Field(
+        None, description="Which read operation lists the system's customers and how its fields map to a customer "
+        "record (`bridges assess --customers NAME`); overrides the bridge's own declaration.")
 
 
 class Config(BaseModel):

@@ -200,6 +200,9 @@ class Bridge:
     """Secrets the bridge cannot work without (checked at start, naming ``bridges.<name>.secrets.<secret>``)."""
     needs_crosswalk: ClassVar[bool] = False
     """True when the bridge cannot work without the configuration's crosswalk."""
+    customer_listing: ClassVar[Any] = None
+    """The :class:`bridges.core.customers.CustomerListing` reading the system's customers through its read
+    operations (``bridges assess --customers NAME``), or None."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

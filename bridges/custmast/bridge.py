@@ -7,6 +7,7 @@ from contextlib import contextmanager, suppress
 
 from pydantic import Field
 
+from bridges.core.customers import CustomerListing
 from bridges.core.errors import BridgeError, InvalidInput, NotFound, UnexpectedScreen
 from bridges.core.operation import Effect, Example, operation
 from bridges.custmast.models import (
@@ -83,6 +84,18 @@ class CustmastBridge(TN3270Bridge):
     rejections = (busy_rejection(5.0),)
     volatile = (CLOCK,)
     navigator = screen_navigator()
+    customer_listing = CustomerListing(
+        operation="browse_customers",
+        items="customers",
+        id="custmast_no",
+        cursor=("start_at", "next_start_at"),
+        input={"limit": 200},
+        fields={"name": "name", "city": "city", "country": "country"},
+        detail="get_customer",
+        detail_input=("customer", "custmast_no"),
+        detail_fields={"street": "street", "postcode": "postcode", "phone": "phone"},
+    )
+    """The customers: the browse (200 a call), each one's address and phone from its inquiry screen."""
 
     def _go_home(self, terminal: Terminal, screen: Screen) -> None:
         if not self.is_home(screen):

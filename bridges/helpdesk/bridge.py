@@ -6,10 +6,11 @@ from typing import Literal
 
 from pydantic import Field
 
+from bridges.core.customers import CustomerListing
 from bridges.core.errors import NotFound
 from bridges.core.operation import BridgeContext, Example, operation
-from bridges.helpdesk.flows import SearchFlow, TicketFlow
-from bridges.helpdesk.models import GetTicket, SearchTickets, Ticket, TicketPage
+from bridges.helpdesk.flows import ListFlow, SearchFlow, TicketFlow
+from bridges.helpdesk.models import GetTicket, ListTickets, SearchTickets, Ticket, TicketList, TicketPage
 from bridges.helpdesk.pages import LOGIN, LOGINS
 from web_scrape import HttpLogin, LoginSpec, WebBridge, WebSettings
 
@@ -42,6 +43,19 @@ class HelpdeskBridge(WebBridge):
     Settings = HelpdeskSettings
     needs_crosswalk = True
     login = LOGIN
+    customer_listing = CustomerListing(
+        operation="list_tickets",
+        items="tickets",
+        id="account",
+        cursor=("page", "next_page"),
+        input={"pages": 4},
+        fields={"name": "customer_name"},
+        detail="get_ticket",
+        detail_input=("ticket_no", "ticket_no"),
+        detail_fields={"phone": r"description~^Contact: .*, tel\. (.+)\.$"},
+    )
+    """The customers: the accounts of every customer's tickets (newest first), each one's phone from the
+    requester contact line its newest ticket opens with, when the agents took it."""
 
     def login_for(self, settings: HelpdeskSettings) -> LoginSpec | HttpLogin:  # type: ignore[override]
         """The declared login of the configured kind (``login`` option)."""
@@ -76,6 +90,16 @@ class HelpdeskBridge(WebBridge):
             raise NotFound(f"customer {query.customer} has no helpdesk account")
         flow = SearchFlow(account, self._canonical, self.settings.max_pages)
         return self.run(flow, query)
+
+    @operation(
+        summary="List every customer's tickets",
+        examples=[Example({"page": 1, "pages": 2}, summary="The newest 50 tickets of all customers")],
+    )
+    def list_tickets(self, query: ListTickets) -> TicketList:
+        """Reads the results of a search for every customer's tickets, newest first, 25 a page: ``pages``
+        pages from ``page`` on (at most the configured page limit). Every row carries the helpdesk's account
+        number and the canonical id; ``next_page`` goes on where this call stopped."""
+        return self.run(ListFlow(self._canonical, self.settings.max_pages), query)
 
     @operation(
         summary="Get one helpdesk ticket",

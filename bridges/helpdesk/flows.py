@@ -11,11 +11,11 @@ from datetime import date
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from bridges.helpdesk.models import GetTicket, SearchTickets, Ticket, TicketPage
+from bridges.helpdesk.models import GetTicket, ListTickets, SearchTickets, Ticket, TicketList, TicketPage
 from bridges.helpdesk.pages import PAGE_SIZE, SEARCH_FORM, SEARCH_STATUS, parse_results, parse_ticket
 from web_scrape import Flow, FlowPage, FlowRun, find_link
 
-__all__ = ["SearchFlow", "TicketFlow"]
+__all__ = ["ListFlow", "SearchFlow", "TicketFlow"]
 
 _NEXT = ("Next >>", "Next »", "next")
 
@@ -102,6 +102,52 @@ class SearchFlow(Flow):
             row["customer_id"] = self.resolve_customer(row["account"])
         return {"customer_id": query.customer, "page": query.page, "pages": pages, "total": total,
                 "tickets": collected, "truncated": truncated}
+
+
+class ListFlow(SearchFlow):
+    """Every customer's tickets: the search form sent with no account, then ``pages`` result pages from ``page``."""
+
+    name = "list_tickets"
+    input_model = ListTickets
+    output_model = TicketList
+
+    def __init__(self, resolve_customer: Any, max_pages: int) -> None:
+        super().__init__("", resolve_customer, max_pages)
+
+    def fill_form(self, page: FlowPage, run: FlowRun) -> None:
+        frame = run.state["frame"]
+        page.fill(SEARCH_FORM["account"], "", scope=frame)
+        page.select(SEARCH_FORM["status"], "", scope=frame)
+        page.fill(SEARCH_FORM["from"], "", scope=frame)
+        page.fill(SEARCH_FORM["to"], "", scope=frame)
+
+    def read_pages(self, page: FlowPage, run: FlowRun) -> dict[str, Any]:
+        query: ListTickets = run.input
+        frame = run.state["frame"]
+        doc = page.doc(frame)
+        total, rows = parse_results(doc)
+        pages = max(1, math.ceil(total / PAGE_SIZE))
+        next_href = find_link(doc, _NEXT)
+        if query.page > 1:
+            rows = []
+            if query.page <= pages and next_href:
+                page.goto(_with_page(next_href, query.page), frame=frame)
+                doc = page.doc(frame)
+                total, rows = parse_results(doc)
+                next_href = find_link(doc, _NEXT)
+        collected, walked = list(rows), 1
+        while next_href and walked < min(query.pages, self.max_pages):
+            page.goto(next_href, frame=frame)
+            doc = page.doc(frame)
+            _, more = parse_results(doc)
+            collected.extend(more)
+            next_href = find_link(doc, _NEXT)
+            walked += 1
+        for row in collected:
+            row["customer_id"] = self.resolve_customer(row["account"])
+        last = query.page + walked - 1
+        return {"page": query.page, "pages": pages, "total": total, "tickets": collected,
+                "next_page": last + 1 if last < pages else None}
 
 
 class TicketFlow(Flow):

@@ -9,8 +9,8 @@ from pydantic import BaseModel, Field
 
 from bridges.core.localtime import LocalDateTime
 
-__all__ = ["GetTicket", "HistoryNote", "Priority", "SearchTickets", "Ticket", "TicketPage", "TicketStatus",
-           "TicketSummary"]
+__all__ = ["GetTicket", "HistoryNote", "ListTickets", "Priority", "SearchTickets", "Ticket", "TicketList",
+           "TicketPage", "TicketStatus", "TicketSummary"]
 
 CANONICAL_ID = r"^C-\d{5}$"
 TICKET_NO = r"^HD-\d{4}-\d{6}$"
@@ -72,6 +72,26 @@ class TicketPage(BaseModel):
     total: int = Field(description="How many tickets match.")
     tickets: list[TicketSummary] = Field(description="The tickets of this page, or of every page read, newest first.")
     truncated: bool = Field(False, description="True when `all_pages` stopped at the page limit.")
+
+
+class ListTickets(BaseModel):
+    """Every customer's tickets, a few result pages at a time."""
+
+    model_config = {"extra": "forbid"}
+
+    page: int = Field(1, ge=1, le=10_000, description="The first result page to read, 25 tickets a page, newest first.")
+    pages: int = Field(1, ge=1, le=200, description="Result pages to read at most (and at most the bridge's page "
+                       "limit).")
+
+
+class TicketList(BaseModel):
+    """Result pages of every customer's tickets."""
+
+    page: int = Field(description="The first page read.")
+    pages: int = Field(description="How many pages the listing has.")
+    total: int = Field(description="How many tickets there are.")
+    tickets: list[TicketSummary] = Field(description="The tickets of the pages read, newest first.")
+    next_page: int | None = Field(description="Pass as `page` to go on; null when the last page was read.")
 
 
 class GetTicket(BaseModel):

@@ -284,3 +284,59 @@ def test_bad_input_is_a_clear_error_not_a_traceback(args, said, capsys, tmp_path
     assert main(["assess", *args]) == 2
     err = capsys.readouterr().err
     assert said in err and "Traceback" not in err
+
+
+def test_customers_read_through_the_custmast_and_helpdesk_bridges_match_the_crosswalk(tmp_path, monkeypatch):
+    from fixtures.helpdesk import DEMO_PASSWORD, start_app
+    from fixtures.helpdesk.data import search_tickets
+    from fixtures.world import CROSSWALK_PATH
+    from mainframe.testing import demo_host, need_s3270
+    from web_scrape.testing import need_chromium
+
+    need_s3270()
+    need_chromium()
+    monkeypatch.setenv("CUSTMAST_PW", "Dem0-Pass")
+    monkeypatch.setenv("HELPDESK_PW", DEMO_PASSWORD)
+    helpdesk_read = 40  # all 600 CUSTMAST customers (3 s), HELPDESK bounded: every account costs a ticket page
+    with demo_host(codepage="cp037") as host, start_app() as app:
+        bridges = {
+            "custmast": {
+                "options": {"host": host.host, "port": host.port},
+                "secrets": {"password": {"env": "CUSTMAST_PW"}},
+            },
+            "helpdesk": {
+                "options": {"base_url": app.entry_url, "user": "agent1"},
+                "secrets": {"password": {"env": "HELPDESK_PW"}},
+            },
+        }
+        config = tmp_path / "bridges.yaml"
+        config.write_text(yaml.safe_dump({"crosswalk": str(CROSSWALK_PATH), "bridges": bridges}), encoding="utf-8")
+        out = tmp_path / "report"
+        args = ["assess", "--config", str(config), "--customers", "custmast", "--customers", "helpdesk"]
+        assert main([*args, "--max-customers", f"helpdesk={helpdesk_read}", "--out", str(out)]) == 0
+    report = json.loads((out / "assessment.json").read_text(encoding="utf-8"))
+    assert schema_errors(report) == []
+    across = report["across"]
+    newest: dict[str, object] = {}
+    for ticket in search_tickets():  # the listing's order: every customer's tickets, newest first
+        newest.setdefault(ticket.account, ticket)
+    accounts = list(newest)[:helpdesk_read]
+    custmast, helpdesk = across["systems"]["custmast"], across["systems"]["helpdesk"]
+    assert (custmast["records"], custmast["canonical_customers"], custmast["unmapped"]) == (600, 600, 0)
+    assert custmast["read"]["complete"] and custmast["read"]["calls"] == 3 + 600  # three browses, 600 inquiries
+    assert (helpdesk["records"], helpdesk["canonical_customers"], helpdesk["unmapped"]) == (40, 40, 0)
+    assert helpdesk["mapped_twice"] == custmast["mapped_twice"] == 0
+    assert not helpdesk["read"]["complete"] and helpdesk["read"]["operations"] == [
+        "helpdesk.list_tickets",
+        "helpdesk.get_ticket",
+    ]
+    assert across["overlap"] == {"custmast": 600 - len(accounts), "custmast & helpdesk": len(accounts)}
+    # The same customers agree everywhere in the demo world; the phones compared are those the newest
+    # ticket's contact line gives (a quarter of the accounts have none on file).
+    assert {f: d["count"] for f, d in across["disagreements"].items()} == dict.fromkeys(
+        ("name", "street", "postcode", "phone"), 0
+    )
+    text = (out / "assessment.md").read_text(encoding="utf-8")
+    assert "- helpdesk: read through helpdesk.list_tickets and helpdesk.get_ticket" in text
+    assert f"stopped at {helpdesk_read:,} (not all)" in text and "- custmast: read through" in text
+    assert "Dem0-Pass" not in text and DEMO_PASSWORD not in text
