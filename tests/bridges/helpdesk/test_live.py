@@ -41,6 +41,16 @@ def test_search_pages_match_the_apps_data(live):
     assert past.tickets == [] and past.total == len(expected)
 
 
+def test_every_customers_tickets_are_listed_a_few_pages_a_call(live):
+    expected = search_tickets()
+    pages = math.ceil(len(expected) / 25)
+    second = live.call("helpdesk", "list_tickets", {"page": 3, "pages": 2})
+    assert (second.total, second.pages, second.next_page) == (len(expected), pages, 5)
+    assert _rows(second) == [_expected_row(t) for t in expected[50:100]]
+    last = live.call("helpdesk", "list_tickets", {"page": pages, "pages": 3})
+    assert last.next_page is None and _rows(last) == [_expected_row(t) for t in expected[(pages - 1) * 25 :]]
+
+
 def test_filters_by_status_and_opened_dates(live):
     expected = search_tickets(ACCOUNT_C1, "R", date(2003, 1, 1), date(2005, 6, 30))
     page = live.call("helpdesk", "search_tickets", {"customer": "C-00001", "status": "resolved",
