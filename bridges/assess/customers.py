@@ -88,7 +88,8 @@ def read_customers(
             records.append(values)
             seen.add(local)
         cursor = page.get(listing.cursor[1]) if listing.cursor else None
-        ended = cursor is None or not page.get(listing.items)
+        # A listing that ends, shows nothing or would not move on ends the read (never a loop).
+        ended = cursor is None or not page.get(listing.items) or cursor == state["cursor"]
         state = {
             "cursor": cursor,
             "records": records,

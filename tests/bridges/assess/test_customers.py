@@ -135,7 +135,7 @@ def test_only_read_operations_may_be_named(tmp_path):
         writing.check(runtime.bridges["toy"].operations, "toy")
     config = tmp_path / "bridges.yaml"
     config.write_text(
-        "bridges:\n  toy:\n    customer_listing:\n      operation: delete\n      items: rows\n      id: \"no\"\n",
+        'bridges:\n  toy:\n    customer_listing:\n      operation: delete\n      items: rows\n      id: "no"\n',
         encoding="utf-8",
     )
     with pytest.raises(ConfigError, match="delete is not a read operation"):
@@ -147,3 +147,18 @@ def test_fields_are_named_as_customer_fields_and_a_pattern_picks_a_part():
         CustomerListing(operation="rows", items="rows", id="no", fields={"birthday": "dob"})
     assert field_value({"a": {"b": "Contact: Ann, tel. 0301.\nbye"}}, r"a.b~tel\. (\d+)\.") == "0301"
     assert field_value({"a": None}, "a.b") == ""
+
+
+def test_the_checkpoint_keeps_the_read_for_a_resumed_assessment(tmp_path):
+    from bridges.assess.checkpoint import Checkpoint
+
+    runtime, toy = _runtime()
+    plan = {"customers": ["toy"]}
+    first = Checkpoint(tmp_path, plan, resume=False)
+    read_customers(runtime, "toy", LISTING, limit=2, save=lambda state: first.add_customers("toy", state))
+    calls = len(toy.calls)
+    resumed = Checkpoint(tmp_path, plan, resume=True)
+    records, read = read_customers(runtime, "toy", LISTING, limit=2, saved=resumed.customers("toy"))
+    assert [r.id for r in records] == ["001", "002"] and not read["complete"] and len(toy.calls) == calls
+    with pytest.raises(ConfigError, match="of another assessment"):
+        Checkpoint(tmp_path, {"customers": ["other"]}, resume=True)
