@@ -71,14 +71,33 @@ def _path_without(program: str, dest: Path) -> str:
     return str(dest)
 
 
-def _run_pytest(tmp_path: Path, ci: str | None) -> subprocess.CompletedProcess[str]:
+def _start_pytest(path: str, ci: str | None) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if k not in {"CI", "PYTEST_ADDOPTS", "PYTEST_XDIST_WORKER"}}
-    env["PATH"] = _path_without("s3270", tmp_path / "bin")
+    env["PATH"] = path
     if ci is not None:
         env["CI"] = ci
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-rfs", *S3270_TESTS],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=240,
-                          preexec_fn=default_sigint)
+    return subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-rfs", *S3270_TESTS],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=default_sigint)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, subprocess.CompletedProcess[str]]:
+    """The real-part tests run with s3270 hidden, under CI and outside it: both runs at once (each
+    is mostly pytest starting up), each test reading its own."""
+    path = _path_without("s3270", tmp_path_factory.mktemp("no-s3270") / "bin")
+    started = {"ci": _start_pytest(path, "true"), "outside": _start_pytest(path, None)}
+    done = {}
+    try:
+        for name, proc in started.items():
+            out, err = proc.communicate(timeout=240)
+            done[name] = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+    finally:
+        for proc in started.values():
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    return done
 
 
 def _counts(output: str) -> dict[str, int]:
@@ -88,9 +107,9 @@ def _counts(output: str) -> dict[str, int]:
 
 @pytest.mark.live
 @pytest.mark.timeout(300)
-def test_under_ci_a_hidden_real_part_fails_the_run_instead_of_skipping(tmp_path):
+def test_under_ci_a_hidden_real_part_fails_the_run_instead_of_skipping(tmp_path, runs):
     assert shutil.which("s3270", path=_path_without("s3270", tmp_path / "probe")) is None
-    done = _run_pytest(tmp_path, ci="true")
+    done = runs["ci"]
     out = done.stdout + done.stderr
     assert done.returncode == 1, out
     counts = _counts(done.stdout)  # a fixture that needs the part reports its test as an error
@@ -101,8 +120,8 @@ def test_under_ci_a_hidden_real_part_fails_the_run_instead_of_skipping(tmp_path)
 
 @pytest.mark.live
 @pytest.mark.timeout(300)
-def test_outside_ci_the_same_tests_skip_with_the_reason(tmp_path):
-    done = _run_pytest(tmp_path, ci=None)
+def test_outside_ci_the_same_tests_skip_with_the_reason(runs):
+    done = runs["outside"]
     out = done.stdout + done.stderr
     assert done.returncode == 0, out
     assert _counts(done.stdout) == {"skipped": len(S3270_TESTS)}, out
