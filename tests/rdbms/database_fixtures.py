@@ -37,19 +37,19 @@ def target(request: pytest.FixtureRequest, _targets: dict, tmp_path_factory: pyt
     return _target(request.param, _targets, tmp_path_factory)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def sqlite_target(_targets: dict, tmp_path_factory: pytest.TempPathFactory):
-    """The SQLite database alone."""
+    """The SQLite database alone (session-wide, so that module fixtures may use it too)."""
     return _target("sqlite", _targets, tmp_path_factory)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def mariadb_target(_targets: dict, tmp_path_factory: pytest.TempPathFactory):
     """The MariaDB database alone."""
     return _target("mariadb", _targets, tmp_path_factory)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def postgresql_target(_targets: dict, tmp_path_factory: pytest.TempPathFactory):
     """The PostgreSQL database alone."""
     return _target("postgresql", _targets, tmp_path_factory)

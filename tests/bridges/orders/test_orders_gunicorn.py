@@ -18,7 +18,7 @@ import psutil
 import pytest
 import tomli_w
 
-from bridges.core.testing import default_sigint, need, wait_until
+from bridges.core.testing import announced, default_sigint, need, wait_until
 from tests.bridges.orders import helpers
 
 pytestmark = [pytest.mark.live, pytest.mark.timeout(180)]
@@ -48,15 +48,17 @@ def _serving(port: int) -> bool:
         return False
 
 
-@pytest.fixture
-def served(sqlite_target, tmp_path):
+@pytest.fixture(scope="module")
+def served(sqlite_target, tmp_path_factory):
+    """One ``bridges serve --workers 2`` for the module (the tests use different keys, so neither
+    spends the other's rate budget), on port 0: it binds a free port and says which."""
     need(_redis_up(), "Redis on 127.0.0.1:6379")
-    port = _free_port()
+    tmp_path = tmp_path_factory.mktemp("orders-gunicorn")
     entry = helpers.bridge_entry(sqlite_target)
     tag = uuid.uuid4().hex[:8]  # rate-limit keys (and, mostly, the budget's database) in the shared Redis are per run
     config = {
         "crosswalk": str(helpers.CROSSWALK),
-        "facade": {"host": "127.0.0.1", "port": port, "rate_limit": "100000/minute",
+        "facade": {"host": "127.0.0.1", "port": 0, "rate_limit": "100000/minute",
                    "rate_limit_storage": "redis://127.0.0.1:6379",
                    "budget_store": f"redis://127.0.0.1:6379/{1 + int(tag, 16) % 15}",
                    "audit_log": str(tmp_path / "audit.jsonl"),
@@ -72,19 +74,20 @@ def served(sqlite_target, tmp_path):
     path = tmp_path / "bridges.toml"
     path.write_text(tomli_w.dumps(config), encoding="utf-8")
     proc = subprocess.Popen([sys.executable, "-m", "facade_app.cli", "serve", "--config", str(path), "--workers", "2"],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"}, preexec_fn=default_sigint)
     try:
+        port = int(announced(proc, r"Listening at: http://127\.0\.0\.1:(\d+)", timeout=90).group(1))
         assert wait_until(lambda: _serving(port) or proc.poll() is not None, timeout=90)
-        assert proc.poll() is None, proc.stderr.read()
+        assert proc.poll() is None, f"bridges serve exited with {proc.returncode}"
         yield proc, f"http://127.0.0.1:{port}", tmp_path
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
-            proc.communicate(timeout=30)
+            proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
-            proc.communicate(timeout=10)
+            proc.wait(timeout=10)
 
 
 def test_two_gunicorn_workers_serve_the_bridge_over_http(served):
