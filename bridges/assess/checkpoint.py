@@ -2,7 +2,8 @@
 
 After each relation (and each system, and each call listing a system's customers) the checkpoint is
 rewritten (a temporary file, then a rename: a stop never leaves half a file); the customers read so far
-are kept in it as read, until the report is written. ``bridges assess --out DIR --resume`` reads it and
+are kept in it as read, until the report is written; as they are personal data, only the owner may read the
+file (mode 0600). ``bridges assess --out DIR --resume`` reads it and
 skips what it holds; a checkpoint of another assessment (other systems, other ``--as-of`` or
 sampling) is refused rather than mixed in. The finished report removes it.
 """
@@ -69,5 +70,8 @@ class Checkpoint:
 
     def _save(self) -> None:
         temporary = self.path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(self.data, ensure_ascii=False, default=str), encoding="utf-8")
+        temporary.unlink(missing_ok=True)  # a leftover might be readable by others: the new one is made 0600
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(self.data, ensure_ascii=False, default=str))
         os.replace(temporary, self.path)

@@ -44,3 +44,13 @@ def test_a_finished_system_is_not_read_again_and_the_report_is_the_same(tmp_path
     assert (first.reads, second.reads, third.reads) == (1, 2, 1)  # "a" was finished: kept, not read again
     uninterrupted = assess_targets([_System("a"), _System("b"), _System("c")])
     assert resumed == uninterrupted
+
+
+def test_the_checkpoint_holding_customers_is_readable_by_its_owner_only(tmp_path):
+    (tmp_path / "assessment.partial.tmp").write_text("left by a stop", encoding="utf-8")  # a leftover, world-readable
+    (tmp_path / "assessment.partial.tmp").chmod(0o644)
+    checkpoint = Checkpoint(tmp_path, {"systems": ["custmast"]}, resume=False)
+    checkpoint.add_customers("custmast", {"records": [{"name": "Ana Sousa", "phone": "555-0101"}]})
+    assert (tmp_path / "assessment.partial.json").stat().st_mode & 0o777 == 0o600
+    resumed = Checkpoint(tmp_path, {"systems": ["custmast"]}, resume=True)
+    assert resumed.customers("custmast") == {"records": [{"name": "Ana Sousa", "phone": "555-0101"}]}
