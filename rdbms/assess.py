@@ -43,11 +43,11 @@ from bridges.core.errors import BridgeError, LegacyError
 from bridges.core.personal import comparable, mask
 from rdbms import connstr
 from rdbms.assess_quoted import profile_quoted, quoted_name
+from rdbms.catalog_port import open_catalog_port
 from rdbms.discover import DiscoveredView, discover_with
-from rdbms.gate import DEFAULT_FUNCTIONS, SqlGate
 from rdbms.profile import NEEDS_WORK, ColumnProfile, Finding, profile_column, set_dates
 from rdbms.references import Reference, Sampled, check_orphans, declared_references, infer_references
-from rdbms.reflect import ForeignKey, catalog_connection_string, catalog_engine, needs_quoting, reflect
+from rdbms.reflect import ForeignKey, catalog_engine, needs_quoting, reflect
 from rdbms.settings import RdbmsSettings
 from rdbms.types import Dialect, ReadOnlyConnection
 
@@ -417,21 +417,9 @@ def assess_database(
     """Assess the database ``settings`` reach, read-only (see the module docstring); ``sample_rows`` is
     capped at ``settings.max_rows``, the row cap of one answer the facade uses too."""
     from rdbms.discover import _included
-    from rdbms.live import OdbcConnection  # the driver is needed here, and only here
-
     dialect = Dialect(settings.dialect)
     sample_rows = min(sample_rows, settings.max_rows)
-    live = OdbcConnection(
-        catalog_connection_string(dialect, settings.with_tls()),
-        dialect,
-        user=settings.user,
-        password=password,
-        pool_size=1,
-        pool_timeout_s=settings.pool_timeout_s,
-        connect_timeout_s=settings.connect_timeout_s,
-        gate=SqlGate(dialect, DEFAULT_FUNCTIONS | {f.upper() for f in settings.extra_functions}),
-        allow_write_account=settings.allow_write_account,
-    )
+    live = open_catalog_port(settings, password)
     try:
         engine = catalog_engine(dialect, live._open, timeout_s)
         try:

@@ -24,11 +24,10 @@ from pydantic import BaseModel
 from bridges.core.deadline import Deadline, deadline_scope
 from bridges.core.errors import BridgeError, LegacyError
 from rdbms import connstr
-from rdbms.gate import DEFAULT_FUNCTIONS, SqlGate
+from rdbms.catalog_port import open_catalog_port
 from rdbms.reflect import (
     ReflectedColumn,
     Relation,
-    catalog_connection_string,
     catalog_engine,
     needs_quoting,
     reflect,
@@ -281,19 +280,8 @@ def discover(
 
     ``tables`` — comma-separated name patterns (``ORD*,VPRDMST``, any case); ``timeout_s`` bounds
     each catalog query, sample and key proof."""
-    from rdbms.live import OdbcConnection  # the driver is needed here, and only here
-
     dialect = Dialect(settings.dialect)
-    live = OdbcConnection(
-        catalog_connection_string(dialect, settings.connection),
-        dialect,
-        user=settings.user,
-        password=password,
-        pool_size=1,
-        connect_timeout_s=settings.connect_timeout_s,
-        gate=SqlGate(dialect, DEFAULT_FUNCTIONS | {f.upper() for f in settings.extra_functions}),
-        allow_write_account=settings.allow_write_account,
-    )
+    live = open_catalog_port(settings, password)
     try:
         engine = catalog_engine(dialect, live._open, timeout_s)
         try:

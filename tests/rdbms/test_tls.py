@@ -88,6 +88,21 @@ def test_without_the_option_the_plain_connection_is_refused_by_the_tls_only_serv
         helpers.runtime_for(entry).close()
 
 
+@pytest.mark.parametrize("tool", ["discover", "assess"])
+def test_discover_and_assess_read_the_catalog_over_the_verified_tls_the_bridge_uses(tool, cluster, ca, tmp_path):
+    from rdbms.assess import assess_database
+    from rdbms.discover import discover
+
+    options = _entry(cluster, "localhost", ca.cert_file)["options"]
+    settings = RdbmsSettings(**{k: v for k, v in options.items() if k != "db_schema"})
+    read = discover if tool == "discover" else assess_database
+    found = read(settings, schema=SCHEMA, tables="CUSMST", sample_rows=20, timeout_s=10)  # the server takes TLS only
+    assert found is not None
+    other = settings.model_copy(update={"tls_ca_file": make_ca(tmp_path, "some other CA").cert_file})
+    with pytest.raises(BridgeError, match="certificate verify failed"):
+        read(other, schema=SCHEMA, tables="CUSMST", sample_rows=20, timeout_s=10)
+
+
 def test_sqlite_has_no_server_to_verify():
     settings = RdbmsSettings(connection="Driver=SQLite3;Database=x.db", dialect="sqlite", tls_ca_file="ca.pem")
     with pytest.raises(ConfigError, match="no server to verify"):
