@@ -1,5 +1,6 @@
 """``bridges audit verify`` and ``bridges audit tail``: check and read the hash-chained audit
-store that ``facade.audit_store`` names (by default ``audit.db`` in ``facade.state_dir``)."""
+store that ``facade.audit_store`` names (by default ``audit.db`` in ``facade.state_dir``), or the one
+``--store URL`` names (the demo's has no configuration file: ``--store sqlite:///var/demo/audit.db``)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ __all__ = ["add_audit_commands"]
 
 
 def _chain(args: argparse.Namespace) -> AuditChain | None:
-    url = store_url(load_config(args.config))
+    url = args.store or store_url(load_config(args.config))
     if url is None:
         print("bridges audit: facade.audit_store is off: there is no chained audit store", file=sys.stderr)
         return None
@@ -52,8 +53,10 @@ def add_audit_commands(sub: Any) -> None:
     )
     p = audit.add_parser("verify", help="check the chain; name the first edited, deleted or reordered record")
     p.add_argument("--config", default="bridges.toml", help="TOML configuration file")
+    p.add_argument("--store", help="SQLAlchemy URL of the audit store (instead of the configuration's)")
     p.set_defaults(func=_verify)
     p = audit.add_parser("tail", help="print the newest records as JSON lines (with their seq and hash)")
     p.add_argument("--config", default="bridges.toml", help="TOML configuration file")
+    p.add_argument("--store", help="SQLAlchemy URL of the audit store (instead of the configuration's)")
     p.add_argument("-n", "--lines", type=int, default=20, help="how many records (default 20)")
     p.set_defaults(func=_tail)

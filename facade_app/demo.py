@@ -20,6 +20,7 @@ from typing import Any
 
 from bridges.core.config import parse_config
 from facade_app.app import create_app
+from facade_app.audit_chain import store_url
 from facade_app.server import make_dev_server
 
 __all__ = ["DEMO_KEY_ENV", "assess_lines", "demo_config", "demo_world", "run_demo"]
@@ -94,7 +95,7 @@ def assess_lines(world: dict[str, Any]) -> list[str]:
     ]
 
 
-def _examples(base: str, key: str, assess: list[str] | None = None) -> str:
+def _examples(base: str, key: str, assess: list[str] | None = None, audit_store: str | None = None) -> str:
     auth = f'-H "Authorization: Bearer {key}"'
     return "\n".join([
         f"legacy-bridges demo facade on {base}  (docs: {base}/docs, OpenAPI: {base}/openapi.json)",
@@ -109,6 +110,9 @@ def _examples(base: str, key: str, assess: list[str] | None = None) -> str:
         f'  curl "{base}/v1/orders/get_order?order_no=0000100001"            # no key: 401',
         f'  curl {auth} "{base}/v1/orders/get_order?order_no=abc%27%3B--"    # malformed: 422',
         f"  curl {base}/readyz                 # status only; with the key: each bridge's state",
+        "",
+        f"Operator console (sign in with the key): {base}/console/",
+        *([f"Check the audit chain: bridges audit verify --store {audit_store}"] if audit_store else []),
         "",
         *(assess or []),
         *([""] if assess else []),
@@ -127,6 +131,7 @@ def run_demo(host: str = "127.0.0.1", port: int = 8080, workdir: Path = Path("va
         server = make_dev_server(app, host, port)
         runtime = app.extensions["legacy_bridges"]["runtime"]
         warm_up(runtime)  # before the banner: the first customer-360 finds every system warm
+        audit_store = store_url(config)
         stop = threading.Event()
 
         def _stop(*_: Any) -> None:
@@ -135,7 +140,7 @@ def run_demo(host: str = "127.0.0.1", port: int = 8080, workdir: Path = Path("va
                 threading.Thread(target=server.shutdown, daemon=True).start()
 
         signal.signal(signal.SIGTERM, _stop)
-        print(_examples(f"http://{host}:{server.server_port}", key, assess_lines(world)), flush=True)
+        print(_examples(f"http://{host}:{server.server_port}", key, assess_lines(world), audit_store), flush=True)
         try:
             server.serve_forever()
         except KeyboardInterrupt:

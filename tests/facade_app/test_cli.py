@@ -105,6 +105,11 @@ def test_demo_serves_the_three_systems_and_stops_cleanly_on_ctrl_c(tmp_path):
             raise
     assert proc.returncode == 0, tail
     assert "stopped" in tail
+    assert f"Operator console (sign in with the key): {base}/console/" in banner
+    verify = re.search(r"Check the audit chain: (bridges audit verify --store \S+)", banner).group(1).split()
+    checked = _bridges(*verify[1:])  # the banner's own command, after the stop committed every call
+    assert checked.returncode == 0 and "audit chain intact; the last is " in checked.stdout, checked.stderr
+    assert int(re.search(r"the last is (\d+)", checked.stdout).group(1)) >= 8  # every call above, refused ones too
 
 
 @pytest.mark.unit
