@@ -19,6 +19,7 @@ from sqlalchemy.dialects.sqlite.base import SQLiteDialect
 
 from bridges.core.deadline import Deadline, deadline_scope
 from bridges.core.errors import BridgeError
+from rdbms.catalog_port import open_catalog_port
 from rdbms.profile import NEEDS_WORK, Finding, profile_column
 from rdbms.reflect import Relation
 from rdbms.suggest import suggest
@@ -91,21 +92,8 @@ def read_relation(
 ) -> list[tuple[Any, ...]]:
     """The first ``settings.max_rows`` rows of ``columns`` of ``relation`` (the facade's cap of one answer),
     read-only like the assessment (the account probed, one connection, one gated SELECT under a deadline)."""
-    from rdbms.gate import DEFAULT_FUNCTIONS, SqlGate
-    from rdbms.live import OdbcConnection  # the driver is needed here, and only here
-
     dialect = Dialect(settings.dialect)
-    live = OdbcConnection(
-        settings.with_tls(),
-        dialect,
-        user=settings.user,
-        password=password,
-        pool_size=1,
-        pool_timeout_s=settings.pool_timeout_s,
-        connect_timeout_s=settings.connect_timeout_s,
-        gate=SqlGate(dialect, DEFAULT_FUNCTIONS | {f.upper() for f in settings.extra_functions}),
-        allow_write_account=settings.allow_write_account,
-    )
+    live = open_catalog_port(settings, password)
     try:
         shown = ", ".join(quoted_name(dialect, c) for c in columns)
         sql = f"SELECT {shown} FROM {quoted_name(dialect, relation, schema)} LIMIT {int(settings.max_rows)}"
