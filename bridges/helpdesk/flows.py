@@ -75,20 +75,28 @@ class SearchFlow(Flow):
 
     def read_pages(self, page: FlowPage, run: FlowRun) -> dict[str, Any]:
         query: SearchTickets = run.input
-        frame = run.state["frame"]
+        limit = math.inf if query.all_pages else 1
+        total, pages, tickets, _, truncated = self.walk(page, run.state["frame"], query.page, limit)
+        return {"customer_id": query.customer, "page": query.page, "pages": pages, "total": total,
+                "tickets": tickets, "truncated": truncated}
+
+    def walk(self, page: FlowPage, frame: Any, start: int, limit: float) -> tuple[int, int, list[dict], int, bool]:
+        """From the submitted search, result page ``start`` and the pages after it, ``limit`` pages in all
+        and never more than ``max_pages``: the total, the page count, the tickets (customer ids resolved),
+        the pages read and whether ``max_pages`` cut the walk short."""
         doc = page.doc(frame)
         total, rows = parse_results(doc)
         pages = max(1, math.ceil(total / PAGE_SIZE))
         next_href = find_link(doc, _NEXT)
-        if query.page > 1:
+        if start > 1:
             rows = []
-            if query.page <= pages and next_href:
-                page.goto(_with_page(next_href, query.page), frame=frame)
+            if start <= pages and next_href:
+                page.goto(_with_page(next_href, start), frame=frame)
                 doc = page.doc(frame)
                 total, rows = parse_results(doc)
                 next_href = find_link(doc, _NEXT)
         collected, walked, truncated = list(rows), 1, False
-        while query.all_pages and next_href:
+        while next_href and walked < limit:
             if walked >= self.max_pages:
                 truncated = True
                 break
@@ -100,8 +108,7 @@ class SearchFlow(Flow):
             walked += 1
         for row in collected:
             row["customer_id"] = self.resolve_customer(row["account"])
-        return {"customer_id": query.customer, "page": query.page, "pages": pages, "total": total,
-                "tickets": collected, "truncated": truncated}
+        return total, pages, collected, walked, truncated
 
 
 class ListFlow(SearchFlow):
@@ -123,30 +130,9 @@ class ListFlow(SearchFlow):
 
     def read_pages(self, page: FlowPage, run: FlowRun) -> dict[str, Any]:
         query: ListTickets = run.input
-        frame = run.state["frame"]
-        doc = page.doc(frame)
-        total, rows = parse_results(doc)
-        pages = max(1, math.ceil(total / PAGE_SIZE))
-        next_href = find_link(doc, _NEXT)
-        if query.page > 1:
-            rows = []
-            if query.page <= pages and next_href:
-                page.goto(_with_page(next_href, query.page), frame=frame)
-                doc = page.doc(frame)
-                total, rows = parse_results(doc)
-                next_href = find_link(doc, _NEXT)
-        collected, walked = list(rows), 1
-        while next_href and walked < min(query.pages, self.max_pages):
-            page.goto(next_href, frame=frame)
-            doc = page.doc(frame)
-            _, more = parse_results(doc)
-            collected.extend(more)
-            next_href = find_link(doc, _NEXT)
-            walked += 1
-        for row in collected:
-            row["customer_id"] = self.resolve_customer(row["account"])
+        total, pages, tickets, walked, _ = self.walk(page, run.state["frame"], query.page, query.pages)
         last = query.page + walked - 1
-        return {"page": query.page, "pages": pages, "total": total, "tickets": collected,
+        return {"page": query.page, "pages": pages, "total": total, "tickets": tickets,
                 "next_page": last + 1 if last < pages else None}
 
 
